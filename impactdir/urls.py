@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from providers import views as provider_views
+
+urlpatterns = [
+    path("", provider_views.home, name="home"),
+    path("providers/", include("providers.urls")),
+    path("", include("buyers.urls")),
+    path("dashboard/", include("providers.dashboard_urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
