@@ -1,10 +1,12 @@
 from django.urls import path
 
+from buyers.views.search import search
+
 from . import views
 
 app_name = "providers"
 
 urlpatterns = [
-    path("", views.search, name="search"),
+    path("", search, name="search"),
     path("<slug:slug>/", views.provider_detail, name="detail"),
 ]

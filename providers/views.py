@@ -10,12 +10,6 @@ def home(request):
 
 
 @require_GET
-def search(request):
-    providers = Provider.objects.published()[:20]
-    return render(request, "providers/search.html", {"providers": providers})
-
-
-@require_GET
 def provider_detail(request, slug):
     provider = get_object_or_404(Provider.objects.published(), slug=slug)
     return render(request, "providers/detail.html", {"provider": provider})
