@@ -22,3 +22,6 @@ STORAGES = {
 }
 # Each test gets its own MEDIA_ROOT from a fixture in tests/conftest.py.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Serve static files from the finders: tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
