@@ -1,0 +1,291 @@
+"""The seed taxonomies of the catalogue, as plain constants.
+
+Loaded by the data migration `0002_seed_taxonomies` and kept here so tests,
+demo data and imports can refer to the same slugs and codes. Names are stored
+in English; the interface translates what it shows around them.
+"""
+
+# --------------------------------------------------------------------------
+# Services: two levels, (category slug, category name, [(slug, name), ...]).
+# List order is display order (`position`).
+# --------------------------------------------------------------------------
+
+SERVICES = [
+    (
+        "data-services",
+        "Data services",
+        [
+            ("data-annotation", "Data annotation"),
+            ("data-entry", "Data entry"),
+            ("data-verification-cleaning", "Data verification & cleaning"),
+            ("digitisation-scanning", "Digitisation & scanning"),
+            ("transcription", "Transcription"),
+            ("content-moderation", "Content moderation"),
+        ],
+    ),
+    (
+        "customer-experience",
+        "Customer experience",
+        [
+            ("voice-support", "Voice support"),
+            ("chat-email-support", "Chat & e-mail support"),
+            ("technical-support", "Technical support"),
+            ("sales", "Sales"),
+        ],
+    ),
+    (
+        "back-office",
+        "Back office",
+        [
+            ("finance-accounting", "Finance & accounting"),
+            ("hr-payroll", "HR & payroll"),
+            ("claims-processing", "Claims processing"),
+            ("procurement", "Procurement"),
+        ],
+    ),
+    (
+        "technology",
+        "Technology",
+        [
+            ("software-testing", "Software testing"),
+            ("web-app-development", "Web & app development"),
+            ("it-support", "IT support"),
+        ],
+    ),
+]
+
+# --------------------------------------------------------------------------
+# Regions: UN M49 (Standard country or area codes for statistical use).
+# (M49 code, slug, name, parent slug). Parents come before their children.
+#
+# The six top-level regions are those buyers think in: M49's "Americas" (019)
+# is split into its two sub-regions, Latin America and the Caribbean (419) and
+# Northern America (021), which stand at the top here.
+# --------------------------------------------------------------------------
+
+REGIONS = [
+    ("002", "africa", "Africa", None),
+    ("015", "northern-africa", "Northern Africa", "africa"),
+    ("202", "sub-saharan-africa", "Sub-Saharan Africa", "africa"),
+    ("014", "eastern-africa", "Eastern Africa", "sub-saharan-africa"),
+    ("017", "middle-africa", "Middle Africa", "sub-saharan-africa"),
+    ("018", "southern-africa", "Southern Africa", "sub-saharan-africa"),
+    ("011", "western-africa", "Western Africa", "sub-saharan-africa"),
+    ("142", "asia", "Asia", None),
+    ("143", "central-asia", "Central Asia", "asia"),
+    ("030", "eastern-asia", "Eastern Asia", "asia"),
+    ("035", "south-eastern-asia", "South-eastern Asia", "asia"),
+    ("034", "southern-asia", "Southern Asia", "asia"),
+    ("145", "western-asia", "Western Asia", "asia"),
+    ("150", "europe", "Europe", None),
+    ("151", "eastern-europe", "Eastern Europe", "europe"),
+    ("154", "northern-europe", "Northern Europe", "europe"),
+    ("039", "southern-europe", "Southern Europe", "europe"),
+    ("155", "western-europe", "Western Europe", "europe"),
+    ("419", "latin-america-caribbean", "Latin America and the Caribbean", None),
+    ("029", "caribbean", "Caribbean", "latin-america-caribbean"),
+    ("013", "central-america", "Central America", "latin-america-caribbean"),
+    ("005", "south-america", "South America", "latin-america-caribbean"),
+    ("021", "northern-america", "Northern America", None),
+    ("009", "oceania", "Oceania", None),
+    ("053", "australia-new-zealand", "Australia and New Zealand", "oceania"),
+    ("054", "melanesia", "Melanesia", "oceania"),
+    ("057", "micronesia", "Micronesia", "oceania"),
+    ("061", "polynesia", "Polynesia", "oceania"),
+]
+
+#: The most specific region of every ISO 3166-1 country (alpha-2) django-countries
+#: knows. A country also belongs to every region above that one.
+#:
+#: Departures from M49, where M49 has no entry for a code:
+#: - TW (Taiwan) sits in Eastern Asia; M49 folds it into China.
+#: - AQ (Antarctica) is in no region: M49 lists it (010) outside all regions.
+#: - GG and JE sit directly in Northern Europe; M49's intermediate region
+#:   Channel Islands (830) is not used here.
+COUNTRIES_BY_REGION = {
+    "northern-africa": "DZ EG EH LY MA SD TN",
+    "eastern-africa": "BI DJ ER ET IO KE KM MG MU MW MZ RE RW SC SO SS TF TZ UG YT ZM ZW",
+    "middle-africa": "AO CD CF CG CM GA GQ ST TD",
+    "southern-africa": "BW LS NA SZ ZA",
+    "western-africa": "BF BJ CI CV GH GM GN GW LR ML MR NE NG SH SL SN TG",
+    "central-asia": "KG KZ TJ TM UZ",
+    "eastern-asia": "CN HK JP KP KR MN MO TW",
+    "south-eastern-asia": "BN ID KH LA MM MY PH SG TH TL VN",
+    "southern-asia": "AF BD BT IN IR LK MV NP PK",
+    "western-asia": "AE AM AZ BH CY GE IL IQ JO KW LB OM PS QA SA SY TR YE",
+    "eastern-europe": "BG BY CZ HU MD PL RO RU SK UA",
+    "northern-europe": "AX DK EE FI FO GB GG IE IM IS JE LT LV NO SE SJ",
+    "southern-europe": "AD AL BA ES GI GR HR IT ME MK MT PT RS SI SM VA",
+    "western-europe": "AT BE CH DE FR LI LU MC NL",
+    "caribbean": (
+        "AG AI AW BB BL BQ BS CU CW DM DO GD GP HT JM KN KY LC MF MQ MS PR SX TC TT VC VG VI"
+    ),
+    "central-america": "BZ CR GT HN MX NI PA SV",
+    "south-america": "AR BO BR BV CL CO EC FK GF GS GY PE PY SR UY VE",
+    "northern-america": "BM CA GL PM US",
+    "australia-new-zealand": "AU CC CX HM NF NZ",
+    "melanesia": "FJ NC PG SB VU",
+    "micronesia": "FM GU KI MH MP NR PW UM",
+    "polynesia": "AS CK NU PF PN TK TO TV WF WS",
+}
+
+#: Country codes deliberately left out of every region.
+COUNTRIES_WITHOUT_REGION = {"AQ"}
+
+
+def region_ancestry():
+    """{region slug: [that slug, its parent's slug, ... up to the top]}."""
+    parents = {slug: parent for _code, slug, _name, parent in REGIONS}
+    ancestry = {}
+    for slug in parents:
+        chain = [slug]
+        while parents[chain[-1]]:
+            chain.append(parents[chain[-1]])
+        ancestry[slug] = chain
+    return ancestry
+
+
+def region_memberships():
+    """Every (region slug, country code) pair: a country in its region and all above it."""
+    ancestry = region_ancestry()
+    pairs = []
+    for region_slug, codes in COUNTRIES_BY_REGION.items():
+        for code in codes.split():
+            pairs.extend((slug, code) for slug in ancestry[region_slug])
+    return pairs
+
+
+# --------------------------------------------------------------------------
+# Certifications: (slug, name, category, issuing body).
+# --------------------------------------------------------------------------
+
+CERTIFICATIONS = [
+    ("iso-27001", "ISO/IEC 27001", "security", "ISO/IEC"),
+    ("iso-27701", "ISO/IEC 27701", "security", "ISO/IEC"),
+    ("iso-22301", "ISO 22301", "security", "ISO"),
+    ("pci-dss", "PCI DSS", "security", "PCI Security Standards Council"),
+    ("soc-2", "SOC 2", "security", "AICPA"),
+    ("iso-9001", "ISO 9001", "quality", "ISO"),
+    ("iso-18295", "ISO 18295", "quality", "ISO"),
+    ("iso-20000", "ISO/IEC 20000", "quality", "ISO/IEC"),
+    ("copc", "COPC", "quality", "COPC Inc."),
+    ("cmmi", "CMMI", "quality", "ISACA (CMMI Institute)"),
+    ("sa8000", "SA8000", "social", "Social Accountability International"),
+    ("b-corp", "B Corp", "social", "B Lab"),
+    ("certified-social-enterprise", "Certified social enterprise", "social", ""),
+    ("iso-45001", "ISO 45001", "social", "ISO"),
+]
+
+# --------------------------------------------------------------------------
+# Impact target groups: (slug, name), in display order.
+# --------------------------------------------------------------------------
+
+TARGET_GROUPS = [
+    ("persons-with-disabilities", "Persons with disabilities"),
+    ("people-in-poverty", "People living in poverty"),
+    ("low-income-areas", "People from low-income or low-opportunity areas"),
+    ("long-term-unemployed", "Long-term unemployed"),
+    ("youth-without-experience", "Youth without work experience"),
+    ("women", "Women (where excluded from work)"),
+    ("refugees-displaced", "Refugees and displaced people"),
+    ("minorities", "Ethnic, religious or cultural minorities"),
+    ("indigenous-peoples", "Indigenous peoples"),
+]
+
+# --------------------------------------------------------------------------
+# Languages of service: (ISO 639-1 code, English name).
+# --------------------------------------------------------------------------
+
+LANGUAGES = [
+    ("af", "Afrikaans"),
+    ("am", "Amharic"),
+    ("ar", "Arabic"),
+    ("bn", "Bengali"),
+    ("de", "German"),
+    ("el", "Greek"),
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fa", "Persian"),
+    ("fr", "French"),
+    ("ha", "Hausa"),
+    ("he", "Hebrew"),
+    ("hi", "Hindi"),
+    ("ht", "Haitian Creole"),
+    ("id", "Indonesian"),
+    ("ig", "Igbo"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("km", "Khmer"),
+    ("ko", "Korean"),
+    ("ln", "Lingala"),
+    ("mg", "Malagasy"),
+    ("mr", "Marathi"),
+    ("ms", "Malay"),
+    ("my", "Burmese"),
+    ("ne", "Nepali"),
+    ("nl", "Dutch"),
+    ("om", "Oromo"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("qu", "Quechua"),
+    ("ro", "Romanian"),
+    ("ru", "Russian"),
+    ("rw", "Kinyarwanda"),
+    ("si", "Sinhala"),
+    ("so", "Somali"),
+    ("sw", "Swahili"),
+    ("ta", "Tamil"),
+    ("te", "Telugu"),
+    ("th", "Thai"),
+    ("ti", "Tigrinya"),
+    ("tl", "Tagalog"),
+    ("tr", "Turkish"),
+    ("uk", "Ukrainian"),
+    ("ur", "Urdu"),
+    ("vi", "Vietnamese"),
+    ("wo", "Wolof"),
+    ("yo", "Yoruba"),
+    ("zh", "Chinese"),
+    ("zu", "Zulu"),
+]
+
+# --------------------------------------------------------------------------
+# Industries served: (slug, name).
+# --------------------------------------------------------------------------
+
+INDUSTRIES = [
+    ("agriculture", "Agriculture"),
+    ("automotive", "Automotive"),
+    ("banking-financial-services", "Banking & financial services"),
+    ("education", "Education"),
+    ("energy-utilities", "Energy & utilities"),
+    ("healthcare", "Healthcare & life sciences"),
+    ("insurance", "Insurance"),
+    ("legal", "Legal services"),
+    ("logistics", "Transport & logistics"),
+    ("manufacturing", "Manufacturing"),
+    ("media", "Media & entertainment"),
+    ("non-profit-development", "Non-profit & development"),
+    ("public-sector", "Public sector"),
+    ("retail-ecommerce", "Retail & e-commerce"),
+    ("technology", "Technology"),
+    ("telecoms", "Telecommunications"),
+    ("travel-hospitality", "Travel & hospitality"),
+]
+
+# --------------------------------------------------------------------------
+# Pricing models and delivery modes: (slug, name), in display order.
+# --------------------------------------------------------------------------
+
+PRICING_MODELS = [
+    ("per-fte", "Per FTE"),
+    ("per-transaction", "Per transaction"),
+    ("outcome-based", "Outcome-based"),
+    ("hybrid", "Hybrid"),
+]
+
+DELIVERY_MODES = [
+    ("onsite", "Onsite"),
+    ("remote", "Remote"),
+    ("hybrid", "Hybrid"),
+]
