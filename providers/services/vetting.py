@@ -1,0 +1,354 @@
+"""Operators' decisions on listings and claims.
+
+Every decision here is the single place it happens: the admin actions call
+these functions and nothing else changes a listing's status on an operator's
+behalf. Each one locks the row it decides on, refuses a transition the listing
+lifecycle does not allow (with a `ValidationError` saying why), saves through
+the model so django-simple-history records who decided and why, and e-mails the
+people concerned once the decision is committed.
+
+Lifecycle (PRODUCT.md): draft → submitted → published | rejected; published →
+suspended (operator) or inactive (provider). Verification records what an
+operator checked; it is not a status.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from providers.models import (
+    Claim,
+    ClaimStatus,
+    ListingStatus,
+    Membership,
+    MembershipRole,
+    Provider,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The history tables store the change reason in a 100-character column.
+CHANGE_REASON_MAX_LENGTH = 100
+
+#: Statuses from which an operator may record a verification: the listing has
+#: been put in front of operators and is not withdrawn.
+VERIFIABLE_STATUSES = frozenset(
+    {ListingStatus.SUBMITTED, ListingStatus.PUBLISHED, ListingStatus.SUSPENDED}
+)
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+def _change_reason(text: str) -> str:
+    return Truncator(" ".join(text.split())).chars(CHANGE_REASON_MAX_LENGTH)
+
+
+def _required_text(value: str | None, *, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: message}, code="required")
+    return text
+
+
+def _lock(instance):
+    """Re-read `instance` under a row lock so two operators cannot decide at once."""
+    instance.refresh_from_db(from_queryset=type(instance).objects.select_for_update())
+    return instance
+
+
+def _require_status(provider: Provider, allowed: Iterable[str], *, message: str) -> None:
+    """Refuse the decision unless the listing is in one of the `allowed` statuses.
+
+    `message` is a whole translatable sentence with %(name)s and %(status)s.
+    """
+    if provider.status not in allowed:
+        raise ValidationError(
+            message % {"name": provider.name, "status": provider.get_status_display().lower()},
+            code="invalid_transition",
+        )
+
+
+def _save(instance, *, by: User, reason: str, update_fields: list[str]) -> None:
+    # django-simple-history reads these two attributes when it writes the
+    # historical row for this save.
+    instance._history_user = by
+    instance._change_reason = _change_reason(reason)
+    instance.save(update_fields=update_fields)
+
+
+def _send_after_commit(messages: list[EmailMessage]) -> None:
+    """Send once the decision is committed; a mail failure is logged, never undoes it."""
+    if not messages:
+        return
+
+    def send():
+        with get_connection() as connection:
+            connection.send_messages(messages)
+
+    transaction.on_commit(send, robust=True)
+
+
+def _message(*, template: str, subject: str, to: str, context: dict) -> EmailMessage:
+    body = render_to_string(f"emails/vetting/{template}.txt", context)
+    # Subjects must be one line, whatever a provider's name holds.
+    subject = " ".join(subject.split())
+    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+
+
+def _member_emails(provider: Provider) -> list[str]:
+    return list(
+        Membership.objects.filter(provider=provider, user__is_active=True)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+
+
+def _notify_members(
+    provider: Provider, *, template: str, subject: str, extra: dict | None = None
+) -> None:
+    context = {"provider": provider, **(extra or {})}
+    _send_after_commit(
+        [
+            _message(template=template, subject=subject, to=email, context=context)
+            for email in _member_emails(provider)
+        ]
+    )
+
+
+# --------------------------------------------------------------------------
+# Listings
+# --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def listing_approve(*, provider: Provider, by: User) -> Provider:
+    """Publish a submitted listing.
+
+    Only a submitted listing can be approved. Sets `published_at` on its first
+    publication, clears any earlier rejection reason, records the decision in
+    the history as made by `by`, and e-mails every member of the provider.
+    This is the one place approval happens.
+    """
+    _lock(provider)
+    _require_status(
+        provider,
+        [ListingStatus.SUBMITTED],
+        message=_("Only a submitted listing can be approved; “%(name)s” is %(status)s."),
+    )
+    now = timezone.now()
+    provider.status = ListingStatus.PUBLISHED
+    provider.rejection_reason = ""
+    update_fields = ["status", "rejection_reason", "updated_at"]
+    if provider.published_at is None:
+        provider.published_at = now
+        update_fields.append("published_at")
+    _save(provider, by=by, reason="Approved", update_fields=update_fields)
+    _notify_members(
+        provider,
+        template="listing_approved",
+        subject=_("Your listing “%(name)s” is published") % {"name": provider.name},
+    )
+    return provider
+
+
+@transaction.atomic
+def listing_reject(*, provider: Provider, by: User, reason: str) -> Provider:
+    """Reject a submitted listing with a reason the provider sees.
+
+    The reason is required and must not be blank. It is stored on the listing,
+    recorded in the history with `by`, and e-mailed to every member.
+    """
+    reason = _required_text(
+        reason, field="reason", message=_("Give a reason: the provider will read it.")
+    )
+    _lock(provider)
+    _require_status(
+        provider,
+        [ListingStatus.SUBMITTED],
+        message=_("Only a submitted listing can be rejected; “%(name)s” is %(status)s."),
+    )
+    provider.status = ListingStatus.REJECTED
+    provider.rejection_reason = reason
+    _save(
+        provider,
+        by=by,
+        reason=f"Rejected: {reason}",
+        update_fields=["status", "rejection_reason", "updated_at"],
+    )
+    _notify_members(
+        provider,
+        template="listing_rejected",
+        subject=_("Your listing “%(name)s” needs changes") % {"name": provider.name},
+        extra={"reason": reason},
+    )
+    return provider
+
+
+@transaction.atomic
+def listing_suspend(*, provider: Provider, by: User, reason: str = "") -> Provider:
+    """Take a published listing off the public site.
+
+    Only a published listing can be suspended. The optional reason goes into
+    the history (with `by`) and into the e-mail to every member.
+    """
+    reason = (reason or "").strip()
+    _lock(provider)
+    _require_status(
+        provider,
+        [ListingStatus.PUBLISHED],
+        message=_("Only a published listing can be suspended; “%(name)s” is %(status)s."),
+    )
+    provider.status = ListingStatus.SUSPENDED
+    _save(
+        provider,
+        by=by,
+        reason=f"Suspended: {reason}" if reason else "Suspended",
+        update_fields=["status", "updated_at"],
+    )
+    _notify_members(
+        provider,
+        template="listing_suspended",
+        subject=_("Your listing “%(name)s” is suspended") % {"name": provider.name},
+        extra={"reason": reason},
+    )
+    return provider
+
+
+@transaction.atomic
+def listing_verify(*, provider: Provider, by: User, notes: str) -> Provider:
+    """Record that an operator checked a listing's facts, and what was checked.
+
+    Allowed for submitted, published and suspended listings. Sets
+    `verified_at` (now), `verified_by` and `verification_notes` (required, not
+    blank); a later verification replaces the earlier one. Recorded in the
+    history with `by`. Sends no e-mail.
+    """
+    notes = _required_text(
+        notes, field="notes", message=_("Say what was checked, for example the registry entry.")
+    )
+    _lock(provider)
+    _require_status(
+        provider,
+        VERIFIABLE_STATUSES,
+        message=_(
+            "Only a submitted, published or suspended listing can be verified; "
+            "“%(name)s” is %(status)s."
+        ),
+    )
+    provider.verified_at = timezone.now()
+    provider.verified_by = by
+    provider.verification_notes = notes
+    _save(
+        provider,
+        by=by,
+        reason=f"Verified: {notes}",
+        update_fields=["verified_at", "verified_by", "verification_notes", "updated_at"],
+    )
+    return provider
+
+
+# --------------------------------------------------------------------------
+# Claims
+# --------------------------------------------------------------------------
+
+
+def _require_pending(claim: Claim) -> None:
+    if claim.status != ClaimStatus.PENDING:
+        raise ValidationError(
+            _("This claim was already decided (%(status)s).")
+            % {"status": claim.get_status_display().lower()},
+            code="already_decided",
+        )
+
+
+def _notify_claimant(claim: Claim, *, template: str, subject: str) -> None:
+    if not claim.user.email:
+        return
+    _send_after_commit(
+        [
+            _message(
+                template=template,
+                subject=subject,
+                to=claim.user.email,
+                context={"claim": claim, "provider": claim.provider},
+            )
+        ]
+    )
+
+
+@transaction.atomic
+def claim_approve(*, claim: Claim, by: User) -> Claim:
+    """Grant a pending claim: the claimant becomes an owner of the listing.
+
+    An existing membership is raised to owner. The claim is marked approved by
+    `by`, both changes are recorded in the history, and the claimant is
+    e-mailed.
+    """
+    _lock(claim)
+    _require_pending(claim)
+    membership = Membership.objects.filter(provider=claim.provider, user=claim.user).first()
+    if membership is None:
+        membership = Membership(provider=claim.provider, user=claim.user, role=MembershipRole.OWNER)
+        _save(membership, by=by, reason="Claim approved", update_fields=None)
+    elif membership.role != MembershipRole.OWNER:
+        membership.role = MembershipRole.OWNER
+        _save(membership, by=by, reason="Claim approved", update_fields=["role"])
+
+    claim.status = ClaimStatus.APPROVED
+    claim.decided_by = by
+    claim.decided_at = timezone.now()
+    _save(
+        claim,
+        by=by,
+        reason="Approved",
+        update_fields=["status", "decided_by", "decided_at"],
+    )
+    _notify_claimant(
+        claim,
+        template="claim_approved",
+        subject=_("You now manage “%(name)s” on ImpactDir") % {"name": claim.provider.name},
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_reject(*, claim: Claim, by: User, reason: str) -> Claim:
+    """Refuse a pending claim with a reason the claimant is e-mailed.
+
+    The reason is required and must not be blank; no membership is created.
+    """
+    reason = _required_text(
+        reason, field="reason", message=_("Give a reason: the claimant will read it.")
+    )
+    _lock(claim)
+    _require_pending(claim)
+    claim.status = ClaimStatus.REJECTED
+    claim.reason = reason
+    claim.decided_by = by
+    claim.decided_at = timezone.now()
+    _save(
+        claim,
+        by=by,
+        reason=f"Rejected: {reason}",
+        update_fields=["status", "reason", "decided_by", "decided_at"],
+    )
+    _notify_claimant(
+        claim,
+        template="claim_rejected",
+        subject=_("Your claim of “%(name)s” was not approved") % {"name": claim.provider.name},
+    )
+    return claim
