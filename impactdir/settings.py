@@ -147,29 +147,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
+# Where to go after logging in is decided per user by accounts.adapter.AccountAdapter
+# (ISSP staff: /dashboard/, buyers: /providers/); this is only the fallback.
 LOGIN_REDIRECT_URL = "home"
 
-# django-allauth: e-mail is the login; it must be confirmed before use.
+# How many reverse proxies in front of Django append to X-Forwarded-For. With 0
+# (the default) the client address is the socket peer and the header is ignored,
+# so nobody can choose their own address by sending it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# django-allauth: e-mail is the login; it must be confirmed before use. Sign-up
+# asks whether the person buys services or works at a provider.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+# Changing the password keeps this session and ends every other one (Django's
+# session auth hash no longer matches there).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# Per-account lockout is django-axes' job (below). allauth keeps its other
+# limits and, for failed logins, only its per-IP burst limit, which also catches
+# one address trying many different accounts.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # django-axes: lock by username+IP after repeated failures, with a cool-off so
-# nobody can lock someone else out for ever. The client IP is the socket peer
-# unless AXES_IPWARE_PROXY_COUNT says how many trusted proxies sit in front.
+# nobody can lock someone else out for ever. Both keys come from accounts.throttling:
+# the IP is the socket peer unless TRUSTED_PROXY_COUNT says otherwise (django-ipware
+# is not installed, so axes' own IPWARE settings would have no effect), and the
+# username is the lower-cased e-mail allauth authenticates with.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "login"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]

@@ -1,0 +1,27 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccountType
+
+SIGNUP_PATHS = [
+    (AccountType.BUYER, _("I buy outsourcing services")),
+    (AccountType.ISSP, _("I work at an impact sourcing provider")),
+]
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form plus the buyer-or-provider question.
+
+    The answer is stored by ``AccountAdapter.save_user``; nothing else about
+    the account can be chosen here (no staff flag, no organisation).
+    """
+
+    account_type = forms.ChoiceField(
+        label=_("How will you use ImpactDir?"),
+        choices=SIGNUP_PATHS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Tell us whether you buy services or work at a provider.")},
+    )
+
+    field_order = ["account_type", "email", "password1", "password2"]
