@@ -1,15 +1,21 @@
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .models import Provider
+from .selectors import home_stats, provider_profile
 
 
 @require_GET
 def home(request):
-    return render(request, "providers/home.html", {})
+    return render(request, "providers/home.html", {"stats": home_stats()})
 
 
 @require_GET
 def provider_detail(request, slug):
-    provider = get_object_or_404(Provider.objects.published(), slug=slug)
-    return render(request, "providers/detail.html", {"provider": provider})
+    try:
+        profile = provider_profile(slug=slug)
+    except Provider.DoesNotExist:
+        raise Http404(_("No published provider has this address.")) from None
+    return render(request, "providers/detail.html", {"profile": profile})

@@ -1,0 +1,596 @@
+"""Reads for the public pages: a provider's profile and the home page figures.
+
+Both return plain data for the templates, built in a fixed, small number of
+SQL queries whatever the size of the listing, so a profile never turns into an
+N+1 as providers add centres, certifications or case studies.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django_countries.fields import Country
+
+from .models import (
+    CaseStudy,
+    CertificationCategory,
+    CertificationHolding,
+    DeliveryCentre,
+    ImpactReport,
+    ImpactReportGroup,
+    ListingStatus,
+    Provenance,
+    Provider,
+    ProviderService,
+    Region,
+    RegionCountry,
+    Service,
+    VerificationState,
+    VoiceKind,
+)
+
+# --------------------------------------------------------------------------
+# Profile data
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One entry of a small taxonomy list (a language, an industry, a market…)."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class ServiceOffer:
+    name: str
+    slug: str
+    voice: str
+    note: str
+
+
+@dataclass
+class ServiceCategoryGroup:
+    name: str
+    slug: str
+    services: list[ServiceOffer] = field(default_factory=list)
+
+
+@dataclass
+class Centre:
+    country: Country
+    city: str
+    seats: int | None
+    headcount: int | None
+    impact_workers: int | None
+    languages: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HeldCertification:
+    name: str
+    slug: str
+    category: str
+    scope: str
+    certificate_number: str
+    issued_on: datetime.date | None
+    expires_on: datetime.date | None
+    verified: bool
+    verification: str
+    is_expired: bool
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One impact figure; `is_count` marks counts of people, which are banded when small."""
+
+    label: str
+    value: object
+    iris_code: str
+    is_count: bool
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    name: str
+    slug: str
+    workers: int | None
+
+
+@dataclass
+class ImpactSummary:
+    """The latest impact report, ready to show."""
+
+    period_start: datetime.date
+    period_end: datetime.date
+    definition: str
+    provenance: str
+    provenance_label: str
+    verifier: str
+    verified_on: datetime.date | None
+    is_stale: bool
+    impact_share: int | None
+    figures: list[Figure]
+    groups: list[GroupCount]
+
+
+@dataclass(frozen=True)
+class EarlierReport:
+    period_start: datetime.date
+    period_end: datetime.date
+    total_employees: int
+    impact_workers: int
+    provenance_label: str
+
+
+@dataclass(frozen=True)
+class CaseStudyView:
+    title: str
+    year: int
+    is_recent: bool
+    client_industry: str
+    service: str
+    challenge: str
+    approach: str
+    results: str
+    client_quote: str
+    quote_attribution: str
+
+
+@dataclass
+class ProviderProfile:
+    """Everything the public profile shows; no attribute touches the database."""
+
+    provider: Provider
+    services: list[ServiceCategoryGroup]
+    centres: list[Centre]
+    certifications: list[HeldCertification]
+    languages: list[Lookup]
+    industries: list[Lookup]
+    markets: list[Lookup]
+    pricing_models: list[Lookup]
+    delivery_modes: list[Lookup]
+    impact: ImpactSummary | None
+    earlier_reports: list[EarlierReport]
+    case_studies: list[CaseStudyView]
+
+    @property
+    def delivery_countries(self) -> list[Country]:
+        seen = {}
+        for centre in self.centres:
+            seen.setdefault(centre.country.code, centre.country)
+        return sorted(seen.values(), key=lambda country: str(country.name))
+
+    @property
+    def recent_case_studies(self) -> list[CaseStudyView]:
+        return [study for study in self.case_studies if study.is_recent]
+
+
+# One row shape for every small list of a profile, so they all come back in a
+# single UNION ALL query. Every column is typed (NULLs too): PostgreSQL
+# resolves the types of a chain of UNIONs pair by pair, and a column that is
+# NULL in the first two branches would otherwise become text.
+_TEXT_COLUMNS = [f"t{i}" for i in range(1, 9)]
+_INT_COLUMNS = ["n1", "n2", "n3", "n4"]
+_DATE_COLUMNS = ["d1", "d2"]
+_COLUMNS = ["kind", "row_id", "owner_id", *_TEXT_COLUMNS, *_INT_COLUMNS, *_DATE_COLUMNS]
+
+
+def _typed(value, column):
+    """An expression for `column` that carries the column's SQL type (and no field converter)."""
+    if column in ("row_id", "owner_id") or column in _INT_COLUMNS:
+        output = IntegerField()
+    elif column in _DATE_COLUMNS:
+        output = DateField()
+    else:
+        output = TextField()
+    if value is None:
+        return Cast(Value(None), output)
+    if isinstance(value, str):
+        value = F(value)
+    # ExpressionWrapper keeps the SQL plain but drops field converters such as
+    # CountryField's, which would otherwise apply to the whole union column.
+    return ExpressionWrapper(value, output_field=output)
+
+
+def _branch(queryset, kind, **columns):
+    """A `values_list` over `queryset` in the common row shape; unset columns are NULL."""
+    annotations = {"c_kind": Value(kind, output_field=CharField())}
+    for column in _COLUMNS[1:]:
+        annotations[f"c_{column}"] = _typed(columns.get(column), column)
+    return (
+        queryset.order_by()
+        .annotate(**annotations)
+        .values_list(*(f"c_{column}" for column in _COLUMNS))
+    )
+
+
+def _profile_rows(provider_id):
+    through = Provider.pricing_models.through
+    branches = [
+        _branch(
+            through.objects.filter(provider_id=provider_id),
+            "pricing",
+            row_id="pricingmodel_id",
+            t1="pricingmodel__name",
+            t2="pricingmodel__slug",
+            n1="pricingmodel__position",
+        ),
+        _branch(
+            Provider.delivery_modes.through.objects.filter(provider_id=provider_id),
+            "mode",
+            row_id="deliverymode_id",
+            t1="deliverymode__name",
+            t2="deliverymode__slug",
+            n1="deliverymode__position",
+        ),
+        _branch(
+            Provider.industries.through.objects.filter(provider_id=provider_id),
+            "industry",
+            row_id="industry_id",
+            t1="industry__name",
+            t2="industry__slug",
+        ),
+        _branch(
+            Provider.languages.through.objects.filter(provider_id=provider_id),
+            "language",
+            row_id="language_id",
+            t1="language__name",
+            t2="language__code",
+        ),
+        _branch(
+            Provider.markets.through.objects.filter(provider_id=provider_id),
+            "market",
+            row_id="region_id",
+            t1="region__name",
+            t2="region__slug",
+        ),
+        _branch(
+            ProviderService.objects.filter(provider_id=provider_id),
+            "service",
+            row_id="pk",
+            owner_id="service__parent_id",
+            t1="service__name",
+            t2="service__slug",
+            t3="service__parent__name",
+            t4="service__parent__slug",
+            t5="voice",
+            t6="note",
+            n1="service__parent__position",
+            n2="service__position",
+        ),
+        _branch(
+            DeliveryCentre.objects.filter(provider_id=provider_id),
+            "centre",
+            row_id="pk",
+            t1="country",
+            t2="city",
+            n1="seats",
+            n2="headcount",
+            n3="impact_workers",
+        ),
+        _branch(
+            DeliveryCentre.languages.through.objects.filter(
+                deliverycentre__provider_id=provider_id
+            ),
+            "centre_language",
+            row_id="language_id",
+            owner_id="deliverycentre_id",
+            t1="language__name",
+        ),
+        _branch(
+            CertificationHolding.objects.filter(provider_id=provider_id),
+            "certification",
+            row_id="pk",
+            t1="certification__name",
+            t2="certification__slug",
+            t3="certification__category",
+            t4="scope",
+            t5="certificate_number",
+            t6="verification",
+            d1="issued_on",
+            d2="expires_on",
+        ),
+        _branch(
+            ImpactReportGroup.objects.filter(
+                report__provider_id=provider_id, report__is_latest=True
+            ),
+            "group",
+            row_id="target_group_id",
+            t1="target_group__name",
+            t2="target_group__slug",
+            n1="workers",
+            n2="target_group__position",
+        ),
+        _branch(
+            ImpactReport.objects.filter(provider_id=provider_id, is_latest=False),
+            "report",
+            row_id="pk",
+            t1="provenance",
+            n1="total_employees",
+            n2="impact_workers",
+            d1="period_start",
+            d2="period_end",
+        ),
+        _branch(
+            CaseStudy.objects.filter(provider_id=provider_id),
+            "case_study",
+            row_id="pk",
+            t1="title",
+            t2="challenge",
+            t3="approach",
+            t4="results",
+            t5="client_quote",
+            t6="quote_attribution",
+            t7="client_industry__name",
+            t8="service__name",
+            n1="year",
+        ),
+    ]
+    first, *rest = branches
+    for values in first.union(*rest, all=True):
+        yield dict(zip(_COLUMNS, values, strict=True))
+
+
+def _impact_summary(report, groups, today):
+    # Counts of people come back as int, rates and multiples as Decimal.
+    figures = [
+        Figure(label=str(label), value=value, iris_code=code, is_count=isinstance(value, int))
+        for label, value, code in report.figures()
+    ]
+    return ImpactSummary(
+        period_start=report.period_start,
+        period_end=report.period_end,
+        definition=report.impact_worker_definition,
+        provenance=report.provenance,
+        provenance_label=str(Provenance(report.provenance).label),
+        verifier=report.verifier,
+        verified_on=report.verified_on,
+        is_stale=report.is_stale(on=today),
+        impact_share=report.impact_share,
+        figures=figures,
+        groups=groups,
+    )
+
+
+def provider_profile(*, slug: str) -> ProviderProfile:
+    """The public profile of the published provider `slug`, in two SQL queries.
+
+    Raises `Provider.DoesNotExist` for an unknown slug or any listing that is not
+    published. One query reads the provider with its latest report;
+    one UNION ALL reads every list the page shows.
+    """
+    provider = (
+        Provider.objects.published()
+        .annotate(
+            latest=FilteredRelation("reports", condition=Q(reports__is_latest=True)),
+        )
+        .select_related("latest")
+        .get(slug=slug)
+    )
+    latest_report = getattr(provider, "latest", None)
+    today = timezone.localdate()
+
+    lookups = {kind: [] for kind in ("pricing", "mode", "industry", "language", "market")}
+    categories: dict[int, ServiceCategoryGroup] = {}
+    service_rows = []
+    centres: dict[int, Centre] = {}
+    centre_languages = []
+    certifications = []
+    groups = []
+    earlier = []
+    case_studies = []
+
+    for row in _profile_rows(provider.pk):
+        kind = row["kind"]
+        if kind in lookups:
+            lookups[kind].append(
+                (row["n1"] or 0, row["t1"], Lookup(name=row["t1"], slug=row["t2"]))
+            )
+        elif kind == "service":
+            service_rows.append(row)
+        elif kind == "centre":
+            centres[row["row_id"]] = Centre(
+                country=Country(code=row["t1"]),
+                city=row["t2"],
+                seats=row["n1"],
+                headcount=row["n2"],
+                impact_workers=row["n3"],
+            )
+        elif kind == "centre_language":
+            centre_languages.append((row["owner_id"], row["t1"]))
+        elif kind == "certification":
+            expires_on = row["d2"]
+            certifications.append(
+                HeldCertification(
+                    name=row["t1"],
+                    slug=row["t2"],
+                    category=str(CertificationCategory(row["t3"]).label),
+                    scope=row["t4"],
+                    certificate_number=row["t5"],
+                    issued_on=row["d1"],
+                    expires_on=expires_on,
+                    verified=row["t6"] == VerificationState.VERIFIED,
+                    verification=str(VerificationState(row["t6"]).label),
+                    is_expired=expires_on is not None and expires_on < today,
+                )
+            )
+        elif kind == "group":
+            groups.append((row["n2"] or 0, row["t1"], GroupCount(row["t1"], row["t2"], row["n1"])))
+        elif kind == "report":
+            earlier.append(
+                EarlierReport(
+                    period_start=row["d1"],
+                    period_end=row["d2"],
+                    total_employees=row["n1"],
+                    impact_workers=row["n2"],
+                    provenance_label=str(Provenance(row["t1"]).label),
+                )
+            )
+        elif kind == "case_study":
+            year = row["n1"]
+            case_studies.append(
+                CaseStudyView(
+                    title=row["t1"],
+                    year=year,
+                    is_recent=CaseStudy(year=year).is_recent(on=today),
+                    client_industry=row["t7"] or "",
+                    service=row["t8"] or "",
+                    challenge=row["t2"],
+                    approach=row["t3"],
+                    results=row["t4"],
+                    client_quote=row["t5"],
+                    quote_attribution=row["t6"],
+                )
+            )
+
+    voice_labels = dict(VoiceKind.choices)
+    service_rows.sort(key=lambda r: (r["n1"] or 0, r["t3"], r["n2"] or 0, r["t1"]))
+    for row in service_rows:
+        category = categories.setdefault(
+            row["owner_id"], ServiceCategoryGroup(name=row["t3"], slug=row["t4"])
+        )
+        category.services.append(
+            ServiceOffer(
+                name=row["t1"],
+                slug=row["t2"],
+                voice=str(voice_labels.get(row["t5"], "")),
+                note=row["t6"],
+            )
+        )
+    for centre_id, language in sorted(centre_languages, key=lambda item: item[1]):
+        if centre_id in centres:
+            centres[centre_id].languages.append(language)
+
+    def ordered(kind):
+        return [lookup for _, _, lookup in sorted(lookups[kind], key=lambda item: item[:2])]
+
+    return ProviderProfile(
+        provider=provider,
+        services=list(categories.values()),
+        centres=sorted(centres.values(), key=lambda c: (str(c.country.name), c.city.casefold())),
+        certifications=sorted(certifications, key=lambda c: (c.is_expired, c.name.casefold())),
+        languages=ordered("language"),
+        industries=ordered("industry"),
+        markets=ordered("market"),
+        pricing_models=ordered("pricing"),
+        delivery_modes=ordered("mode"),
+        impact=(
+            _impact_summary(latest_report, [g for _, _, g in sorted(groups)], today)
+            if latest_report is not None
+            else None
+        ),
+        earlier_reports=sorted(earlier, key=lambda r: r.period_end, reverse=True),
+        case_studies=sorted(case_studies, key=lambda c: (-c.year, c.title.casefold())),
+    )
+
+
+# --------------------------------------------------------------------------
+# Home page
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A service or region with the number of published providers it has."""
+
+    name: str
+    slug: str
+    providers: int
+
+
+@dataclass(frozen=True)
+class HomeStats:
+    providers: int
+    countries: int
+    impact_workers: int
+    top_services: list[Ranked]
+    top_regions: list[Ranked]
+
+
+class _Count(Func):
+    """COUNT(*) of a correlated subquery, usable where an aggregate cannot go."""
+
+    function = "COUNT"
+    template = "%(function)s(*)"
+    output_field = IntegerField()
+
+
+def home_stats(*, limit: int = 6) -> HomeStats:
+    """Headline figures of the directory, counting published providers only (four queries).
+
+    `impact_workers` sums the latest report of each published provider;
+    `top_regions` ranks top-level regions by providers delivering from them.
+    """
+    published = Provider.objects.published()
+    # At most one latest report per provider (a unique constraint), so the
+    # join neither duplicates providers nor double-counts workers.
+    totals = published.annotate(
+        latest=FilteredRelation("reports", condition=Q(reports__is_latest=True))
+    ).aggregate(
+        providers=Count("pk"),
+        impact_workers=Coalesce(Sum("latest__impact_workers"), 0),
+    )
+    countries = (
+        DeliveryCentre.objects.filter(provider__status=ListingStatus.PUBLISHED)
+        .values("country")
+        .distinct()
+        .count()
+    )
+    top_services = (
+        Service.objects.leaves()
+        .annotate(
+            n=Count("offerings", filter=Q(offerings__provider__status=ListingStatus.PUBLISHED))
+        )
+        .filter(n__gt=0)
+        .order_by("-n", "name")
+        .values_list("name", "slug", "n")[:limit]
+    )
+    providers_in_region = (
+        published.filter(
+            Exists(
+                DeliveryCentre.objects.filter(
+                    provider=OuterRef("pk"),
+                    country__in=RegionCountry.objects.filter(
+                        region=OuterRef(OuterRef(OuterRef("pk")))
+                    ).values("country"),
+                )
+            )
+        )
+        .order_by()
+        .annotate(n=_Count())
+        .values("n")
+    )
+    top_regions = (
+        Region.objects.filter(parent__isnull=True)
+        .annotate(n=Subquery(providers_in_region, output_field=IntegerField()))
+        .filter(n__gt=0)
+        .order_by("-n", "name")
+        .values_list("name", "slug", "n")[:limit]
+    )
+    return HomeStats(
+        providers=totals["providers"],
+        countries=countries,
+        impact_workers=totals["impact_workers"],
+        top_services=[Ranked(*row) for row in top_services],
+        top_regions=[Ranked(*row) for row in top_regions],
+    )
