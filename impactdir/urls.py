@@ -2,11 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from buyers.views import search as buyer_search_views
 from providers import views as provider_views
 
 urlpatterns = [
     path("", provider_views.home, name="home"),
     path("providers/", include("providers.urls")),
+    path("how-results-are-ordered/", buyer_search_views.ordering, name="ordering"),
     path("", include("buyers.urls")),
     path("dashboard/", include("providers.dashboard_urls")),
     path("accounts/", include("allauth.urls")),

@@ -1,10 +1,22 @@
+from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from providers.models import Provider
+from buyers.search import parse_search_params, provider_search
 
 
 @require_GET
 def search(request):
-    providers = Provider.objects.published()[:20]
-    return render(request, "buyers/search.html", {"providers": providers})
+    """The buyer search page; htmx requests get only the results partial."""
+    params = parse_search_params(request.GET)
+    result = provider_search(params=params, page=params.page, page_size=settings.SEARCH_PAGE_SIZE)
+    template = "buyers/search.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
+    return render(request, template, {"result": result, "params": params})
+
+
+@require_GET
+def ordering(request):
+    """How results are ordered: the documented default order, and no paid placement."""
+    return render(request, "buyers/ordering.html", {})

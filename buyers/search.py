@@ -1,0 +1,751 @@
+"""Buyer search: parse the URL contract, filter, count facets, rank and page.
+
+Public functions (also used by the buyer workspace for CSV export and saved-search
+alerts; keep their signatures stable):
+
+- `parse_search_params(querydict) -> SearchParams`: cleaned parameters plus the
+  problems found (unknown slugs, malformed numbers, over-long text); never raises.
+- `search_queryset(params) -> QuerySet[Provider]`: every matching published
+  provider, in the order of the search, straight from the database.
+- `provider_search(*, params, page, page_size) -> SearchResult`: one page of
+  results with disjunctive facet counts, chips and hints for the page.
+
+Facet counts and non-relevance pages come from the in-memory facet index
+(providers/services/search_data.py); text matching and ranking come from the
+database (PostgreSQL full-text search and trigram similarity, or a
+contains-search on SQLite).
+"""
+
+import heapq
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from buyers.filters import FACETS, FACETS_BY_PARAM, IMPACT_THRESHOLDS, filter_providers
+from providers.models import (
+    DeliveryCentre,
+    ImpactReport,
+    Provider,
+    ProviderService,
+    SizeBand,
+)
+from providers.services.search_data import SearchIndex, index_order_by, search_index
+
+#: Longest text query kept; the rest is cut off (and the buyer told so).
+MAX_QUERY_LENGTH = 200
+#: Most values kept per facet; more are ignored (and reported).
+MAX_VALUES_PER_FACET = 30
+
+SORTS = {
+    "relevance": gettext_lazy("Relevance"),
+    "name": gettext_lazy("Name (A–Z)"),
+    "impact": gettext_lazy("Impact-worker share"),
+    "size": gettext_lazy("Workforce size"),
+    "updated": gettext_lazy("Recently updated"),
+}
+#: Order without a text query; documented on the "how results are ordered" page.
+DEFAULT_SORT = "name"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_SPACES = re.compile(r"\s+")
+_TERMS = re.compile(r'(-?)"([^"]*)"|(\S+)')
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Cleaned search parameters: only values the directory knows, plus what was wrong."""
+
+    q: str = ""
+    values: dict = field(default_factory=dict)  # facet param -> tuple of slugs/codes
+    impact_min: int | None = None
+    verified: bool = False
+    sort: str = ""  # as asked for ("" when not given or not valid)
+    page: int = 1
+    problems: tuple = ()
+    index: SearchIndex | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort == "relevance" and not self.q:
+            return DEFAULT_SORT
+        if self.sort:
+            return self.sort
+        return "relevance" if self.q else DEFAULT_SORT
+
+    def get(self, param: str) -> tuple:
+        return self.values.get(param, ())
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(
+            self.q or any(self.values.values()) or self.impact_min is not None or self.verified
+        )
+
+    def to_querydict(self, *, sort=True) -> QueryDict:
+        """The canonical query string of these parameters (no page)."""
+        query = QueryDict(mutable=True)
+        if self.q:
+            query["q"] = self.q
+        for facet in FACETS:
+            for value in self.get(facet.param):
+                query.appendlist(facet.param, value)
+        if self.impact_min is not None:
+            query["impact_min"] = str(self.impact_min)
+        if self.verified:
+            query["verified"] = "1"
+        if sort and self.sort:
+            query["sort"] = self.sort
+        return query
+
+    def urlencode(self) -> str:
+        return self.to_querydict().urlencode()
+
+    def without(self, param: str, value: str | None = None) -> "SearchParams":
+        """These parameters with one facet value (or the whole parameter) removed."""
+        if param == "q":
+            return replace(self, q="", sort="" if self.sort == "relevance" else self.sort)
+        if param == "impact_min":
+            return replace(self, impact_min=None)
+        if param == "verified":
+            return replace(self, verified=False)
+        values = dict(self.values)
+        values[param] = (
+            () if value is None else tuple(v for v in values.get(param, ()) if v != value)
+        )
+        return replace(self, values=values)
+
+
+@dataclass
+class FacetOptionView:
+    key: str
+    label: str
+    count: int
+    selected: bool
+    level: int = 0
+    input_id: str = ""
+
+
+@dataclass
+class FacetGroup:
+    param: str
+    legend: str
+    options: list
+    kind: str = "checkbox"  # or "radio"
+    active: bool = False
+
+
+@dataclass
+class Chip:
+    label: str
+    remove_url: str
+
+
+@dataclass
+class Relaxation:
+    label: str
+    count: int
+    url: str
+
+
+@dataclass
+class SearchResult:
+    providers: list
+    total: int
+    page: int
+    num_pages: int
+    page_size: int
+    sort: str
+    facets: list
+    chips: list
+    relaxations: list
+    problems: list
+    params: SearchParams
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.total else 0
+
+    @property
+    def end_index(self) -> int:
+        return min(self.page * self.page_size, self.total)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def page_range(self) -> list:
+        """Page numbers to link, with None for a gap: 1 … 4 5 [6] 7 8 … 40."""
+        pages = sorted(
+            {
+                1,
+                self.num_pages,
+                *range(max(1, self.page - 2), min(self.num_pages, self.page + 2) + 1),
+            }
+        )
+        shown = []
+        for number in pages:
+            if shown and number - shown[-1] > 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+    @property
+    def sort_options(self) -> list:
+        return [(key, label) for key, label in SORTS.items() if key != "relevance" or self.params.q]
+
+
+# --------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------
+
+
+def clean_query(raw: str) -> tuple[str, bool]:
+    """Normalise odd Unicode, drop control characters, collapse spaces, cap the length."""
+    text = unicodedata.normalize("NFKC", raw)
+    text = _CONTROL.sub(" ", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cs", "Co", "Cn"})
+    text = _SPACES.sub(" ", text).strip()
+    cut = len(text) > MAX_QUERY_LENGTH
+    if cut:
+        text = text[:MAX_QUERY_LENGTH].rstrip()
+    return text, cut
+
+
+def _shown(value: str) -> str:
+    value = _CONTROL.sub("", value)
+    return value if len(value) <= 40 else value[:39] + "…"
+
+
+def _known_values(index: SearchIndex, param: str) -> set:
+    if param == "country":
+        return {code for code, _name in countries}
+    if param == "size":
+        return {band.value for band in SizeBand}
+    return {option.key for option in index.options.get(param, ())}
+
+
+def parse_search_params(querydict, *, index: SearchIndex | None = None) -> SearchParams:
+    """Clean a request's GET parameters into SearchParams; never raises.
+
+    Unknown slugs, malformed numbers and over-long text are dropped and described
+    in `problems` (plain sentences for the page).
+    """
+    index = index or search_index()
+    problems = []
+
+    q = ""
+    raw_q = querydict.get("q", "")
+    if raw_q:
+        q, cut = clean_query(raw_q)
+        if cut:
+            problems.append(
+                _("The search text was cut to its first %(n)d characters.")
+                % {"n": MAX_QUERY_LENGTH}
+            )
+
+    values = {}
+    for facet in FACETS:
+        raw = querydict.getlist(facet.param)
+        if not raw:
+            continue
+        known = _known_values(index, facet.param)
+        kept = []
+        for item in raw:
+            value = item.strip()
+            if facet.param in {"country"}:
+                value = value.upper()
+            elif facet.param == "language":
+                value = value.lower()
+            if not value:
+                continue
+            if value not in known:
+                problems.append(
+                    _("Ignored unknown %(facet)s “%(value)s”.")
+                    % {"facet": str(facet.label).lower(), "value": _shown(item)}
+                )
+                continue
+            if value not in kept:
+                kept.append(value)
+        if len(kept) > MAX_VALUES_PER_FACET:
+            problems.append(
+                _("Only the first %(n)d values of %(facet)s were used.")
+                % {"n": MAX_VALUES_PER_FACET, "facet": str(facet.label).lower()}
+            )
+            kept = kept[:MAX_VALUES_PER_FACET]
+        if kept:
+            values[facet.param] = tuple(kept)
+
+    impact_min = None
+    raw_impact = querydict.get("impact_min", "").strip()
+    if raw_impact:
+        if raw_impact.isascii() and raw_impact.isdigit() and 0 <= int(raw_impact) <= 100:
+            impact_min = int(raw_impact)
+        else:
+            problems.append(
+                _("Ignored minimum impact share “%(value)s”: give a whole percent from 0 to 100.")
+                % {"value": _shown(raw_impact)}
+            )
+
+    verified = False
+    raw_verified = querydict.get("verified", "").strip()
+    if raw_verified == "1":
+        verified = True
+    elif raw_verified:
+        problems.append(
+            _("Ignored verified “%(value)s”: use 1 for verified providers only.")
+            % {"value": _shown(raw_verified)}
+        )
+
+    sort = ""
+    raw_sort = querydict.get("sort", "").strip()
+    if raw_sort in SORTS:
+        sort = raw_sort
+    elif raw_sort:
+        problems.append(_("Ignored unknown sort order “%(value)s”.") % {"value": _shown(raw_sort)})
+
+    page = 1
+    raw_page = querydict.get("page", "").strip()
+    if raw_page:
+        if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 10 and int(raw_page) >= 1:
+            page = int(raw_page)
+        else:
+            problems.append(
+                _("Ignored page “%(value)s”: showing page 1.") % {"value": _shown(raw_page)}
+            )
+
+    return SearchParams(
+        q=q,
+        values=values,
+        impact_min=impact_min,
+        verified=verified,
+        sort=sort,
+        page=page,
+        problems=tuple(problems),
+        index=index,
+    )
+
+
+# --------------------------------------------------------------------------
+# Text matching
+# --------------------------------------------------------------------------
+
+
+def _pg_match_sql() -> str:
+    return (
+        "(search_vector @@ websearch_to_tsquery('english'::regconfig, %s) "
+        "OR providers_provider.name %% %s)"
+    )
+
+
+def _pg_rank_sql() -> str:
+    return (
+        "(ts_rank(search_vector, websearch_to_tsquery('english'::regconfig, %s)) "
+        "+ similarity(providers_provider.name, %s))"
+    )
+
+
+def _contains_condition(q: str) -> Q:
+    """Web-style query for the SQLite fallback: "phrases", -exclusions, `or` between terms."""
+    groups = [[]]
+    for match in _TERMS.finditer(q):
+        negate, phrase, word = match.groups()
+        if word is not None and word.lower() == "or":
+            groups.append([])
+            continue
+        if word is not None and word.startswith("-") and len(word) > 1:
+            negate, word = "-", word[1:]
+        term = phrase if phrase is not None else word
+        if term:
+            groups[-1].append((bool(negate), term))
+    condition = Q()
+    for group in groups:
+        if not group:
+            continue
+        group_q = Q()
+        for negate, term in group:
+            term_q = (
+                Q(name__icontains=term)
+                | Q(tagline__icontains=term)
+                | Q(service_text__icontains=term)
+                | Q(description__icontains=term)
+                | Q(case_study_text__icontains=term)
+            )
+            group_q &= ~term_q if negate else term_q
+        condition |= group_q
+    return condition
+
+
+def _text_filtered(queryset, q: str):
+    if connection.vendor == "postgresql":
+        return queryset.filter(
+            RawSQL(_pg_match_sql(), [q, q], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
+        )
+    condition = _contains_condition(q)
+    return queryset.filter(condition) if condition else queryset.none()
+
+
+def _with_rank(queryset, q: str):
+    if connection.vendor == "postgresql":
+        return queryset.annotate(
+            rank=RawSQL(_pg_rank_sql(), [q, q], output_field=FloatField())  # noqa: S611 (constant SQL)
+        )
+    # SQLite: a name match ranks above a match elsewhere.
+    first = next((m.group(2) or m.group(3) for m in _TERMS.finditer(q)), q)
+    first = first.lstrip("-") or q
+    return queryset.annotate(
+        rank=Case(
+            When(name__icontains=first, then=Value(1.0)),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    )
+
+
+# --------------------------------------------------------------------------
+# Database path: every matching provider (exports, alerts)
+# --------------------------------------------------------------------------
+
+
+def search_queryset(params: SearchParams):
+    """Every published provider matching `params`, ordered as the search orders them.
+
+    No pagination and no facet counting; for CSV export and saved-search alerts.
+    """
+    index = params.index or search_index()
+    queryset = Provider.objects.published()
+    if params.q:
+        queryset = _text_filtered(queryset, params.q)
+    queryset = filter_providers(
+        queryset,
+        values=params.values,
+        impact_min=params.impact_min,
+        verified=params.verified,
+        ids_by_slug=index.ids_by_slug,
+    )
+    sort = params.effective_sort
+    if sort == "relevance":
+        return _with_rank(queryset, params.q).order_by("-rank", "name", "id")
+    return queryset.order_by(*index_order_by(sort))
+
+
+# --------------------------------------------------------------------------
+# The search page
+# --------------------------------------------------------------------------
+
+
+def _card_queryset():
+    latest = ImpactReport.objects.filter(provider=OuterRef("pk"), is_latest=True)
+    return (
+        Provider.objects.published()
+        .only(
+            "id",
+            "name",
+            "slug",
+            "tagline",
+            "logo",
+            "workforce",
+            "impact_share",
+            "verified_at",
+            "updated_at",
+        )
+        .annotate(
+            report_period_start=Subquery(latest.values("period_start")[:1]),
+            report_period_end=Subquery(latest.values("period_end")[:1]),
+        )
+        .prefetch_related(
+            Prefetch(
+                "services",
+                queryset=ProviderService.objects.select_related("service").only(
+                    "provider_id", "service__name", "service__position"
+                ),
+                to_attr="card_services",
+            ),
+            Prefetch(
+                "centres",
+                queryset=DeliveryCentre.objects.only("provider_id", "country").order_by("country"),
+                to_attr="card_centres",
+            ),
+        )
+    )
+
+
+def _cards(ids: list) -> list:
+    if not ids:
+        return []
+    by_id = {provider.pk: provider for provider in _card_queryset().filter(pk__in=ids)}
+    providers = [by_id[pk] for pk in ids if pk in by_id]
+    for provider in providers:
+        seen = []
+        for centre in provider.card_centres:
+            code = str(centre.country)
+            if code not in seen:
+                seen.append(code)
+        provider.card_countries = [countries.name(code) for code in seen]
+        provider.card_service_names = [ps.service.name for ps in provider.card_services]
+    return providers
+
+
+def _text_matches(params: SearchParams, *, ranked: bool) -> list:
+    """Ids (with ranks when `ranked`) of published providers matching the text query."""
+    queryset = _text_filtered(Provider.objects.published(), params.q)
+    if ranked:
+        return list(_with_rank(queryset, params.q).values_list("id", "rank"))
+    return list(queryset.values_list("id", flat=True))
+
+
+def _facet_label(param: str, option) -> str:
+    if param == "country":
+        return str(countries.name(option.key))
+    if param == "size":
+        return str(SizeBand(option.key).label)
+    return option.label
+
+
+def provider_search(*, params: SearchParams, page: int, page_size: int) -> SearchResult:
+    """One page of results with disjunctive facet counts, chips and relaxation hints.
+
+    Counts are exact: each option's count is the number of published providers it
+    gives together with every other active filter (its own facet's other values
+    aside), and following it yields exactly that many. Queries: one for the data
+    token, one for the text query (if any), one for the page plus two prefetches.
+    """
+    index = params.index or search_index()
+    problems = list(params.problems)
+    sort = params.effective_sort
+    page_size = max(1, page_size)
+
+    base = index.all_bits
+    ranks = None
+    if params.q:
+        matches = _text_matches(params, ranked=sort == "relevance")
+        if sort == "relevance":
+            ranks = dict(matches)
+            base &= index.positions_of(ranks)
+        else:
+            base &= index.positions_of(matches)
+
+    # One mask per active filter.
+    masks = {}
+    for facet in FACETS:
+        chosen = params.get(facet.param)
+        if chosen:
+            mask = 0
+            for value in chosen:
+                mask |= index.bits.get(facet.param, {}).get(value, 0)
+            masks[facet.param] = mask
+    if params.impact_min is not None:
+        masks["impact_min"] = index.impact_at_least[params.impact_min]
+    if params.verified:
+        masks["verified"] = index.bits["verified"].get("1", 0)
+
+    def others(skip):
+        bits = base
+        for key, mask in masks.items():
+            if key != skip:
+                bits &= mask
+        return bits
+
+    result_bits = others(None)
+    total = result_bits.bit_count()
+
+    facets = []
+    for facet in FACETS:
+        pool = others(facet.param)
+        chosen = set(params.get(facet.param))
+        options = []
+        for option in index.options.get(facet.param, ()):
+            count = (pool & index.bits[facet.param].get(option.key, 0)).bit_count()
+            if count or option.key in chosen:
+                options.append(
+                    FacetOptionView(
+                        key=option.key,
+                        label=_facet_label(facet.param, option),
+                        count=count,
+                        selected=option.key in chosen,
+                        level=option.level,
+                        input_id=f"f-{facet.param}-{option.key}",
+                    )
+                )
+        if facet.param == "country":
+            options.sort(key=lambda o: o.label)
+        if options:
+            facets.append(FacetGroup(facet.param, str(facet.label), options, active=bool(chosen)))
+
+    pool = others("impact_min")
+    impact_options = []
+    thresholds = sorted({*IMPACT_THRESHOLDS, *([params.impact_min] if params.impact_min else [])})
+    for threshold in thresholds:
+        count = (pool & index.impact_at_least[threshold]).bit_count()
+        if count or threshold == params.impact_min:
+            impact_options.append(
+                FacetOptionView(
+                    key=str(threshold),
+                    label=_("At least %(n)d%%") % {"n": threshold},
+                    count=count,
+                    selected=threshold == params.impact_min,
+                    input_id=f"f-impact_min-{threshold}",
+                )
+            )
+    if impact_options:
+        facets.append(
+            FacetGroup(
+                "impact_min",
+                _("Impact workers in the workforce"),
+                impact_options,
+                kind="radio",
+                active=params.impact_min is not None,
+            )
+        )
+    verified_count = (others("verified") & index.bits["verified"].get("1", 0)).bit_count()
+    if verified_count or params.verified:
+        facets.append(
+            FacetGroup(
+                "verified",
+                _("Verification"),
+                [
+                    FacetOptionView(
+                        key="1",
+                        label=_("Verified listings only"),
+                        count=verified_count,
+                        selected=params.verified,
+                        input_id="f-verified-1",
+                    )
+                ],
+                active=params.verified,
+            )
+        )
+
+    num_pages = max(1, math.ceil(total / page_size))
+    if page > num_pages:
+        problems.append(
+            _("There is no page %(page)d; showing page %(last)d, the last one.")
+            % {"page": page, "last": num_pages}
+        )
+        page = num_pages
+    offset = (page - 1) * page_size
+
+    if ranks is not None:
+        positions = index.position
+        result_bytes = result_bits.to_bytes((index.size + 7) // 8, "little")
+        candidates = []
+        for pk, rank in ranks.items():
+            position = positions.get(pk)
+            if position is not None and result_bytes[position >> 3] >> (position & 7) & 1:
+                candidates.append((-rank, position, pk))
+        top = heapq.nsmallest(offset + page_size, candidates)
+        page_ids = [pk for _r, _p, pk in top[offset:]]
+    else:
+        page_ids = index.page_ids(result_bits, sort, offset, page_size)
+
+    return SearchResult(
+        providers=_cards(page_ids),
+        total=total,
+        page=page,
+        num_pages=num_pages,
+        page_size=page_size,
+        sort=sort,
+        facets=facets,
+        chips=_chips(params, index),
+        relaxations=_relaxations(params, index, base, masks, others) if total == 0 else [],
+        problems=problems,
+        params=params,
+    )
+
+
+def _search_url(params: SearchParams) -> str:
+    query = params.urlencode()
+    return f"?{query}" if query else "?"
+
+
+def _option_label(index: SearchIndex, param: str, key: str) -> str:
+    if param == "country":
+        return str(countries.name(key))
+    if param == "size":
+        return str(SizeBand(key).label)
+    for option in index.options.get(param, ()):
+        if option.key == key:
+            return option.label
+    return key
+
+
+def _chips(params: SearchParams, index: SearchIndex) -> list:
+    chips = []
+    if params.q:
+        chips.append(Chip(_("Text: “%(q)s”") % {"q": params.q}, _search_url(params.without("q"))))
+    for facet in FACETS:
+        for value in params.get(facet.param):
+            chips.append(
+                Chip(
+                    f"{facet.label}: {_option_label(index, facet.param, value)}",
+                    _search_url(params.without(facet.param, value)),
+                )
+            )
+    if params.impact_min is not None:
+        chips.append(
+            Chip(
+                _("Impact workers at least %(n)d%%") % {"n": params.impact_min},
+                _search_url(params.without("impact_min")),
+            )
+        )
+    if params.verified:
+        chips.append(Chip(_("Verified only"), _search_url(params.without("verified"))))
+    return chips
+
+
+def _relaxations(params, index, base, masks, others) -> list:
+    """For an empty result: what each active filter's removal would give."""
+    hints = []
+    if params.q:
+        without_text = index.all_bits
+        for mask in masks.values():
+            without_text &= mask
+        hints.append(
+            Relaxation(
+                _("the search text “%(q)s”") % {"q": params.q},
+                without_text.bit_count(),
+                _search_url(params.without("q")),
+            )
+        )
+    names = {facet.param: str(facet.label).lower() for facet in FACETS}
+    names["impact_min"] = _("the minimum impact share")
+    names["verified"] = _("verified only")
+    for key in masks:
+        hints.append(
+            Relaxation(names[key], others(key).bit_count(), _search_url(params.without(key)))
+        )
+    hints.sort(key=lambda hint: -hint.count)
+    return hints
+
+
+__all__ = [
+    "FACETS_BY_PARAM",
+    "SearchParams",
+    "SearchResult",
+    "parse_search_params",
+    "provider_search",
+    "search_queryset",
+]

@@ -1,0 +1,371 @@
+"""Precomputed search data: an in-memory facet index per worker process.
+
+Counting facets in SQL over tens of thousands of matching rows costs hundreds of
+milliseconds; counting them over bitsets costs microseconds. Each process keeps
+one `SearchIndex`: every published provider gets a bit position (in the
+default name order), and every facet option is a Python int whose set bits are
+the providers it matches, computed with the same rules as the ProviderQuerySet
+verbs (tests hold the two to identical answers).
+
+The index is rebuilt when the database says the data changed: migration
+0003_search installs triggers that rewrite a random token in
+`providers_search_data_token` on every insert, update, delete or truncate of a
+table the facets depend on, so no write path can leave the index stale. The
+token is read once per search (one cheap query). Validity of certifications
+depends on the date, so the date is part of the key too.
+"""
+
+import datetime
+import threading
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from providers.models import (
+    SIZE_BAND_BOUNDS,
+    Certification,
+    CertificationHolding,
+    DeliveryCentre,
+    DeliveryMode,
+    ImpactReportGroup,
+    Language,
+    PricingModel,
+    Provider,
+    ProviderService,
+    Region,
+    RegionCountry,
+    Service,
+    SizeBand,
+    TargetGroup,
+)
+
+TOKEN_TABLE = "providers_search_data_token"  # noqa: S105 (a table name)
+
+#: Positions per chunk of a sort order; a page is found by skipping whole chunks.
+CHUNK = 1024
+
+#: Orders the index can page through without the database (relevance needs a query).
+INDEX_ORDERS = ("name", "impact", "size", "updated")
+
+
+def _bits(positions_bytes: bytearray) -> int:
+    return int.from_bytes(positions_bytes, "little")
+
+
+class _BitBuilder:
+    """Collect positions per key into bytearrays, then turn them into ints."""
+
+    def __init__(self, size: int):
+        self.nbytes = (size + 7) // 8
+        self.arrays: dict = {}
+
+    def add(self, key, position: int) -> None:
+        array = self.arrays.get(key)
+        if array is None:
+            array = self.arrays[key] = bytearray(self.nbytes)
+        array[position >> 3] |= 1 << (position & 7)
+
+    def result(self) -> dict:
+        return {key: _bits(array) for key, array in self.arrays.items()}
+
+
+@dataclass
+class FacetOption:
+    key: str
+    label: str
+    level: int = 0
+
+
+@dataclass
+class SearchIndex:
+    token: str
+    day: datetime.date
+    ids: list  # position -> provider id, in (name, id) order
+    all_bits: int
+    #: facet param -> option key -> bits
+    bits: dict = field(default_factory=dict)
+    #: facet param -> ordered options (only those a buyer can choose)
+    options: dict = field(default_factory=dict)
+    #: impact_at_least[p] = providers whose impact share is >= p (0..100)
+    impact_at_least: list = field(default_factory=list)
+    #: sort -> list of (chunk bits, chunk positions in order)
+    orders: dict = field(default_factory=dict)
+    #: slug -> primary key, for the QuerySet verbs
+    ids_by_slug: dict = field(default_factory=dict)
+    #: provider id -> position
+    position: dict = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def positions_of(self, provider_ids) -> int:
+        """Bits of the given provider ids (ids not in the index are ignored)."""
+        lookup = self.position
+        builder = bytearray((self.size + 7) // 8)
+        for provider_id in provider_ids:
+            position = lookup.get(provider_id)
+            if position is not None:
+                builder[position >> 3] |= 1 << (position & 7)
+        return int.from_bytes(builder, "little")
+
+    def page_ids(self, result_bits: int, order: str, offset: int, limit: int) -> list:
+        """Provider ids at [offset, offset + limit) of `result_bits` in the given order."""
+        found = []
+        skip = offset
+        nbytes = (self.size + 7) // 8
+        for chunk_bits, chunk_positions in self.orders[order]:
+            hits = result_bits & chunk_bits
+            if not hits:
+                continue
+            count = hits.bit_count()
+            if skip >= count:
+                skip -= count
+                continue
+            hit_bytes = hits.to_bytes(nbytes, "little")
+            for position in chunk_positions:
+                if hit_bytes[position >> 3] >> (position & 7) & 1:
+                    if skip:
+                        skip -= 1
+                        continue
+                    found.append(self.ids[position])
+                    if len(found) == limit:
+                        return found
+        return found
+
+
+_lock = threading.Lock()
+_current: SearchIndex | None = None
+
+
+def search_data_token() -> str:
+    """The database's current token for search data (changes on every relevant write)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+def search_data_changed() -> None:
+    """Mark search data stale now (triggers do this too; explicit after bulk writes)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {TOKEN_TABLE} SET token = md5(random()::text || clock_timestamp()::text)"  # noqa: S608
+            )
+        else:
+            cursor.execute(f"UPDATE {TOKEN_TABLE} SET token = lower(hex(randomblob(16)))")  # noqa: S608
+
+
+def search_index() -> SearchIndex:
+    """The current index: one token query, plus a rebuild when the data or the date changed."""
+    global _current
+    token = search_data_token()
+    today = timezone.localdate()
+    index = _current
+    if index is not None and index.token == token and index.day == today:
+        return index
+    with _lock:
+        index = _current
+        if index is None or index.token != token or index.day != today:
+            index = _build(token, today)
+            _current = index
+    return index
+
+
+def _chunks(order: list, size: int) -> list:
+    chunks = []
+    nbytes = (size + 7) // 8
+    for start in range(0, len(order), CHUNK):
+        positions = order[start : start + CHUNK]
+        array = bytearray(nbytes)
+        for position in positions:
+            array[position >> 3] |= 1 << (position & 7)
+        chunks.append((int.from_bytes(array, "little"), positions))
+    return chunks
+
+
+def _build(token: str, today: datetime.date) -> SearchIndex:
+    published = Provider.objects.published()
+    rows = list(
+        published.order_by("name", "id").values_list(
+            "id", "impact_share", "workforce", "updated_at", "verified_at"
+        )
+    )
+    size = len(rows)
+    ids = [row[0] for row in rows]
+    position = {provider_id: pos for pos, provider_id in enumerate(ids)}
+    nbytes = (size + 7) // 8
+    all_bits = int.from_bytes(b"\xff" * nbytes, "little") & ((1 << size) - 1)
+
+    index = SearchIndex(token=token, day=today, ids=ids, all_bits=all_bits, position=position)
+
+    # Services: a provider offering a service also counts for its category.
+    services = list(
+        Service.objects.order_by("position", "name").values("id", "slug", "name", "parent_id")
+    )
+    service_slug = {s["id"]: s["slug"] for s in services}
+    builder = _BitBuilder(size)
+    for provider_id, service_id, parent_id in ProviderService.objects.filter(
+        provider__in=published
+    ).values_list("provider_id", "service_id", "service__parent_id"):
+        pos = position.get(provider_id)
+        if pos is None:
+            continue
+        builder.add(service_slug[service_id], pos)
+        if parent_id is not None:
+            builder.add(service_slug[parent_id], pos)
+    index.bits["service"] = builder.result()
+    service_options = []
+    for category in (s for s in services if s["parent_id"] is None):
+        service_options.append(FacetOption(category["slug"], category["name"], 0))
+        for child in services:
+            if child["parent_id"] == category["id"]:
+                service_options.append(FacetOption(child["slug"], child["name"], 1))
+    index.options["service"] = service_options
+    index.ids_by_slug["service"] = {s["slug"]: s["id"] for s in services}
+
+    # Delivery countries and the regions they roll up to.
+    builder = _BitBuilder(size)
+    for provider_id, country in (
+        DeliveryCentre.objects.filter(provider__in=published)
+        .values_list("provider_id", "country")
+        .distinct()
+    ):
+        pos = position.get(provider_id)
+        if pos is not None:
+            builder.add(str(country), pos)
+    country_bits = builder.result()
+    index.bits["country"] = country_bits
+    index.options["country"] = [FacetOption(code, code) for code in sorted(country_bits)]
+
+    regions = list(Region.objects.order_by("name").values("id", "slug", "name", "parent_id"))
+    members: dict = {}
+    for region_id, country in RegionCountry.objects.values_list("region_id", "country"):
+        members.setdefault(region_id, []).append(str(country))
+    region_bits = {}
+    for region in regions:
+        bits = 0
+        for country in members.get(region["id"], ()):
+            bits |= country_bits.get(country, 0)
+        region_bits[region["slug"]] = bits
+    index.bits["region"] = region_bits
+    region_options = []
+    for top in (r for r in regions if r["parent_id"] is None):
+        region_options.append(FacetOption(top["slug"], top["name"], 0))
+        for child in regions:
+            if child["parent_id"] == top["id"]:
+                region_options.append(FacetOption(child["slug"], child["name"], 1))
+    index.options["region"] = region_options
+    index.ids_by_slug["region"] = {r["slug"]: r["id"] for r in regions}
+
+    # Certifications: only holdings valid today count.
+    certifications = list(Certification.objects.order_by("name").values("id", "slug", "name"))
+    cert_slug = {c["id"]: c["slug"] for c in certifications}
+    builder = _BitBuilder(size)
+    for provider_id, cert_id in (
+        CertificationHolding.objects.valid(on=today)
+        .filter(provider__in=published)
+        .values_list("provider_id", "certification_id")
+    ):
+        pos = position.get(provider_id)
+        if pos is not None:
+            builder.add(cert_slug[cert_id], pos)
+    index.bits["certification"] = builder.result()
+    index.options["certification"] = [FacetOption(c["slug"], c["name"]) for c in certifications]
+    index.ids_by_slug["certification"] = {c["slug"]: c["id"] for c in certifications}
+
+    # Languages of service.
+    languages = list(Language.objects.order_by("name").values("code", "name"))
+    builder = _BitBuilder(size)
+    for provider_id, code in Provider.languages.through.objects.filter(
+        provider__in=published
+    ).values_list("provider_id", "language__code"):
+        pos = position.get(provider_id)
+        if pos is not None:
+            builder.add(code, pos)
+    index.bits["language"] = builder.result()
+    index.options["language"] = [FacetOption(lang["code"], lang["name"]) for lang in languages]
+
+    # Target groups of the latest impact report.
+    groups = list(TargetGroup.objects.order_by("position", "name").values("id", "slug", "name"))
+    group_slug = {g["id"]: g["slug"] for g in groups}
+    builder = _BitBuilder(size)
+    for provider_id, group_id in ImpactReportGroup.objects.filter(
+        report__is_latest=True, report__provider__in=published
+    ).values_list("report__provider_id", "target_group_id"):
+        pos = position.get(provider_id)
+        if pos is not None:
+            builder.add(group_slug[group_id], pos)
+    index.bits["group"] = builder.result()
+    index.options["group"] = [FacetOption(g["slug"], g["name"]) for g in groups]
+    index.ids_by_slug["group"] = {g["slug"]: g["id"] for g in groups}
+
+    # Pricing models and delivery modes.
+    for param, model, through, column in (
+        ("pricing", PricingModel, Provider.pricing_models.through, "pricingmodel_id"),
+        ("mode", DeliveryMode, Provider.delivery_modes.through, "deliverymode_id"),
+    ):
+        items = list(model.objects.order_by("position", "name").values("id", "slug", "name"))
+        slug_of = {item["id"]: item["slug"] for item in items}
+        builder = _BitBuilder(size)
+        for provider_id, item_id in through.objects.filter(provider__in=published).values_list(
+            "provider_id", column
+        ):
+            pos = position.get(provider_id)
+            if pos is not None:
+                builder.add(slug_of[item_id], pos)
+        index.bits[param] = builder.result()
+        index.options[param] = [FacetOption(i["slug"], i["name"]) for i in items]
+        index.ids_by_slug[param] = {i["slug"]: i["id"] for i in items}
+
+    # Size bands, verification and impact share come from the provider rows.
+    size_builder = _BitBuilder(size)
+    verified_builder = _BitBuilder(size)
+    impact_builder = _BitBuilder(size)
+    for pos, (_id, share, workforce, _updated, verified_at) in enumerate(rows):
+        if workforce:
+            for band, (low, high) in SIZE_BAND_BOUNDS.items():
+                if workforce >= low and (high is None or workforce < high):
+                    size_builder.add(str(band.value), pos)
+        if verified_at is not None:
+            verified_builder.add("1", pos)
+        if share is not None:
+            impact_builder.add(share, pos)
+    index.bits["size"] = size_builder.result()
+    index.options["size"] = [FacetOption(band.value, str(band.label)) for band in SizeBand]
+    index.bits["verified"] = verified_builder.result()
+    index.options["verified"] = [FacetOption("1", "")]
+    share_bits = impact_builder.result()
+    at_least = [0] * 102
+    running = 0
+    for percent in range(100, -1, -1):
+        running |= share_bits.get(percent, 0)
+        at_least[percent] = running
+    index.impact_at_least = at_least[:101]
+
+    # Sort orders, each as chunks of positions; ties fall back to the name order.
+    far_past = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+    positions = range(size)
+    index.orders["name"] = _chunks(list(positions), size)
+    index.orders["impact"] = _chunks(
+        sorted(positions, key=lambda p: (rows[p][1] is None, -(rows[p][1] or 0), p)), size
+    )
+    index.orders["size"] = _chunks(
+        sorted(positions, key=lambda p: (rows[p][2] is None, -(rows[p][2] or 0), p)), size
+    )
+    by_updated = sorted(positions, key=lambda p: (rows[p][3] or far_past, -p), reverse=True)
+    index.orders["updated"] = _chunks(by_updated, size)
+    return index
+
+
+def index_order_by(order: str) -> list:
+    """The ORDER BY that gives the same order as the index's `order` (for the database)."""
+    return {
+        "name": ["name", "id"],
+        "impact": [F("impact_share").desc(nulls_last=True), "name", "id"],
+        "size": [F("workforce").desc(nulls_last=True), "name", "id"],
+        "updated": ["-updated_at", "name", "id"],
+    }[order]
