@@ -7,6 +7,7 @@ delivery centres, certification holdings, impact reports, case studies) carry a
 change history.
 """
 
+import calendar
 import datetime
 
 from django.conf import settings
@@ -666,7 +667,9 @@ def stale_cutoff(on):
     """Reports whose period ended before this date are stale."""
     months = on.year * 12 + on.month - 1 - STALE_AFTER_MONTHS
     year, month = divmod(months, 12)
-    day = min(on.day, 28)
+    # The same day of the month, or the month's last day when it is shorter
+    # (29 February); clamping every month to 28 let reports stay fresh 3 days too long.
+    day = min(on.day, calendar.monthrange(year, month + 1)[1])
     return datetime.date(year, month + 1, day)
 
 
@@ -826,7 +829,8 @@ class ImpactReport(models.Model):
         """Impact workers as a whole percent of total employees (None without employees)."""
         if not self.total_employees:
             return None
-        return round(100 * self.impact_workers / self.total_employees)
+        # Halves round up, in integers: round() rounds halves to even (12.5 -> 12).
+        return (200 * self.impact_workers + self.total_employees) // (2 * self.total_employees)
 
     def is_stale(self, on=None):
         on = on or timezone.localdate()
