@@ -49,6 +49,9 @@ class CachedChoicesMixin:
         return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is m.Service and "queryset" not in kwargs:
+            # A service's label names its category.
+            kwargs["queryset"] = m.Service.objects.select_related("parent")
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if formfield is not None and db_field.name not in getattr(self, "raw_id_fields", ()):
             key = (type(self).__name__, db_field.name)
@@ -230,11 +233,19 @@ class ProviderServiceInline(CachedChoicesMixin, admin.TabularInline):
     fields = ["service", "voice", "note"]
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("provider", "service__parent")
+
 
 class DeliveryCentreInline(CachedChoicesMixin, admin.TabularInline):
     model = m.DeliveryCentre
     fields = ["country", "city", "seats", "headcount", "impact_workers", "languages"]
     extra = 0
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("provider").prefetch_related("languages")
+        )
 
 
 class CertificationHoldingInline(CachedChoicesMixin, admin.TabularInline):
@@ -249,6 +260,9 @@ class CertificationHoldingInline(CachedChoicesMixin, admin.TabularInline):
         "verification",
     ]
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("provider", "certification")
 
 
 class ImpactReportInline(admin.StackedInline):
@@ -268,6 +282,9 @@ class ImpactReportInline(admin.StackedInline):
     readonly_fields = ["is_latest"]
     extra = 0
     show_change_link = True  # target-group counts are edited on the report's own page
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("provider")
 
 
 class CaseStudyInline(CachedChoicesMixin, admin.StackedInline):
@@ -289,6 +306,9 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["created_at"]
     raw_id_fields = ["user"]
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("provider", "user")
 
 
 class ProviderAdminForm(forms.ModelForm):

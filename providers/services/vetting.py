@@ -12,12 +12,11 @@ suspended (operator) or inactive (provider). Verification records what an
 operator checked; it is not a status.
 """
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -33,8 +32,6 @@ from providers.models import (
     MembershipRole,
     Provider,
 )
-
-logger = logging.getLogger(__name__)
 
 #: The history tables store the change reason in a 100-character column.
 CHANGE_REASON_MAX_LENGTH = 100
@@ -89,15 +86,9 @@ def _save(instance, *, by: User, reason: str, update_fields: list[str]) -> None:
 
 
 def _send_after_commit(messages: list[EmailMessage]) -> None:
-    """Send once the decision is committed; a mail failure is logged, never undoes it."""
-    if not messages:
-        return
-
-    def send():
-        with get_connection() as connection:
-            connection.send_messages(messages)
-
-    transaction.on_commit(send, robust=True)
+    """Send once the decision is committed; a failed message is logged, never undoes it."""
+    for message in messages:
+        transaction.on_commit(message.send, robust=True)
 
 
 def _message(*, template: str, subject: str, to: str, context: dict) -> EmailMessage:
