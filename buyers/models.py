@@ -1,0 +1,263 @@
+"""The buyer workspace: shortlists, saved searches with alerts, and inquiries.
+
+Everything here belongs to one buyer (`owner` / `buyer`); an inquiry is also
+readable by the members of the provider it is addressed to. Writes go through
+`buyers.services`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from providers.models import Provider
+
+NAME_MAX_LENGTH = 120
+NOTE_MAX_LENGTH = 2000
+QUERY_MAX_LENGTH = 2000
+
+
+class ShortlistQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user) if user.is_authenticated else self.none()
+
+    def with_entry_count(self):
+        return self.annotate(entry_count=models.Count("entries"))
+
+
+class Shortlist(models.Model):
+    """A buyer's named list of providers, each with a private note and a position."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shortlists"
+    )
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    providers = models.ManyToManyField(Provider, through="ShortlistEntry", related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ShortlistQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("shortlist")
+        verbose_name_plural = _("shortlists")
+        constraints = [
+            models.UniqueConstraint("owner", Lower("name"), name="shortlist_name_unique_per_owner"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("buyers:shortlist_detail", kwargs={"pk": self.pk})
+
+
+class ShortlistEntry(models.Model):
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="entries")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="shortlist_entries"
+    )
+    note = models.TextField(_("private note"), max_length=NOTE_MAX_LENGTH, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("shortlist entry")
+        verbose_name_plural = _("shortlist entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shortlist", "provider"], name="shortlist_entry_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.shortlist}: {self.provider}"
+
+
+class AlertFrequency(models.TextChoices):
+    NONE = "none", _("No alert")
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class SavedSearchQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user) if user.is_authenticated else self.none()
+
+    def alerting(self, frequency):
+        return self.filter(frequency=frequency).exclude(frequency=AlertFrequency.NONE)
+
+
+class SavedSearch(models.Model):
+    """A search (its query string on /providers/) a buyer keeps, optionally with e-mail alerts.
+
+    `alerts_since` is the moment alerts were switched on: only providers
+    published or changed after it can be reported as new, and each provider at
+    most once (`SavedSearchAlertSent`).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    query_string = models.CharField(_("search"), max_length=QUERY_MAX_LENGTH, blank=True)
+    frequency = models.CharField(
+        _("e-mail alert"), max_length=10, choices=AlertFrequency, default=AlertFrequency.NONE
+    )
+    alerts_since = models.DateTimeField(_("alerts since"))
+    last_alerted_at = models.DateTimeField(_("last alert sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = SavedSearchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
+        constraints = [
+            models.UniqueConstraint(
+                "owner", Lower("name"), name="saved_search_name_unique_per_owner"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_search_url(self):
+        url = reverse("providers:search")
+        return f"{url}?{self.query_string}" if self.query_string else url
+
+
+class SavedSearchAlertSent(models.Model):
+    """A provider already e-mailed for a saved search: it is never sent again."""
+
+    saved_search = models.ForeignKey(
+        SavedSearch, on_delete=models.CASCADE, related_name="alerts_sent"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("provider alerted")
+        verbose_name_plural = _("providers alerted")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["saved_search", "provider"], name="saved_search_alert_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.saved_search}: {self.provider_id}"
+
+
+class InquiryStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class StandardQuestion(models.TextChoices):
+    """The optional template of standard impact questions a buyer may ask."""
+
+    CAPACITY = "capacity", _("What capacity (seats, people, hours) could you put on our work?")
+    IMPACT_SHARE = (
+        "impact-share",
+        _("What share of the team on our account would be impact workers?"),
+    )
+    CERTIFICATIONS = (
+        "certifications",
+        _("Which certifications cover the delivery centre that would serve us?"),
+    )
+    PRICING = "pricing", _("How would you price this work, and on which model?")
+
+
+class InquiryQuerySet(models.QuerySet):
+    def sent_by(self, user):
+        return self.filter(buyer=user) if user.is_authenticated else self.none()
+
+    def for_member(self, user):
+        """Inquiries addressed to a provider the user is a member of."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(provider__memberships__user=user)
+
+    def visible_to(self, user):
+        """Only the two sides of a thread: the buyer and the provider's members."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(buyer=user) | Q(provider__memberships__user=user)).distinct()
+
+
+class Inquiry(models.Model):
+    """A thread between one buyer and one provider's staff."""
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inquiries"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="inquiries")
+    shortlist = models.ForeignKey(
+        Shortlist,
+        verbose_name=_("sent from shortlist"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inquiries",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    questions = models.JSONField(_("standard questions"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=InquiryStatus, default=InquiryStatus.OPEN
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+    last_message_at = models.DateTimeField(_("last message"), db_index=True)
+
+    objects = InquiryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
+        indexes = [models.Index(fields=["buyer", "created_at"])]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def is_open(self):
+        return self.status == InquiryStatus.OPEN
+
+    def question_labels(self):
+        labels = dict(StandardQuestion.choices)
+        return [labels[code] for code in self.questions if code in labels]
+
+    def get_buyer_url(self):
+        return reverse("buyers:inquiry_detail", kwargs={"pk": self.pk})
+
+    def get_provider_url(self):
+        return reverse("buyers:inbox_detail", kwargs={"pk": self.pk})
+
+
+class InquiryMessage(models.Model):
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="inquiry_messages",
+    )
+    from_provider = models.BooleanField(_("sent by the provider"), default=False)
+    body = models.TextField(_("message"), max_length=5000)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("inquiry message")
+        verbose_name_plural = _("inquiry messages")
+        indexes = [models.Index(fields=["author", "created_at"])]
+
+    def __str__(self):
+        return f"{self.inquiry}: {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,82 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    NAME_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    QUERY_MAX_LENGTH,
+    AlertFrequency,
+    StandardQuestion,
+)
+
+SHORTLIST_SORTS = [
+    ("name", _("Name")),
+    ("impact", _("Impact-worker share, highest first")),
+    ("size", _("Workforce, largest first")),
+    ("added", _("Date added")),
+]
+
+
+class ShortlistNameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX_LENGTH)
+
+
+class EntryNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Private note"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ShortlistSortForm(forms.Form):
+    by = forms.ChoiceField(label=_("Sort by"), choices=SHORTLIST_SORTS)
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))])
+
+
+class ShortlistButtonForm(forms.Form):
+    """Add a provider to a shortlist (an existing one, or a new one by name) or remove it."""
+
+    provider = forms.SlugField(max_length=200)
+    shortlist = forms.IntegerField(required=False, min_value=1)
+    new_name = forms.CharField(required=False, max_length=NAME_MAX_LENGTH)
+
+
+class SavedSearchForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX_LENGTH)
+    frequency = forms.ChoiceField(
+        label=_("E-mail me new providers"),
+        choices=AlertFrequency.choices,
+        initial=AlertFrequency.NONE,
+        widget=forms.RadioSelect,
+    )
+
+
+class NewSavedSearchForm(SavedSearchForm):
+    query = forms.CharField(max_length=QUERY_MAX_LENGTH, required=False, widget=forms.HiddenInput)
+
+
+class InquiryForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Describe the work: volumes, languages, timing, where it may be done."),
+    )
+    questions = forms.MultipleChoiceField(
+        label=_("Standard impact questions (optional)"),
+        choices=StandardQuestion.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )

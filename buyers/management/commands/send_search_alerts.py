@@ -1,0 +1,29 @@
+"""E-mail buyers the providers new to their saved searches (run from cron).
+
+    manage.py send_search_alerts --frequency daily    # e.g. every day at 06:00
+    manage.py send_search_alerts --frequency weekly   # e.g. every Monday at 06:00
+
+Safe to run again at any time: a provider is e-mailed for a search at most
+once, and a buyer with nothing new gets no e-mail.
+"""
+
+from django.core.management.base import BaseCommand
+
+from buyers.models import AlertFrequency
+from buyers.services import saved_search_send_alerts
+
+
+class Command(BaseCommand):
+    help = "E-mail each buyer the providers newly published or newly matching their saved searches."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--frequency",
+            required=True,
+            choices=[AlertFrequency.DAILY.value, AlertFrequency.WEEKLY.value],
+            help="Which saved searches to process: those with daily or with weekly alerts.",
+        )
+
+    def handle(self, *args, frequency, **options):
+        sent = saved_search_send_alerts(frequency=frequency)
+        self.stdout.write(f"{sent} alert e-mail(s) sent for {frequency} searches.")

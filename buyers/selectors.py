@@ -1,0 +1,319 @@
+"""Reads of the buyer workspace that need more than one QuerySet call.
+
+`providers_for_display` loads everything a comparison or an export shows about
+providers in a fixed number of queries, whatever their number.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+
+from providers.models import (
+    IRIS_CODES,
+    CertificationHolding,
+    DeliveryCentre,
+    ImpactReport,
+    ImpactReportGroup,
+    Provider,
+    ProviderService,
+)
+
+from .models import Inquiry, SavedSearch, Shortlist, ShortlistEntry
+
+MAX_COMPARE = 5
+MIN_COMPARE = 2
+
+#: Impact report figures in display order (the same order as ImpactReport.figures).
+REPORT_FIGURES = [
+    "total_employees",
+    "impact_workers",
+    "employees_with_disabilities",
+    "employees_low_income_areas",
+    "women_employees",
+    "living_wage_employees",
+    "min_wage_multiple",
+    "training_hours_per_employee",
+    "average_tenure_months",
+    "voluntary_turnover_pct",
+    "placement_rate_pct",
+]
+
+
+def with_display_data(queryset: QuerySet[Provider]) -> QuerySet[Provider]:
+    """Prefetch services, centres, certifications, languages, pricing, modes and latest report."""
+    latest_reports = ImpactReport.objects.filter(is_latest=True).prefetch_related(
+        Prefetch("groups", queryset=ImpactReportGroup.objects.select_related("target_group"))
+    )
+    return queryset.prefetch_related(
+        Prefetch(
+            "services",
+            queryset=ProviderService.objects.select_related("service__parent"),
+        ),
+        Prefetch(
+            "centres",
+            queryset=DeliveryCentre.objects.only("id", "provider_id", "country", "city"),
+        ),
+        Prefetch(
+            "certifications",
+            queryset=CertificationHolding.objects.select_related("certification").order_by(
+                "certification__name", "expires_on"
+            ),
+        ),
+        "languages",
+        "pricing_models",
+        "delivery_modes",
+        Prefetch("reports", queryset=latest_reports, to_attr="latest_reports"),
+    )
+
+
+def latest_report(provider: Provider) -> ImpactReport | None:
+    reports = getattr(provider, "latest_reports", None)
+    return reports[0] if reports else None
+
+
+def delivery_countries(provider: Provider) -> list[str]:
+    """Country names of the provider's delivery centres, once each, sorted."""
+    return sorted({centre.country.name for centre in provider.centres.all()})
+
+
+# --------------------------------------------------------------------------
+# Compare
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    items: list[tuple[str, str]]  # (text, mark) where mark is "", "stale" or "expired"
+
+    @property
+    def key(self):
+        return tuple(self.items)
+
+
+@dataclass
+class CompareRow:
+    label: str
+    cells: list[Cell]
+    section: str = ""
+
+    @property
+    def differs(self) -> bool:
+        return len({cell.key for cell in self.cells}) > 1
+
+
+@dataclass
+class Comparison:
+    providers: list[Provider] = field(default_factory=list)
+    rows: list[CompareRow] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return len(self.providers) >= MIN_COMPARE
+
+
+def _text(value) -> list[tuple[str, str]]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, int):
+        value = number_format(value, force_grouping=True)
+    return [(str(value), "")]
+
+
+def _many(values) -> list[tuple[str, str]]:
+    return [(str(v), "") for v in values]
+
+
+def _certifications(provider: Provider, today) -> list[tuple[str, str]]:
+    items = []
+    for holding in provider.certifications.all():
+        name = holding.certification.name
+        if holding.expires_on:
+            text = _("%(name)s (expires %(date)s)") % {
+                "name": name,
+                "date": date_format(holding.expires_on, "Y-m-d"),
+            }
+        else:
+            text = _("%(name)s (no expiry date)") % {"name": name}
+        items.append((text, "expired" if holding.is_expired(on=today) else ""))
+    return items
+
+
+def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
+    today = timezone.localdate()
+    reports = [latest_report(p) for p in providers]
+
+    def row(section, label, getter):
+        return CompareRow(label=label, section=section, cells=[Cell(getter(p)) for p in providers])
+
+    def report_row(label, getter):
+        return CompareRow(
+            label=label,
+            section=impact,
+            cells=[Cell(getter(r) if r else []) for r in reports],
+        )
+
+    profile, delivery, impact = _("Profile"), _("Services and delivery"), _("Impact")
+    rows = [
+        row(profile, _("Headquarters"), lambda p: _text(p.hq_country.name if p.hq_country else "")),
+        row(profile, _("Legal form"), lambda p: _text(p.get_legal_form_display())),
+        row(profile, _("Founded"), lambda p: _text(str(p.founded_year or ""))),
+        row(profile, _("Workforce"), lambda p: _text(p.workforce)),
+        row(profile, _("Size band"), lambda p: _text(p.size_band_label)),
+        row(
+            profile,
+            _("Verified by ImpactDir"),
+            lambda p: _text(_("Yes") if p.is_verified else _("No")),
+        ),
+        row(
+            delivery,
+            _("Services"),
+            lambda p: _many(ps.service.name for ps in p.services.all()),
+        ),
+        row(delivery, _("Delivery countries"), lambda p: _many(delivery_countries(p))),
+        row(delivery, _("Languages"), lambda p: _many(lang.name for lang in p.languages.all())),
+        row(
+            delivery,
+            _("Pricing models"),
+            lambda p: _many(m.name for m in p.pricing_models.all()),
+        ),
+        row(
+            delivery,
+            _("Delivery modes"),
+            lambda p: _many(m.name for m in p.delivery_modes.all()),
+        ),
+        row(_("Certifications"), _("Certifications"), lambda p: _certifications(p, today)),
+        report_row(
+            _("Reporting period"),
+            lambda r: [
+                (
+                    f"{r.period_start:%Y-%m-%d} – {r.period_end:%Y-%m-%d}",
+                    "stale" if r.is_stale(on=today) else "",
+                )
+            ],
+        ),
+        report_row(
+            _("Provenance"),
+            lambda r: _text(
+                f"{r.get_provenance_display()} ({r.verifier})"
+                if r.verifier
+                else r.get_provenance_display()
+            ),
+        ),
+        report_row(
+            _("Impact-worker share"),
+            lambda r: _text(f"{r.impact_share} %" if r.impact_share is not None else ""),
+        ),
+        report_row(
+            _("Target groups"),
+            lambda r: _many(g.target_group.name for g in r.groups.all()),
+        ),
+    ]
+    for name in REPORT_FIGURES:
+        model_field = ImpactReport._meta.get_field(name)
+        code = IRIS_CODES.get(name)
+        label = str(model_field.verbose_name)
+        label = f"{label[:1].upper()}{label[1:]}"
+        if code:
+            label = f"{label} (IRIS+ {code})"
+        rows.append(report_row(label, lambda r, name=name: _text(getattr(r, name))))
+    return rows
+
+
+def provider_compare(*, slugs: list[str]) -> Comparison:
+    """Published providers for the given slugs, in the order given, with comparison rows.
+
+    Repeated slugs count once; slugs beyond the fifth are reported in `dropped`,
+    unknown or unpublished ones in `not_found` (the two are not told apart, so
+    a draft listing's existence is not revealed).
+    """
+    ordered = []
+    for slug in slugs:
+        slug = slug.strip()
+        if slug and slug not in ordered:
+            ordered.append(slug)
+    comparison = Comparison()
+    wanted, comparison.dropped = ordered[:MAX_COMPARE], ordered[MAX_COMPARE:]
+    if not wanted:
+        return comparison
+    found = {
+        p.slug: p for p in with_display_data(Provider.objects.published().filter(slug__in=wanted))
+    }
+    comparison.providers = [found[s] for s in wanted if s in found]
+    comparison.not_found = [s for s in wanted if s not in found]
+    if comparison.ready:
+        comparison.rows = _compare_rows(comparison.providers)
+    return comparison
+
+
+# --------------------------------------------------------------------------
+# Workspace lists
+# --------------------------------------------------------------------------
+
+
+def shortlists_for(*, user) -> QuerySet[Shortlist]:
+    return Shortlist.objects.owned_by(user).with_entry_count().order_by("name", "id")
+
+
+def shortlist_entries(*, shortlist: Shortlist) -> list[ShortlistEntry]:
+    """The shortlist's entries in order, with the provider and its latest report."""
+    return list(
+        shortlist.entries.select_related("provider")
+        .prefetch_related(
+            Prefetch(
+                "provider__reports",
+                queryset=ImpactReport.objects.filter(is_latest=True),
+                to_attr="latest_reports",
+            )
+        )
+        .order_by("position", "id")
+    )
+
+
+def saved_searches_for(*, user) -> QuerySet[SavedSearch]:
+    return SavedSearch.objects.owned_by(user).annotate(sent_count=Count("alerts_sent"))
+
+
+def inquiries_sent(*, user, status: str = "") -> QuerySet[Inquiry]:
+    qs = (
+        Inquiry.objects.sent_by(user)
+        .select_related("provider")
+        .annotate(message_count=Count("messages"))
+    )
+    return qs.filter(status=status) if status else qs
+
+
+def inquiries_received(*, user, status: str = "") -> QuerySet[Inquiry]:
+    """Inquiries addressed to the providers the user is a member of."""
+    qs = (
+        Inquiry.objects.filter(
+            provider__in=Provider.objects.filter(memberships__user=user).values("pk")
+        )
+        .select_related("provider", "buyer")
+        .annotate(message_count=Count("messages"))
+        if user.is_authenticated
+        else Inquiry.objects.none()
+    )
+    return qs.filter(status=status) if status else qs
+
+
+def shortlist_membership(*, user) -> tuple[list[Shortlist], dict[int, set[int]]]:
+    """The user's shortlists and, per shortlist id, the ids of the providers on it (one query)."""
+    shortlists = {}
+    members = defaultdict(set)
+    rows = (
+        Shortlist.objects.owned_by(user)
+        .order_by("name", "id")
+        .values_list("pk", "name", "entries__provider_id")
+    )
+    for pk, name, provider_id in rows:
+        if pk not in shortlists:
+            shortlists[pk] = Shortlist(pk=pk, name=name, owner_id=user.pk)
+        if provider_id is not None:
+            members[pk].add(provider_id)
+    return list(shortlists.values()), members

@@ -1,0 +1,201 @@
+"""Inquiries: a buyer writes to a provider or a whole shortlist; both sides read and reply.
+
+Buyers use /inquiries/…; a provider's members use /dashboard/inquiries/…. A
+thread is found only through the querysets of its two sides, so anyone else
+gets a 404 and learns nothing about it.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from providers.models import Provider
+
+from .. import selectors, services
+from ..forms import InquiryForm, ReplyForm
+from ..models import Inquiry, InquiryMessage, InquiryStatus, Shortlist
+from .workspace import buyer_required, member_required, report_error
+
+STATUS_FILTERS = [("", gettext_lazy("All")), *InquiryStatus.choices]
+
+
+def _status(request) -> str:
+    status = request.GET.get("status", "")
+    return status if status in InquiryStatus.values else ""
+
+
+def _thread_queryset():
+    return Inquiry.objects.select_related("provider", "buyer").prefetch_related(
+        Prefetch("messages", queryset=InquiryMessage.objects.select_related("author"))
+    )
+
+
+def _buyer_thread(request, pk) -> Inquiry:
+    return get_object_or_404(_thread_queryset().filter(buyer=request.user), pk=pk)
+
+
+def _provider_thread(request, pk) -> Inquiry:
+    return get_object_or_404(
+        _thread_queryset().filter(
+            provider__in=Provider.objects.filter(memberships__user=request.user).values("pk")
+        ),
+        pk=pk,
+    )
+
+
+@require_GET
+@buyer_required
+def inquiry_list(request):
+    status = _status(request)
+    return render(
+        request,
+        "buyers/inquiries/list.html",
+        {
+            "inquiries": selectors.inquiries_sent(user=request.user, status=status),
+            "status": status,
+            "status_filters": STATUS_FILTERS,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@buyer_required
+def inquiry_new(request):
+    """Compose an inquiry to one provider (?provider=slug) or a whole shortlist (?shortlist=id)."""
+    source = request.POST if request.method == "POST" else request.GET
+    shortlist = None
+    providers = []
+    if source.get("shortlist"):
+        shortlist = get_object_or_404(
+            Shortlist.objects.owned_by(request.user),
+            pk=source["shortlist"] if source["shortlist"].isdigit() else 0,
+        )
+        providers = [
+            e.provider for e in shortlist.entries.select_related("provider").order_by("position")
+        ]
+    elif source.get("provider"):
+        providers = [get_object_or_404(Provider.objects.published(), slug=source["provider"])]
+    else:
+        messages.error(request, _("Choose a provider or a shortlist to write to."))
+        return redirect("buyers:shortlists")
+    published = [p for p in providers if p.is_published]
+    skipped = [p for p in providers if not p.is_published]
+    form = InquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = services.inquiry_send(
+                buyer=request.user,
+                providers=published,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                questions=form.cleaned_data["questions"],
+                shortlist=shortlist,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Your inquiry was sent to %(count)d provider.",
+                    "Your inquiry was sent to %(count)d providers.",
+                    len(sent),
+                )
+                % {"count": len(sent)},
+            )
+            if len(sent) == 1:
+                return redirect(sent[0].get_buyer_url())
+            return redirect("buyers:inquiries")
+    return render(
+        request,
+        "buyers/inquiries/new.html",
+        {"form": form, "shortlist": shortlist, "providers": published, "skipped": skipped},
+        status=400 if form.errors else 200,
+    )
+
+
+def _thread(request, inquiry, side):
+    return render(
+        request,
+        "buyers/inquiries/thread.html",
+        {"inquiry": inquiry, "side": side, "reply_form": ReplyForm()},
+    )
+
+
+def _reply(request, inquiry, redirect_to):
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a reply of at most 5,000 characters."))
+        return redirect(redirect_to)
+    try:
+        services.inquiry_reply(inquiry=inquiry, user=request.user, body=form.cleaned_data["body"])
+    except ValidationError as error:
+        report_error(request, error)
+    else:
+        messages.success(request, _("Reply sent."))
+    return redirect(redirect_to)
+
+
+def _close(request, inquiry, redirect_to):
+    services.inquiry_close(inquiry=inquiry, user=request.user)
+    messages.success(request, _("Inquiry closed."))
+    return redirect(redirect_to)
+
+
+@require_GET
+@buyer_required
+def inquiry_detail(request, pk):
+    return _thread(request, _buyer_thread(request, pk), "buyer")
+
+
+@require_POST
+@buyer_required
+def inquiry_reply(request, pk):
+    inquiry = _buyer_thread(request, pk)
+    return _reply(request, inquiry, inquiry.get_buyer_url())
+
+
+@require_POST
+@buyer_required
+def inquiry_close(request, pk):
+    inquiry = _buyer_thread(request, pk)
+    return _close(request, inquiry, inquiry.get_buyer_url())
+
+
+@require_GET
+@member_required
+def inbox(request):
+    status = _status(request)
+    return render(
+        request,
+        "buyers/inquiries/inbox.html",
+        {
+            "inquiries": selectors.inquiries_received(user=request.user, status=status),
+            "status": status,
+            "status_filters": STATUS_FILTERS,
+        },
+    )
+
+
+@require_GET
+@member_required
+def inbox_detail(request, pk):
+    return _thread(request, _provider_thread(request, pk), "provider")
+
+
+@require_POST
+@member_required
+def inbox_reply(request, pk):
+    inquiry = _provider_thread(request, pk)
+    return _reply(request, inquiry, inquiry.get_provider_url())
+
+
+@require_POST
+@member_required
+def inbox_close(request, pk):
+    inquiry = _provider_thread(request, pk)
+    return _close(request, inquiry, inquiry.get_provider_url())

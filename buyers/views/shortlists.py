@@ -1,0 +1,243 @@
+"""Shortlist pages: list, detail (notes, order), rename, delete, and the add/remove button."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from providers.models import Provider
+
+from .. import selectors, services
+from ..forms import (
+    EntryNoteForm,
+    MoveForm,
+    ShortlistButtonForm,
+    ShortlistNameForm,
+    ShortlistSortForm,
+)
+from ..models import Shortlist, ShortlistEntry
+from .workspace import back, buyer_required, report_error
+
+
+def _own_shortlist(request, pk) -> Shortlist:
+    return get_object_or_404(Shortlist.objects.owned_by(request.user), pk=pk)
+
+
+def _own_entry(request, pk, entry_pk) -> ShortlistEntry:
+    return get_object_or_404(
+        ShortlistEntry.objects.select_related("shortlist", "provider"),
+        pk=entry_pk,
+        shortlist__pk=pk,
+        shortlist__owner=request.user,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@buyer_required
+def shortlist_list(request):
+    form = ShortlistNameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shortlist = services.shortlist_create(
+                owner=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            form.add_error("name", error)
+        else:
+            messages.success(request, _("Shortlist “%(name)s” created.") % {"name": shortlist.name})
+            return redirect(shortlist)
+    shortlists = selectors.shortlists_for(user=request.user)
+    return render(
+        request,
+        "buyers/shortlists/list.html",
+        {"shortlists": shortlists, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@buyer_required
+def shortlist_detail(request, pk):
+    shortlist = _own_shortlist(request, pk)
+    entries = selectors.shortlist_entries(shortlist=shortlist)
+    published = [e.provider.slug for e in entries if e.provider.is_published]
+    context = {
+        "shortlist": shortlist,
+        "entries": entries,
+        "rename_form": ShortlistNameForm(initial={"name": shortlist.name}),
+        "sort_form": ShortlistSortForm(),
+        "compare_slugs": published[:5],
+        "can_compare": len(published) >= 2,
+    }
+    return render(request, "buyers/shortlists/detail.html", context)
+
+
+@require_POST
+@buyer_required
+def shortlist_rename(request, pk):
+    shortlist = _own_shortlist(request, pk)
+    form = ShortlistNameForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+        return redirect(shortlist)
+    try:
+        services.shortlist_rename(
+            shortlist=shortlist, user=request.user, name=form.cleaned_data["name"]
+        )
+    except ValidationError as error:
+        report_error(request, error)
+    else:
+        messages.success(request, _("Shortlist renamed."))
+    return redirect(shortlist)
+
+
+@require_http_methods(["GET", "POST"])
+@buyer_required
+def shortlist_delete(request, pk):
+    shortlist = _own_shortlist(request, pk)
+    if request.method == "POST":
+        services.shortlist_delete(shortlist=shortlist, user=request.user)
+        messages.success(request, _("Shortlist “%(name)s” deleted.") % {"name": shortlist.name})
+        return redirect("buyers:shortlists")
+    return render(
+        request,
+        "buyers/shortlists/delete.html",
+        {"shortlist": shortlist, "entry_count": shortlist.entries.count()},
+    )
+
+
+@require_POST
+@buyer_required
+def entry_note(request, pk, entry_pk):
+    entry = _own_entry(request, pk, entry_pk)
+    form = EntryNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.shortlist_entry_note(
+                entry=entry, user=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            report_error(request, error)
+        else:
+            messages.success(request, _("Note on %(name)s saved.") % {"name": entry.provider.name})
+    else:
+        messages.error(request, _("Keep the note under 2,000 characters; it was not saved."))
+    return redirect(f"{entry.shortlist.get_absolute_url()}#entry-{entry.pk}")
+
+
+@require_POST
+@buyer_required
+def entry_move(request, pk, entry_pk):
+    entry = _own_entry(request, pk, entry_pk)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        services.shortlist_move(
+            entry=entry, user=request.user, direction=form.cleaned_data["direction"]
+        )
+    else:
+        messages.error(request, _("Choose to move up or down."))
+    return redirect(f"{entry.shortlist.get_absolute_url()}#entry-{entry.pk}")
+
+
+@require_POST
+@buyer_required
+def entry_remove(request, pk, entry_pk):
+    entry = _own_entry(request, pk, entry_pk)
+    services.shortlist_remove(shortlist=entry.shortlist, user=request.user, provider=entry.provider)
+    messages.success(
+        request,
+        _("%(provider)s removed from “%(shortlist)s”.")
+        % {"provider": entry.provider.name, "shortlist": entry.shortlist.name},
+    )
+    return redirect(entry.shortlist)
+
+
+@require_POST
+@buyer_required
+def shortlist_sort(request, pk):
+    shortlist = _own_shortlist(request, pk)
+    form = ShortlistSortForm(request.POST)
+    if form.is_valid():
+        services.shortlist_sort(shortlist=shortlist, user=request.user, by=form.cleaned_data["by"])
+        messages.success(request, _("Shortlist sorted."))
+    else:
+        messages.error(request, _("Choose how to sort the shortlist."))
+    return redirect(shortlist)
+
+
+def _button_response(request, provider, status_message="", *, ok=True):
+    """The button again (htmx, in place) or a redirect back to where it was pressed."""
+    if request.htmx:
+        if provider is None:
+            # Only a tampered form gets here; htmx leaves the page as it was.
+            return HttpResponseBadRequest(status_message)
+        # 200 even for a refusal: htmx swaps in only successful responses, and
+        # the button must show why nothing happened.
+        return render(
+            request,
+            "includes/shortlist_button.html",
+            {"provider": provider, "shortlist_status": status_message, "shortlist_ok": ok},
+        )
+    if status_message:
+        (messages.success if ok else messages.error)(request, status_message)
+    default = provider.get_absolute_url() if provider else reverse("buyers:shortlists")
+    return back(request, default)
+
+
+@require_POST
+@buyer_required
+def shortlist_button_add(request):
+    """Add a provider to one of the buyer's shortlists, or to a new one named in the form."""
+    form = ShortlistButtonForm(request.POST)
+    if not form.is_valid():
+        return _button_response(request, None, _("That provider could not be found."), ok=False)
+    provider = Provider.objects.published().filter(slug=form.cleaned_data["provider"]).first()
+    if provider is None:
+        return _button_response(request, None, _("That provider could not be found."), ok=False)
+    try:
+        if form.cleaned_data["shortlist"]:
+            shortlist = (
+                Shortlist.objects.owned_by(request.user)
+                .filter(pk=form.cleaned_data["shortlist"])
+                .first()
+            )
+            if shortlist is None:
+                raise ValidationError(_("That shortlist could not be found."))
+        else:
+            name = form.cleaned_data["new_name"] or _("My shortlist")
+            shortlist = Shortlist.objects.owned_by(request.user).filter(
+                name__iexact=name
+            ).first() or services.shortlist_create(owner=request.user, name=name)
+        services.shortlist_add(shortlist=shortlist, user=request.user, provider=provider)
+    except ValidationError as error:
+        return _button_response(request, provider, " ".join(error.messages), ok=False)
+    return _button_response(
+        request,
+        provider,
+        _("%(provider)s added to “%(shortlist)s”.")
+        % {"provider": provider.name, "shortlist": shortlist.name},
+    )
+
+
+@require_POST
+@buyer_required
+def shortlist_button_remove(request):
+    form = ShortlistButtonForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data["shortlist"]:
+        return _button_response(request, None, _("That shortlist could not be found."), ok=False)
+    shortlist = get_object_or_404(
+        Shortlist.objects.owned_by(request.user), pk=form.cleaned_data["shortlist"]
+    )
+    provider = get_object_or_404(Provider, slug=form.cleaned_data["provider"])
+    services.shortlist_remove(shortlist=shortlist, user=request.user, provider=provider)
+    return _button_response(
+        request,
+        provider,
+        _("%(provider)s removed from “%(shortlist)s”.")
+        % {"provider": provider.name, "shortlist": shortlist.name},
+    )
