@@ -275,6 +275,24 @@ def test_report_percentages_between_0_and_100(field, constraint, value):
         report(ProviderFactory(), **{field: Decimal(value)}).save()
 
 
+@pytest.mark.parametrize(
+    "field",
+    ["impact_workers", "women_employees", "living_wage_employees", "employees_with_disabilities"],
+)
+def test_report_counts_are_not_negative(field):
+    with refused(field):
+        report(ProviderFactory(), **{"impact_workers": 0, field: -1}).save()
+
+
+def test_target_group_counts_are_not_negative():
+    saved = report(ProviderFactory())
+    saved.save()
+    with refused("workers"):
+        m.ImpactReportGroup.objects.create(
+            report=saved, target_group=TargetGroupFactory(), workers=-1
+        )
+
+
 def test_third_party_provenance_names_the_verifier():
     report(ProviderFactory(), provenance=m.Provenance.THIRD_PARTY, verifier="Audit Co.").save()
     report(ProviderFactory(), provenance=m.Provenance.SELF_REPORTED, verifier="").save()
