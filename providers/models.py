@@ -1008,3 +1008,131 @@ class Claim(models.Model):
 
     def __str__(self):
         return f"{self.user} claims {self.provider}"
+
+
+# --------------------------------------------------------------------------
+# ISSP self-service: proposed changes to vetted facts, team invitations
+# --------------------------------------------------------------------------
+
+
+class PendingChangeKind(models.TextChoices):
+    PROFILE = "profile", _("Name or organisation identifier")
+    CERTIFICATION = "certification", _("Certification")
+    REPORT = "report", _("Impact report")
+
+
+class PendingChangeAction(models.TextChoices):
+    CREATE = "create", _("Add")
+    UPDATE = "update", _("Change")
+    DELETE = "delete", _("Remove")
+
+
+class PendingChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPLIED = "applied", _("Approved and applied")
+    DISCARDED = "discarded", _("Not approved")
+
+
+class PendingChangeQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=PendingChangeStatus.PENDING)
+
+    def submitted(self):
+        """Open changes the provider has sent for review: the admin queue."""
+        return self.open().filter(submitted_at__isnull=False)
+
+
+class PendingChange(models.Model):
+    """A proposed edit to a vetted fact of a published listing, held until an admin approves.
+
+    The live rows stay untouched, so the public profile and search keep showing the
+    published values; `providers.services.listings.pending_changes_apply` writes
+    `data` into the live rows once the listing is approved.
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="pending_changes")
+    kind = models.CharField(_("what"), max_length=20, choices=PendingChangeKind)
+    action = models.CharField(_("action"), max_length=10, choices=PendingChangeAction)
+    #: The certification holding or impact report changed (None when adding one).
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    data = models.JSONField(_("proposed values"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PendingChangeStatus,
+        default=PendingChangeStatus.PENDING,
+        db_index=True,
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(_("sent for review"), null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    history = HistoricalRecords()
+
+    objects = PendingChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("pending change")
+        verbose_name_plural = _("pending changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action=PendingChangeAction.CREATE)
+                | Q(kind=PendingChangeKind.PROFILE)
+                | Q(target_id__isnull=False),
+                name="pending_change_names_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}: {self.get_action_display()} {self.get_kind_display()}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        now = now or timezone.now()
+        return self.filter(accepted_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """An owner's invitation to an address with no account yet; accepted after sign-up."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(
+        _("role"), max_length=10, choices=MembershipRole, default=MembershipRole.EDITOR
+    )
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["token"])
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.email} to {self.provider}"

@@ -1,0 +1,308 @@
+"""Forms of the ISSP dashboard.
+
+Each form offers only the fields an ISSP may set; status, verification, version
+counters and foreign ids are never taken from the request except through the
+hidden `version` field, which only selects the optimistic-locking check.
+Uploaded files are checked here by content (see `providers.uploads`) and stored
+by the views only once the service accepted the change.
+"""
+
+from django import forms
+from django.forms import modelformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from providers import uploads
+from providers.models import (
+    CaseStudy,
+    CertificationHolding,
+    DeliveryCentre,
+    ImpactReport,
+    MembershipRole,
+    Provider,
+    ProviderService,
+    Service,
+    TargetGroup,
+)
+from providers.services.listings import (
+    PROFILE_FIELDS,
+    PROFILE_M2M_FIELDS,
+    centre_validate,
+    report_validate,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class VersionMixin(forms.Form):
+    """The listing version the page was loaded at, checked when saving."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class VersionForm(VersionMixin):
+    """For actions without other fields (deletes, logo removal)."""
+
+
+class ProviderCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Organisation name"),
+        max_length=200,
+        help_text=_("The name buyers know you by. You can fill in everything else next."),
+    )
+
+
+class ClaimSearchForm(forms.Form):
+    q = forms.CharField(label=_("Organisation name"), max_length=200, required=False)
+
+
+class ClaimForm(forms.Form):
+    message = forms.CharField(
+        label=_("How are you connected to this organisation?"),
+        help_text=_("Your role, and how we can check it (for example, your work e-mail domain)."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+
+
+class ProfileForm(VersionMixin, forms.ModelForm):
+    class Meta:
+        model = Provider
+        fields = [*PROFILE_FIELDS, *PROFILE_M2M_FIELDS]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "pricing_models": forms.CheckboxSelectMultiple,
+            "delivery_modes": forms.CheckboxSelectMultiple,
+            "industries": forms.CheckboxSelectMultiple,
+            "languages": forms.CheckboxSelectMultiple,
+            "markets": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_email"].help_text = _("Where buyers' inquiries go.")
+        self.fields["org_registry"].help_text = _("For example, the company registry's name.")
+
+    def validate_unique(self):
+        """The slug is not edited here, nothing else is unique."""
+
+
+class ServiceOfferedForm(forms.ModelForm):
+    class Meta:
+        model = ProviderService
+        fields = ["service", "voice", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.leaves().select_related("parent")
+        self.fields["service"].required = False
+
+
+ServiceFormSet = modelformset_factory(
+    ProviderService, form=ServiceOfferedForm, extra=3, can_delete=True, max_num=100
+)
+
+
+class CentreForm(forms.ModelForm):
+    class Meta:
+        model = DeliveryCentre
+        fields = ["country", "city", "seats", "headcount", "impact_workers", "languages"]
+        widgets = {"languages": forms.CheckboxSelectMultiple}
+
+    def clean(self):
+        data = super().clean()
+        try:
+            centre_validate(
+                headcount=data.get("headcount"), impact_workers=data.get("impact_workers")
+            )
+        except forms.ValidationError as exc:
+            for name, errors in exc.error_dict.items():
+                for error in errors:
+                    self.add_error(name, error)
+        return data
+
+
+CentreFormSet = modelformset_factory(
+    DeliveryCentre, form=CentreForm, extra=1, can_delete=True, max_num=200
+)
+
+
+def _clean_evidence(upload):
+    if not upload:
+        return None
+    return uploads.evidence_clean(upload)
+
+
+class CertificationForm(VersionMixin, forms.ModelForm):
+    evidence_file = forms.FileField(
+        label=_("Evidence (certificate)"),
+        required=False,
+        help_text=_("A PDF or a PNG, JPEG or WebP image, at most 5 MB."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,image/png,image/jpeg,image/webp"}
+        ),
+    )
+
+    class Meta:
+        model = CertificationHolding
+        fields = ["certification", "scope", "certificate_number", "issued_on", "expires_on"]
+        widgets = {"issued_on": DateInput, "expires_on": DateInput}
+
+    def clean_evidence_file(self):
+        return _clean_evidence(self.cleaned_data.get("evidence_file"))
+
+    def clean(self):
+        data = super().clean()
+        issued, expires = data.get("issued_on"), data.get("expires_on")
+        if issued and expires and expires <= issued:
+            self.add_error("expires_on", _("The expiry date must come after the issue date."))
+        return data
+
+    def validate_unique(self):
+        """Checked by the service, which knows the provider."""
+
+
+class ImpactReportForm(VersionMixin, forms.ModelForm):
+    evidence_file = forms.FileField(
+        label=_("Supporting document"),
+        required=False,
+        help_text=_(
+            "Needed when the figures are backed by a document: a PDF or an image, at most 5 MB."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,image/png,image/jpeg,image/webp"}
+        ),
+    )
+
+    class Meta:
+        model = ImpactReport
+        fields = [
+            "period_start",
+            "period_end",
+            "impact_worker_definition",
+            "total_employees",
+            "impact_workers",
+            "employees_with_disabilities",
+            "employees_low_income_areas",
+            "women_employees",
+            "living_wage_employees",
+            "min_wage_multiple",
+            "training_hours_per_employee",
+            "average_tenure_months",
+            "voluntary_turnover_pct",
+            "placement_rate_pct",
+            "provenance",
+            "verifier",
+            "verified_on",
+        ]
+        widgets = {
+            "period_start": DateInput,
+            "period_end": DateInput,
+            "verified_on": DateInput,
+            "impact_worker_definition": forms.Textarea(attrs={"rows": 3}),
+            "provenance": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, report=None, pending_groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.target_groups = list(TargetGroup.objects.all())
+        current = {}
+        if pending_groups is not None:
+            current = {int(k): v for k, v in pending_groups.items()}
+        elif report is not None:
+            current = {g.target_group_id: g.workers for g in report.groups.all()}
+        for group in self.target_groups:
+            self.fields[f"group_{group.pk}"] = forms.BooleanField(
+                label=group.name, required=False, initial=group.pk in current
+            )
+            self.fields[f"group_{group.pk}_workers"] = forms.IntegerField(
+                label=_("How many impact workers from this group (optional)"),
+                required=False,
+                min_value=0,
+                initial=current.get(group.pk),
+            )
+
+    def group_rows(self):
+        """(checkbox, count field) per target group, for the template."""
+        return [(self[f"group_{g.pk}"], self[f"group_{g.pk}_workers"]) for g in self.target_groups]
+
+    def chosen_groups(self) -> dict[int, int | None]:
+        chosen = {}
+        for group in self.target_groups:
+            workers = self.cleaned_data.get(f"group_{group.pk}_workers")
+            if self.cleaned_data.get(f"group_{group.pk}") or workers is not None:
+                chosen[group.pk] = workers
+        return chosen
+
+    def clean_evidence_file(self):
+        return _clean_evidence(self.cleaned_data.get("evidence_file"))
+
+    def clean(self):
+        data = super().clean()
+        try:
+            report_validate(data, self.chosen_groups())
+        except forms.ValidationError as exc:
+            for name, errors in exc.error_dict.items():
+                target = None if name == "groups" else name
+                for error in errors:
+                    if target and target not in self.fields:
+                        target = None
+                    if target is None or target not in self.errors:
+                        self.add_error(target, error)
+        has_evidence = data.get("evidence_file") or (self.report and self.report.evidence)
+        if data.get("provenance") == "documented" and not has_evidence:
+            self.add_error("evidence_file", _("Attach the document that backs these figures."))
+        return data
+
+    def validate_unique(self):
+        """Checked by the service, which knows the provider."""
+
+
+class CaseStudyForm(VersionMixin, forms.ModelForm):
+    class Meta:
+        model = CaseStudy
+        fields = [
+            "title",
+            "client_industry",
+            "service",
+            "challenge",
+            "approach",
+            "results",
+            "year",
+            "client_quote",
+            "quote_attribution",
+        ]
+        widgets = {
+            "challenge": forms.Textarea(attrs={"rows": 3}),
+            "approach": forms.Textarea(attrs={"rows": 3}),
+            "results": forms.Textarea(attrs={"rows": 3}),
+            "client_quote": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.leaves().select_related("parent")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("client_quote") and not data.get("quote_attribution"):
+            self.add_error("quote_attribution", _("Say who said this quote."))
+        return data
+
+
+class LogoForm(VersionMixin):
+    logo = forms.FileField(
+        label=_("Logo"),
+        help_text=_("A PNG, JPEG or WebP image, at most 2 MB and 25 megapixels."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+
+    def clean_logo(self):
+        return uploads.logo_clean(self.cleaned_data["logo"])
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole, initial=MembershipRole.EDITOR)
