@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -25,3 +26,16 @@ class SignupForm(AllauthSignupForm):
     )
 
     field_order = ["account_type", "email", "password1", "password2"]
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's log-in form without the reset link inside the password's help text.
+
+    Help text is drawn before its input, so a link there would take the Tab
+    key away from the password field; the log-in page links to the reset
+    page after the form instead.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = ""

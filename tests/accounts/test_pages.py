@@ -1,0 +1,63 @@
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from tests.factories import IsspUserFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = [
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/done/",
+    "/accounts/confirm-email/",
+    "/accounts/inactive/",
+]
+PRIVATE_PAGES = ["/accounts/password/change/", "/accounts/email/", "/accounts/logout/"]
+
+
+def assert_site_page(response):
+    assert response.status_code == 200
+    html = response.content.decode()
+    # Drawn inside our base.html, with one h1 and no inline styles (the CSP forbids them).
+    assert 'class="skip-link"' in html
+    assert len(re.findall(r"<h1[ >]", html)) == 1
+    assert 'style="' not in html and "<style" not in html
+    # Every inline script carries the nonce or is inert data.
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag or "nonce=" in tag or 'type="application/json"' in tag, tag
+    # Every form posts with a CSRF token.
+    for form in re.findall(r"<form\b[^>]*method=\"post\".*?</form>", html, flags=re.S):
+        assert "csrfmiddlewaretoken" in form
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_public_account_pages_use_the_site_layout(client, url):
+    assert_site_page(client.get(url))
+
+
+@pytest.mark.parametrize("url", PRIVATE_PAGES)
+def test_private_account_pages_use_the_site_layout(client, url):
+    user = IsspUserFactory(email="pages@provider.example")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    assert_site_page(client.get(url))
+
+
+@pytest.mark.parametrize("url", PRIVATE_PAGES[:2])
+def test_private_account_pages_send_visitors_to_log_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_every_visible_input_has_a_label(client):
+    for url in ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]:
+        html = client.get(url).content.decode()
+        for tag in re.findall(r"<input\b[^>]*>", html):
+            if 'type="hidden"' in tag:
+                continue
+            input_id = re.search(r'id="([^"]+)"', tag).group(1)
+            assert f'for="{input_id}"' in html, (url, tag)
