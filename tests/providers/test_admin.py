@@ -602,9 +602,9 @@ def test_region_admin_edits_countries_inline(staff_client):
     response = staff_client.post(
         url,
         {
-            "name": "Eastern Africa",
-            "slug": "eastern-africa",
-            "m49_code": "014",
+            "name": "Operators test region",
+            "slug": "operators-test-region",
+            "m49_code": "897",
             "parent": "",
             "countries-TOTAL_FORMS": "2",
             "countries-INITIAL_FORMS": "0",
@@ -616,7 +616,7 @@ def test_region_admin_edits_countries_inline(staff_client):
     )
 
     assert response.status_code == 302
-    region = m.Region.objects.get(slug="eastern-africa")
+    region = m.Region.objects.get(slug="operators-test-region")
     assert sorted(str(rc.country) for rc in region.countries.all()) == ["KE", "UG"]
 
 
