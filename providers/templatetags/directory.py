@@ -6,6 +6,7 @@
 """
 
 import json
+from decimal import Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -32,6 +33,15 @@ def banded(value):
     if number < SMALL_COUNT_THRESHOLD:
         return _("fewer than %(threshold)s") % {"threshold": SMALL_COUNT_THRESHOLD}
     return intcomma(number)
+
+
+@register.filter
+def figure(value):
+    """A rate or multiple without trailing zeros: 31.50 → 31.5, 96.0 → 96."""
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return value
 
 
 def json_for_script(data):

@@ -5,8 +5,10 @@ import json
 import re
 
 import pytest
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
+from django.views.defaults import server_error
 
 from providers import models as m
 from providers.selectors import provider_profile
@@ -396,3 +398,18 @@ def test_selector_refuses_unpublished(full_provider):
 
     with pytest.raises(m.Provider.DoesNotExist):
         provider_profile(slug=full_provider.slug)
+
+
+def test_server_error_page_renders_without_a_request():
+    # Django's 500 handler renders with an empty context: no request, no user.
+    html = loader.get_template("500.html").render()
+
+    assert "Something went wrong" in html
+    assert "<script" not in html
+
+
+def test_server_error_handler_uses_our_page(rf):
+    response = server_error(rf.get("/"))
+
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
