@@ -34,15 +34,21 @@ def client_ip(request):
 def login_username(request, credentials=None):
     """The account a login attempt is for, normalised the way login matches it.
 
-    allauth authenticates with ``email=...``, not ``username=...``, and matches
-    e-mail addresses case-insensitively; lower-casing here keeps ``Ann@x.org``
-    and ``ann@x.org`` one lockout key instead of two.
+    The same attempt reaches axes with differently shaped credentials: allauth
+    authenticates with ``email=...``, Django admin with ``username=...``, axes'
+    own backend re-keys the positional username under AXES_USERNAME_FORM_FIELD,
+    and the failure signal carries what ``authenticate()`` got. Every shape must
+    give the same key, or the lock recorded on failure is not the one checked on
+    the next attempt. E-mail matching is case-insensitive, so the key is
+    lower-cased: ``Ann@x.org`` and ``ann@x.org`` are one account, one lock.
     """
     value = None
-    if credentials:
-        value = credentials.get("email") or credentials.get("username")
+    for key in ("email", "username", settings.AXES_USERNAME_FORM_FIELD):
+        if credentials and credentials.get(key):
+            value = credentials[key]
+            break
     if not value:
-        value = request.POST.get(settings.AXES_USERNAME_FORM_FIELD)
+        value = request.POST.get(settings.AXES_USERNAME_FORM_FIELD) or request.POST.get("username")
     if not value:
         return None
     return str(value).strip().lower()

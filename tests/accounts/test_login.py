@@ -6,7 +6,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import BuyerFactory, IsspUserFactory
+from tests.factories import BuyerFactory, IsspUserFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -238,4 +238,34 @@ def test_login_requires_csrf(member):
     client = Client(enforce_csrf_checks=True)
     response = attempt(client, member.email, PASSWORD)
     assert response.status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+def test_one_address_trying_many_accounts_is_slowed_down(client):
+    # allauth's per-IP burst limit: 10 failed logins a minute, whatever the account.
+    for n in range(10):
+        response = attempt(client, f"guess{n}@corp.example", "wrong guess")
+        assert response.status_code == 200
+    response = attempt(client, "guess99@corp.example", "wrong guess")
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_too_many_signups_get_an_explained_429_page(client):
+    for n in range(20):
+        client.post("/accounts/signup/", {"account_type": "buyer", "email": f"s{n}@x.example"})
+    response = client.post("/accounts/signup/", {"account_type": "buyer", "email": "s@x.example"})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "<h1>Too many requests</h1>" in html
+    assert 'class="skip-link"' in html
+
+
+def test_django_admin_login_is_throttled_too(client):
+    admin = StaffFactory(email="ops@impactdir.example")
+    for _ in range(5):
+        client.post("/admin/login/", {"username": admin.email, "password": "wrong guess"})
+    response = client.post("/admin/login/", {"username": admin.email, "password": PASSWORD})
+    assert response.status_code == 429
     assert "_auth_user_id" not in client.session

@@ -65,7 +65,10 @@ def test_signup_stores_the_chosen_path_and_sends_a_confirmation(client, path):
 def test_signup_without_a_path_is_refused_with_a_message(client):
     response = signup(client, account_type="")
     assert response.status_code == 200
-    assert "Tell us whether you buy services or work at a provider." in response.content.decode()
+    html = response.content.decode()
+    assert "Tell us whether you buy services or work at a provider." in html
+    # The error summary links to the first radio, which can take focus.
+    assert 'href="#id_account_type_0"' in html
     assert not User.objects.exists()
     assert mail.outbox == []
 
@@ -174,3 +177,11 @@ def test_invalid_confirmation_key_explains_itself(client):
     response = client.get("/accounts/confirm-email/not-a-real-key/")
     assert response.status_code == 200
     assert "expired or is invalid" in response.content.decode()
+
+
+def test_confirmation_mail_is_branded_and_links_back_here(client):
+    signup(client)
+    message = mail.outbox[0]
+    assert message.subject.startswith("[ImpactDir] ")
+    assert message.body.startswith("Hello from ImpactDir,")
+    assert "http://testserver/accounts/confirm-email/" in message.body
