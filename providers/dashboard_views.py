@@ -112,6 +112,18 @@ def _listing_context(membership: Membership, **extra) -> dict:
     }
 
 
+def _rows_belong(formset) -> bool:
+    """False when a posted existing row is not one of this listing's rows (a forged id).
+
+    Model formsets quietly treat such a row as new; we refuse the whole save instead.
+    """
+    for index, form in enumerate(formset.forms):
+        if index < formset.initial_form_count() and form.instance.pk is None:
+            form.add_error(None, _("This row does not belong to this listing."))
+            return False
+    return True
+
+
 def _run(form, call, provider: Provider) -> tuple[bool, dict]:
     """Call a service; on refusal put its message on the form. Returns (ok, extra context)."""
     try:
@@ -355,7 +367,12 @@ def services_edit(request, pk: int):
     formset = ServiceFormSet(request.POST or None, queryset=queryset, prefix="services")
     version_form = VersionForm(request.POST or None, initial={"version": provider.version})
     extra = {}
-    if request.method == "POST" and formset.is_valid() and version_form.is_valid():
+    if (
+        request.method == "POST"
+        and formset.is_valid()
+        and version_form.is_valid()
+        and _rows_belong(formset)
+    ):
         rows = [
             svc.ServiceRow(
                 service=f.cleaned_data.get("service"),
@@ -399,7 +416,12 @@ def centres_edit(request, pk: int):
     formset = CentreFormSet(request.POST or None, queryset=queryset, prefix="centres")
     version_form = VersionForm(request.POST or None, initial={"version": provider.version})
     extra = {}
-    if request.method == "POST" and formset.is_valid() and version_form.is_valid():
+    if (
+        request.method == "POST"
+        and formset.is_valid()
+        and version_form.is_valid()
+        and _rows_belong(formset)
+    ):
         rows = [
             svc.CentreRow(
                 country=f.cleaned_data.get("country"),
