@@ -119,3 +119,23 @@ def test_missing_profile_shows_an_accessible_404(live_server, page, axe, csp_err
     assert page.get_by_role("heading", level=1).inner_text() == "Page not found"
     axe(page)
     assert csp_errors == []
+
+
+def test_buyer_shortlists_from_the_profile_by_keyboard(
+    live_server, page, axe, csp_errors, provider, client
+):
+    buyer = f.BuyerFactory()
+    client.force_login(buyer)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto(live_server.url + provider.get_absolute_url())
+    axe(page)
+
+    page.get_by_role("button", name="Add to shortlist").focus()
+    page.keyboard.press("Enter")
+
+    page.get_by_text("On “My shortlist”").wait_for()
+    assert buyer.shortlists.get().entries.filter(provider=provider).exists()
+    axe(page)
+    assert csp_errors == []

@@ -413,3 +413,23 @@ def test_server_error_handler_uses_our_page(rf):
 
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_anonymous_visitor_is_offered_login_to_shortlist(client, full_provider):
+    html = _get(client, full_provider).content.decode()
+
+    assert "Log in to shortlist" in html
+    assert f"?provider={full_provider.slug}" in html
+
+
+def test_logged_in_buyer_can_shortlist_from_the_profile(
+    client, full_provider, django_assert_max_num_queries
+):
+    client.force_login(f.BuyerFactory())
+
+    with django_assert_max_num_queries(5):
+        # session, user, the profile's two queries, the buyer's shortlists
+        html = _get(client, full_provider).content.decode()
+
+    assert "Add to shortlist" in html
+    assert 'href="/shortlists/"' in html
