@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,12 @@ from providers.services.vetting import (
 # --------------------------------------------------------------------------
 # Shared pieces
 # --------------------------------------------------------------------------
+
+#: Decisions are offered on the list (several at once) and on an object's own
+#: page, where the operator has just reviewed it.
+BOTH_LOCATIONS = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
+#: The name the action field has in a change form's action form.
+CHANGE_FORM_ACTION = f"{admin.ActionLocation.CHANGE_FORM.value}-action"
 
 
 class CachedChoicesMixin:
@@ -85,7 +92,24 @@ class DecisionActionsMixin:
 
     decision_template = "admin/providers/decision_form.html"
 
+    def response_action(self, request, queryset, **kwargs):
+        # Django's admin would fail with a server error on a selection that is
+        # not a primary key (a hand-made or damaged POST); refuse it instead.
+        pk_field = self.model._meta.pk
+        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+            try:
+                pk_field.to_python(value)
+            except ValidationError:
+                self.message_user(
+                    request,
+                    gettext("The selection was not understood, so nothing was changed."),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset, **kwargs)
+
     def _apply(self, request, queryset, *, service, kwargs, done, failed):
+        """Decide each object on its own: one refusal does not stop the others."""
         for obj in queryset:
             try:
                 service(by=request.user, **{self._service_arg: obj}, **kwargs)
@@ -140,7 +164,10 @@ class DecisionActionsMixin:
             "opts": opts,
             "form": form,
             "objects": list(queryset),
-            "action_name": request.POST.get("action", ""),
+            # Post back to the same page (list or object) under the field name
+            # its action form uses.
+            "action_field": CHANGE_FORM_ACTION if CHANGE_FORM_ACTION in request.POST else "action",
+            "action_name": request.POST.get(CHANGE_FORM_ACTION) or request.POST.get("action", ""),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "submit_label": title,
         }
@@ -439,7 +466,7 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         provider_refresh_derived(provider=form.instance)
 
-    @admin.action(description=_("Approve and publish selected listings"))
+    @admin.action(location=BOTH_LOCATIONS, description=_("Approve and publish selected listings"))
     def approve_listings(self, request, queryset):
         self._apply(
             request,
@@ -450,7 +477,9 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             failed=gettext("Could not approve “%(object)s”: %(error)s"),
         )
 
-    @admin.action(description=_("Reject selected listings (with a reason)"))
+    @admin.action(
+        location=BOTH_LOCATIONS, description=_("Reject selected listings (with a reason)")
+    )
     def reject_listings(self, request, queryset):
         return self._decide_with_text(
             request,
@@ -465,7 +494,7 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             failed=gettext("Could not reject “%(object)s”: %(error)s"),
         )
 
-    @admin.action(description=_("Suspend selected listings"))
+    @admin.action(location=BOTH_LOCATIONS, description=_("Suspend selected listings"))
     def suspend_listings(self, request, queryset):
         return self._decide_with_text(
             request,
@@ -480,7 +509,7 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             failed=gettext("Could not suspend “%(object)s”: %(error)s"),
         )
 
-    @admin.action(description=_("Mark selected listings verified"))
+    @admin.action(location=BOTH_LOCATIONS, description=_("Mark selected listings verified"))
     def verify_listings(self, request, queryset):
         return self._decide_with_text(
             request,
@@ -606,7 +635,9 @@ class ClaimAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
         # Claims come from the people claiming; operators only decide them.
         return False
 
-    @admin.action(description=_("Approve selected claims (claimant becomes owner)"))
+    @admin.action(
+        location=BOTH_LOCATIONS, description=_("Approve selected claims (claimant becomes owner)")
+    )
     def approve_claims(self, request, queryset):
         self._apply(
             request,
@@ -617,7 +648,7 @@ class ClaimAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             failed=gettext("Could not approve the claim “%(object)s”: %(error)s"),
         )
 
-    @admin.action(description=_("Reject selected claims (with a reason)"))
+    @admin.action(location=BOTH_LOCATIONS, description=_("Reject selected claims (with a reason)"))
     def reject_claims(self, request, queryset):
         return self._decide_with_text(
             request,

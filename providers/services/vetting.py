@@ -140,6 +140,8 @@ def listing_approve(*, provider: Provider, by: User) -> Provider:
         [ListingStatus.SUBMITTED],
         message=_("Only a submitted listing can be approved; “%(name)s” is %(status)s."),
     )
+    # Pending edits of vetted facts are applied here, before the status change,
+    # and the instance re-read, so the history row below shows what went live.
     now = timezone.now()
     provider.status = ListingStatus.PUBLISHED
     provider.rejection_reason = ""

@@ -639,3 +639,88 @@ def test_saving_a_case_study_in_its_own_admin_refreshes_the_provider(staff_clien
     assert response.status_code == 302
     provider.refresh_from_db()
     assert "Claims backlog cleared" in provider.case_study_text
+
+
+@pytest.mark.parametrize("selected", ["abc", "1.5", ""])
+def test_a_damaged_selection_is_refused_without_error(selected, staff_client):
+    provider = ProviderFactory(status=m.ListingStatus.SUBMITTED)
+
+    response = staff_client.post(
+        CHANGELIST,
+        {"action": "approve_listings", ACTION_CHECKBOX_NAME: [selected], "index": "0"},
+    )
+
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.status == m.ListingStatus.SUBMITTED
+
+
+def test_history_page_shows_who_decided_and_why(staff_client, on_commit):
+    provider = ProviderFactory(status=m.ListingStatus.SUBMITTED)
+    apply(staff_client, "reject_listings", [provider], "Registry number missing.")
+
+    page = staff_client.get(reverse("admin:providers_provider_history", args=[provider.pk]))
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "operator@impactdir.example" in html
+    assert "Rejected: Registry number missing." in html
+
+
+def test_decisions_are_offered_on_the_listing_page_too(staff_client, staff, on_commit):
+    provider = ProviderFactory(name="Reviewed Here", status=m.ListingStatus.SUBMITTED)
+    MembershipFactory(provider=provider, user=IsspUserFactory(email="x@reviewed.example"))
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+
+    page = staff_client.get(url).content.decode()
+    assert 'name="CHANGE_FORM-action"' in page
+    assert 'value="reject_listings"' in page
+
+    first = staff_client.post(
+        url, {"CHANGE_FORM-action": "reject_listings", ACTION_CHECKBOX_NAME: [str(provider.pk)]}
+    )
+    assert first.status_code == 200
+    assert 'name="CHANGE_FORM-action" value="reject_listings"' in first.content.decode()
+    blank = staff_client.post(
+        url,
+        {
+            "CHANGE_FORM-action": "reject_listings",
+            ACTION_CHECKBOX_NAME: [str(provider.pk)],
+            "text": "",
+            "apply": "Reject listings",
+        },
+    )
+    assert blank.status_code == 200
+    provider.refresh_from_db()
+    assert provider.status == m.ListingStatus.SUBMITTED
+
+    with on_commit():
+        response = staff_client.post(
+            url,
+            {
+                "CHANGE_FORM-action": "reject_listings",
+                ACTION_CHECKBOX_NAME: [str(provider.pk)],
+                "text": "Logo is another company's.",
+                "apply": "Reject listings",
+            },
+        )
+
+    assert response.status_code == 302
+    assert response["Location"] == url
+    provider.refresh_from_db()
+    assert provider.status == m.ListingStatus.REJECTED
+    assert latest_history(provider).history_user == staff
+    assert "Logo is another company's." in mail.outbox[0].body
+
+
+def test_approve_from_the_listing_page(staff_client):
+    provider = ProviderFactory(status=m.ListingStatus.SUBMITTED)
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+
+    response = staff_client.post(
+        url, {"CHANGE_FORM-action": "approve_listings", ACTION_CHECKBOX_NAME: [str(provider.pk)]}
+    )
+
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.status == m.ListingStatus.PUBLISHED
