@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Round
 
 from providers.models import CaseStudy, ImpactReport, Provider, ProviderService
+from providers.services.search_data import search_data_changed
 
 
 def _latest_report_id(provider_ref):
@@ -109,6 +110,7 @@ def providers_refresh_derived(*, provider_ids=None) -> None:
         service_text=Coalesce(Subquery(_service_text(OuterRef("pk"))), Value("")),
         case_study_text=Coalesce(Subquery(_case_study_text(OuterRef("pk"))), Value("")),
     )
+    search_data_changed()
 
 
 def provider_refresh_derived(*, provider: Provider) -> None:
