@@ -61,3 +61,33 @@ def test_every_visible_input_has_a_label(client):
                 continue
             input_id = re.search(r'id="([^"]+)"', tag).group(1)
             assert f'for="{input_id}"' in html, (url, tag)
+
+
+def test_nobody_can_touch_another_users_addresses(client):
+    owner = IsspUserFactory(email="owner@provider.example")
+    EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)
+    EmailAddress.objects.create(user=owner, email="second@provider.example", verified=True)
+    intruder = IsspUserFactory(email="intruder@other.example")
+    EmailAddress.objects.create(user=intruder, email=intruder.email, verified=True, primary=True)
+    client.force_login(intruder)
+
+    for action in ["action_remove", "action_primary", "action_send"]:
+        response = client.post("/accounts/email/", {"email": "second@provider.example", action: ""})
+        assert response.status_code == 302
+
+    assert set(EmailAddress.objects.filter(user=owner).values_list("email", "primary")) == {
+        ("owner@provider.example", True),
+        ("second@provider.example", False),
+    }
+    assert EmailAddress.objects.get(email=intruder.email).primary
+
+
+def test_a_confirmation_key_cannot_move_an_address_to_someone_else(client):
+    # Keys are only ever sent to the address itself; a guessed key changes nothing.
+    user = IsspUserFactory(email="unconfirmed@provider.example")
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    other = IsspUserFactory(email="other@provider.example")
+    client.force_login(other)
+    response = client.post("/accounts/confirm-email/guessed-key/")
+    assert response.status_code == 404
+    assert not EmailAddress.objects.get(email=user.email).verified
