@@ -69,7 +69,16 @@ def organization_data(profile, request):
     if provider.website:
         data["sameAs"] = [provider.website]
     if provider.workforce:
-        data["numberOfEmployees"] = {"@type": "QuantitativeValue", "value": provider.workforce}
+        # A small workforce is given as a range, as on the page, never exactly.
+        data["numberOfEmployees"] = (
+            {"@type": "QuantitativeValue", "value": provider.workforce}
+            if provider.workforce >= SMALL_COUNT_THRESHOLD
+            else {
+                "@type": "QuantitativeValue",
+                "minValue": 1,
+                "maxValue": SMALL_COUNT_THRESHOLD - 1,
+            }
+        )
     if provider.contact_email:
         data["email"] = provider.contact_email
     return data

@@ -297,6 +297,22 @@ def test_small_centre_count_is_banded_never_exact(client):
     assert "60" in _visible_numbers(html)
 
 
+def test_small_workforce_is_banded_on_the_page_and_in_jsonld(client):
+    provider = f.ProviderFactory(workforce=6, founded_year=2015)
+    f.DeliveryCentreFactory(provider=provider, seats=20, headcount=6, impact_workers=5)
+    f.ImpactReportFactory(provider=provider, total_employees=6, impact_workers=5)
+
+    html = _get(client, provider).content.decode()
+
+    assert not {"5", "6"} & _visible_numbers(html)
+    assert "fewer than 10" in html
+    assert _jsonld(html)["numberOfEmployees"] == {
+        "@type": "QuantitativeValue",
+        "minValue": 1,
+        "maxValue": 9,
+    }
+
+
 def test_small_target_group_counts_are_banded(client, full_provider):
     html = _get(client, full_provider).content.decode()
 
