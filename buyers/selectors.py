@@ -45,8 +45,12 @@ REPORT_FIGURES = [
 
 def with_display_data(queryset: QuerySet[Provider]) -> QuerySet[Provider]:
     """Prefetch services, centres, certifications, languages, pricing, modes and latest report."""
-    latest_reports = ImpactReport.objects.filter(is_latest=True).prefetch_related(
-        Prefetch("groups", queryset=ImpactReportGroup.objects.select_related("target_group"))
+    latest_reports = (
+        ImpactReport.objects.filter(is_latest=True)
+        .order_by()
+        .prefetch_related(
+            Prefetch("groups", queryset=ImpactReportGroup.objects.select_related("target_group"))
+        )
     )
     return queryset.prefetch_related(
         Prefetch(
@@ -267,7 +271,7 @@ def shortlist_entries(*, shortlist: Shortlist) -> list[ShortlistEntry]:
         .prefetch_related(
             Prefetch(
                 "provider__reports",
-                queryset=ImpactReport.objects.filter(is_latest=True),
+                queryset=ImpactReport.objects.filter(is_latest=True).order_by(),
                 to_attr="latest_reports",
             )
         )

@@ -201,13 +201,10 @@ def shortlist_button_add(request):
         return _button_response(request, None, _("That provider could not be found."), ok=False)
     try:
         if form.cleaned_data["shortlist"]:
-            shortlist = (
-                Shortlist.objects.owned_by(request.user)
-                .filter(pk=form.cleaned_data["shortlist"])
-                .first()
+            # Someone else's shortlist does not exist as far as this buyer knows.
+            shortlist = get_object_or_404(
+                Shortlist.objects.owned_by(request.user), pk=form.cleaned_data["shortlist"]
             )
-            if shortlist is None:
-                raise ValidationError(_("That shortlist could not be found."))
         else:
             name = form.cleaned_data["new_name"] or _("My shortlist")
             shortlist = Shortlist.objects.owned_by(request.user).filter(
