@@ -453,6 +453,12 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
     actions = ["approve_listings", "reject_listings", "suspend_listings", "verify_listings"]
     _service_arg = "provider"
 
+    def get_ordering(self, request):
+        # The review queue is worked oldest first.
+        if request.GET.get("status__exact") == m.ListingStatus.SUBMITTED:
+            return ["updated_at", "id"]
+        return super().get_ordering(request)
+
     @admin.display(boolean=True, description=_("verified"), ordering="verified_at")
     def is_verified(self, obj):
         return obj.verified_at is not None
@@ -466,7 +472,11 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         provider_refresh_derived(provider=form.instance)
 
-    @admin.action(location=BOTH_LOCATIONS, description=_("Approve and publish selected listings"))
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Approve and publish selected listings"),
+    )
     def approve_listings(self, request, queryset):
         self._apply(
             request,
@@ -494,7 +504,9 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             failed=gettext("Could not reject “%(object)s”: %(error)s"),
         )
 
-    @admin.action(location=BOTH_LOCATIONS, description=_("Suspend selected listings"))
+    @admin.action(
+        location=BOTH_LOCATIONS, permissions=["change"], description=_("Suspend selected listings")
+    )
     def suspend_listings(self, request, queryset):
         return self._decide_with_text(
             request,
@@ -509,7 +521,11 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             failed=gettext("Could not suspend “%(object)s”: %(error)s"),
         )
 
-    @admin.action(location=BOTH_LOCATIONS, description=_("Mark selected listings verified"))
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Mark selected listings verified"),
+    )
     def verify_listings(self, request, queryset):
         return self._decide_with_text(
             request,
@@ -648,7 +664,11 @@ class ClaimAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             failed=gettext("Could not approve the claim “%(object)s”: %(error)s"),
         )
 
-    @admin.action(location=BOTH_LOCATIONS, description=_("Reject selected claims (with a reason)"))
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Reject selected claims (with a reason)"),
+    )
     def reject_claims(self, request, queryset):
         return self._decide_with_text(
             request,

@@ -724,3 +724,41 @@ def test_approve_from_the_listing_page(staff_client):
     assert response.status_code == 302
     provider.refresh_from_db()
     assert provider.status == m.ListingStatus.PUBLISHED
+
+
+def test_staff_who_may_only_view_listings_cannot_decide(client):
+    from django.contrib.auth.models import Permission
+
+    viewer = StaffFactory(is_superuser=False)
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_provider", content_type__app_label="providers")
+    )
+    client.force_login(viewer)
+    provider = ProviderFactory(status=m.ListingStatus.SUBMITTED)
+
+    page = client.get(CHANGELIST)
+    assert page.status_code == 200
+    assert "approve_listings" not in page.content.decode()
+
+    client.post(
+        CHANGELIST,
+        {"action": "approve_listings", ACTION_CHECKBOX_NAME: [str(provider.pk)], "index": "0"},
+    )
+
+    provider.refresh_from_db()
+    assert provider.status == m.ListingStatus.SUBMITTED
+
+
+def test_queue_lists_oldest_submission_first(staff_client):
+    older = ProviderFactory(name="B Older", status=m.ListingStatus.SUBMITTED)
+    newer = ProviderFactory(name="A Newer", status=m.ListingStatus.SUBMITTED)
+    m.Provider.objects.filter(pk=older.pk).update(
+        updated_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    )
+    m.Provider.objects.filter(pk=newer.pk).update(
+        updated_at=datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
+    )
+
+    response = staff_client.get(f"{CHANGELIST}?status__exact=submitted")
+
+    assert [p.name for p in response.context["cl"].result_list] == ["B Older", "A Newer"]
