@@ -170,6 +170,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ImpactDir] "
+# Tell people when their password or addresses change, so a takeover does not go unnoticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Per-account lockout is django-axes' job (below). allauth keeps its other
 # limits and, for failed logins, only its per-IP burst limit, which also catches
 # one address trying many different accounts.

@@ -155,6 +155,10 @@ def test_password_change_needs_the_current_password(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(new)
+    # The owner hears about it, with where the change came from.
+    assert [m.to for m in mail.outbox] == [["change@provider.example"]]
+    assert "Your password has been changed." in mail.outbox[0].body
+    assert "127.0.0.1" in mail.outbox[0].body
 
 
 def test_password_change_page_needs_login(client):
