@@ -378,6 +378,7 @@ def test_profile_without_parts_renders(client):
 
     assert response.status_code == 200
     assert "No impact report yet" in html
+    assert "% impact workers" not in html
     assert "No delivery centres listed yet." in html
     data = _jsonld(html)
     assert "numberOfEmployees" not in data
