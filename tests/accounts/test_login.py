@@ -269,3 +269,10 @@ def test_django_admin_login_is_throttled_too(client):
     response = client.post("/admin/login/", {"username": admin.email, "password": PASSWORD})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_a_form_level_error_is_announced_without_an_empty_field_list(client, member):
+    html = attempt(client, member.email, "not my password").content.decode()
+    alert = html[html.index('role="alert"') : html.index("</div>", html.index('role="alert"'))]
+    assert "not correct" in alert
+    assert "form-errors__fields" not in alert
