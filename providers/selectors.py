@@ -12,7 +12,6 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
-    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -527,11 +526,10 @@ class HomeStats:
     top_regions: list[Ranked]
 
 
-class _Count(Func):
-    """COUNT(*) of a correlated subquery, usable where an aggregate cannot go."""
+class _CountDistinctProviders(Func):
+    """COUNT(DISTINCT provider_id) of a correlated subquery over delivery centres."""
 
-    function = "COUNT"
-    template = "%(function)s(*)"
+    template = "COUNT(DISTINCT %(expressions)s)"
     output_field = IntegerField()
 
 
@@ -565,19 +563,17 @@ def home_stats(*, limit: int = 6) -> HomeStats:
         .order_by("-n", "name")
         .values_list("name", "slug", "n")[:limit]
     )
+    # Read through the (country, provider) index of delivery centres: top-level
+    # regions do not share countries, so the work is one pass over the centres.
     providers_in_region = (
-        published.filter(
-            Exists(
-                DeliveryCentre.objects.filter(
-                    provider=OuterRef("pk"),
-                    country__in=RegionCountry.objects.filter(
-                        region=OuterRef(OuterRef(OuterRef("pk")))
-                    ).values("country"),
-                )
-            )
+        DeliveryCentre.objects.filter(
+            provider__status=ListingStatus.PUBLISHED,
+            country__in=RegionCountry.objects.filter(region=OuterRef(OuterRef("pk"))).values(
+                "country"
+            ),
         )
         .order_by()
-        .annotate(n=_Count())
+        .annotate(n=_CountDistinctProviders("provider_id"))
         .values("n")
     )
     top_regions = (
