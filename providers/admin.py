@@ -488,7 +488,9 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
         )
 
     @admin.action(
-        location=BOTH_LOCATIONS, description=_("Reject selected listings (with a reason)")
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Reject selected listings (with a reason)"),
     )
     def reject_listings(self, request, queryset):
         return self._decide_with_text(
@@ -652,7 +654,9 @@ class ClaimAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
         return False
 
     @admin.action(
-        location=BOTH_LOCATIONS, description=_("Approve selected claims (claimant becomes owner)")
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Approve selected claims (claimant becomes owner)"),
     )
     def approve_claims(self, request, queryset):
         self._apply(
