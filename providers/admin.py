@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from providers import models as m
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.vetting import (
+    certification_holding_set_verification,
     claim_approve,
     claim_reject,
     listing_approve,
@@ -563,13 +564,45 @@ class DeliveryCentreAdmin(CachedChoicesMixin, SimpleHistoryAdmin):
 
 
 @admin.register(m.CertificationHolding)
-class CertificationHoldingAdmin(CachedChoicesMixin, SimpleHistoryAdmin):
-    list_display = ["provider", "certification", "expires_on", "verification"]
+class CertificationHoldingAdmin(DecisionActionsMixin, CachedChoicesMixin, SimpleHistoryAdmin):
+    list_display = ["provider", "certification", "certificate_number", "expires_on", "verification"]
     list_filter = ["verification", "certification"]
     show_facets = admin.ShowFacets.ALWAYS
     list_select_related = ["provider", "certification"]
     search_fields = ["provider__name", "certification__name", "certificate_number"]
     raw_id_fields = ["provider"]
+    actions = ["mark_holdings_verified", "mark_holdings_unverifiable"]
+    _service_arg = "holding"
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Mark selected certifications verified"),
+    )
+    def mark_holdings_verified(self, request, queryset):
+        self._apply(
+            request,
+            queryset.select_related("provider", "certification"),
+            service=certification_holding_set_verification,
+            kwargs={"state": m.VerificationState.VERIFIED},
+            done=gettext("Marked “%(object)s” verified."),
+            failed=gettext("Could not mark “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Mark selected certifications as could not be verified"),
+    )
+    def mark_holdings_unverifiable(self, request, queryset):
+        self._apply(
+            request,
+            queryset.select_related("provider", "certification"),
+            service=certification_holding_set_verification,
+            kwargs={"state": m.VerificationState.REJECTED},
+            done=gettext("Marked “%(object)s” as could not be verified."),
+            failed=gettext("Could not mark “%(object)s”: %(error)s"),
+        )
 
 
 class ImpactReportGroupInline(CachedChoicesMixin, admin.TabularInline):

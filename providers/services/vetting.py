@@ -25,12 +25,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from providers.models import (
+    CertificationHolding,
     Claim,
     ClaimStatus,
     ListingStatus,
     Membership,
     MembershipRole,
     Provider,
+    VerificationState,
 )
 
 #: The history tables store the change reason in a 100-character column.
@@ -252,6 +254,30 @@ def listing_verify(*, provider: Provider, by: User, notes: str) -> Provider:
         update_fields=["verified_at", "verified_by", "verification_notes", "updated_at"],
     )
     return provider
+
+
+@transaction.atomic
+def certification_holding_set_verification(
+    *, holding: CertificationHolding, by: User, state: str
+) -> CertificationHolding:
+    """Record an operator's check of one certification holding (certificate and evidence).
+
+    `state` is a `VerificationState` value; anything else is refused. Recorded
+    in the holding's history with `by`. Sends no e-mail.
+    """
+    if state not in VerificationState.values:
+        raise ValidationError(
+            _("Unknown verification state “%(state)s”.") % {"state": state}, code="invalid"
+        )
+    _lock(holding)
+    holding.verification = state
+    _save(
+        holding,
+        by=by,
+        reason=f"Verification: {VerificationState(state).label}",
+        update_fields=["verification"],
+    )
+    return holding
 
 
 # --------------------------------------------------------------------------

@@ -771,3 +771,24 @@ def test_queue_lists_oldest_submission_first(staff_client):
     response = staff_client.get(f"{CHANGELIST}?status__exact=submitted")
 
     assert [p.name for p in response.context["cl"].result_list] == ["B Older", "A Newer"]
+
+
+def test_operator_marks_certifications_verified(staff_client, staff):
+    holding = CertificationHoldingFactory(certificate_number="ISO-9001-77")
+    url = reverse("admin:providers_certificationholding_changelist")
+
+    response = staff_client.post(
+        url,
+        {
+            "action": "mark_holdings_verified",
+            ACTION_CHECKBOX_NAME: [str(holding.pk)],
+            "index": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    holding.refresh_from_db()
+    assert holding.verification == m.VerificationState.VERIFIED
+    assert latest_history(holding).history_user == staff
+    listed = staff_client.get(f"{url}?verification__exact=verified")
+    assert [h.pk for h in listed.context["cl"].result_list] == [holding.pk]

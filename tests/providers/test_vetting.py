@@ -4,8 +4,15 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from providers.models import ClaimStatus, ListingStatus, Membership, MembershipRole
+from providers.models import (
+    ClaimStatus,
+    ListingStatus,
+    Membership,
+    MembershipRole,
+    VerificationState,
+)
 from providers.services.vetting import (
+    certification_holding_set_verification,
     claim_approve,
     claim_reject,
     listing_approve,
@@ -14,6 +21,7 @@ from providers.services.vetting import (
     listing_verify,
 )
 from tests.factories import (
+    CertificationHoldingFactory,
     IsspUserFactory,
     MembershipFactory,
     ProviderFactory,
@@ -452,3 +460,31 @@ def test_a_mail_server_failure_is_logged_and_does_not_undo_the_decision(
     provider.refresh_from_db()
     assert provider.status == ListingStatus.PUBLISHED
     assert any("on_commit" in record.getMessage() for record in caplog.records)
+
+
+# --------------------------------------------------------------------------
+# Certification holdings
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", [VerificationState.VERIFIED, VerificationState.REJECTED])
+def test_holding_verification_is_recorded_with_who(state, admin_user):
+    holding = CertificationHoldingFactory()
+
+    certification_holding_set_verification(holding=holding, by=admin_user, state=state)
+
+    holding.refresh_from_db()
+    assert holding.verification == state
+    record = latest_history(holding)
+    assert record.history_user == admin_user
+    assert record.history_change_reason == f"Verification: {VerificationState(state).label}"
+
+
+def test_holding_verification_refuses_an_unknown_state(admin_user):
+    holding = CertificationHoldingFactory()
+
+    with pytest.raises(ValidationError):
+        certification_holding_set_verification(holding=holding, by=admin_user, state="maybe")
+
+    holding.refresh_from_db()
+    assert holding.verification == VerificationState.UNVERIFIED
