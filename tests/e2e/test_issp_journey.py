@@ -1,0 +1,199 @@
+"""An ISSP's whole journey in a real Chromium: log in, create, fill in, submit, get published.
+
+Every dashboard page visited is checked with axe and for CSP violations; all of
+it works without JavaScript-only controls (plain forms and links).
+"""
+
+import io
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.cache import cache
+from PIL import Image
+from playwright.sync_api import expect
+
+from providers.models import ListingStatus, Provider
+from tests.factories import (
+    IsspUserFactory,
+    LanguageFactory,
+    ServiceCategoryFactory,
+    ServiceFactory,
+    StaffFactory,
+    TargetGroupFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"  # the factories' password
+NAME = "Kisumu Fictional Data Collective"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(page):
+    page.set_default_timeout(15_000)
+    cache.clear()
+    mail.outbox = []
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def taxonomy():
+    """Transactional tests flush the seeded taxonomy; recreate what the journey picks."""
+    category = ServiceCategoryFactory(name="Data services", slug="data-services-j")
+    service = ServiceFactory(name="Data annotation", slug="data-annotation-j", parent=category)
+    language = LanguageFactory(code="sw", name="Swahili")
+    group = TargetGroupFactory(name="Youth without work experience", slug="youth-j")
+    return {"service": service, "language": language, "group": group}
+
+
+def logo_png(tmp_path):
+    path = tmp_path / "logo.png"
+    image = Image.new("RGBA", (800, 400), (20, 120, 90, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def check_page(page, axe, csp_errors):
+    axe(page)
+    assert csp_errors == [], csp_errors
+
+
+def log_in(page, live_server, email):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_issp_creates_fills_in_and_submits_a_listing_that_gets_published(
+    live_server, page, browser, axe, csp_errors, taxonomy, tmp_path
+):
+    user = IsspUserFactory(email="amani@kisumu.example")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    StaffFactory(email="operator@impactdir.example")
+
+    log_in(page, live_server, user.email)
+    page.wait_for_url(live_server.url + "/dashboard/")
+    check_page(page, axe, csp_errors)
+
+    # Create the listing.
+    page.get_by_role("link", name="Create a new listing").click()
+    check_page(page, axe, csp_errors)
+    page.get_by_label("Organisation name").fill(NAME)
+    page.get_by_role("button", name="Create draft listing").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(NAME)
+    check_page(page, axe, csp_errors)
+    expect(page.get_by_text("needed to submit").first).to_be_visible()
+    provider = Provider.objects.get(name=NAME)
+    assert provider.status == ListingStatus.DRAFT
+
+    parts = page.get_by_role("navigation", name="Parts of this listing")
+
+    # Profile and languages.
+    parts.get_by_role("link", name="Profile and languages").click()
+    check_page(page, axe, csp_errors)
+    page.get_by_label("Tagline").fill("Careful data work by young people from western Kenya")
+    page.get_by_label("Description").fill("A fictional collective that trains and employs youth.")
+    page.get_by_label("Headquarters country").select_option("KE")
+    page.get_by_label("Legal form").select_option("cooperative")
+    page.get_by_label("Total workforce").fill("140")
+    page.get_by_label("Contact e-mail").fill("hello@kisumu.example")
+    page.get_by_role("checkbox", name="Swahili").check()
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Profile saved.")).to_be_visible()
+    check_page(page, axe, csp_errors)
+
+    # Services.
+    parts.get_by_role("link", name="Services").click()
+    check_page(page, axe, csp_errors)
+    page.locator("#id_services-0-service").select_option(str(taxonomy["service"].pk))
+    page.locator("#id_services-0-voice").select_option("non-voice")
+    page.get_by_role("button", name="Save services").click()
+    expect(page.get_by_text("Services saved.")).to_be_visible()
+
+    # Delivery centres.
+    parts.get_by_role("link", name="Delivery centres").click()
+    check_page(page, axe, csp_errors)
+    page.locator("#id_centres-0-country").select_option("KE")
+    page.locator("#id_centres-0-city").fill("Kisumu")
+    page.locator("#id_centres-0-headcount").fill("120")
+    page.locator("#id_centres-0-impact_workers").fill("90")
+    page.get_by_role("button", name="Save delivery centres").click()
+    expect(page.get_by_text("Delivery centres saved.")).to_be_visible()
+    check_page(page, axe, csp_errors)
+
+    # An impact report, first with figures that do not add up.
+    parts.get_by_role("link", name="Impact reports").click()
+    check_page(page, axe, csp_errors)
+    page.get_by_role("link", name="Add an impact report").click()
+    check_page(page, axe, csp_errors)
+    page.get_by_label("Period start").fill("2025-01-01")
+    page.get_by_label("Period end").fill("2025-12-31")
+    page.get_by_label("Definition of impact worker used").fill("Aged 18-25, no formal job before.")
+    page.get_by_label("Total permanent employees").fill("140")
+    page.get_by_label("Impact workers:", exact=True).fill("150")
+    page.get_by_role("button", name="Save impact report").click()
+    expect(page.get_by_text("cannot exceed total permanent employees").first).to_be_visible()
+    check_page(page, axe, csp_errors)
+    page.get_by_label("Impact workers:", exact=True).fill("100")
+    page.locator(f"#id_group_{taxonomy['group'].pk}").check()
+    page.get_by_role("button", name="Save impact report").click()
+    expect(page.get_by_text("Impact report saved.")).to_be_visible()
+
+    # Logo.
+    parts.get_by_role("link", name="Logo").click()
+    check_page(page, axe, csp_errors)
+    page.get_by_label("Logo").set_input_files(str(logo_png(tmp_path)))
+    page.get_by_role("button", name="Upload logo").click()
+    expect(page.get_by_text("Logo saved.")).to_be_visible()
+    expect(page.get_by_role("img", name=f"Current logo of {NAME}")).to_be_visible()
+    check_page(page, axe, csp_errors)
+
+    # The team page, then submit.
+    parts.get_by_role("link", name="Team").click()
+    check_page(page, axe, csp_errors)
+    parts.get_by_role("link", name="Overview and submission").click()
+    check_page(page, axe, csp_errors)
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("Your listing is submitted for review.")).to_be_visible()
+    check_page(page, axe, csp_errors)
+    provider.refresh_from_db()
+    assert provider.status == ListingStatus.SUBMITTED
+    assert {m.to[0] for m in mail.outbox} >= {"operator@impactdir.example", user.email}
+
+    # Not public yet.
+    response = page.request.get(live_server.url + provider.get_absolute_url())
+    assert response.status == 404
+
+    # An operator approves it in Django admin.
+    admin_context = browser.new_context()
+    admin_page = admin_context.new_page()
+    admin_page.goto(live_server.url + "/admin/")
+    admin_page.get_by_label("E-mail address").fill("operator@impactdir.example")
+    admin_page.get_by_label("Password").fill(PASSWORD)
+    admin_page.get_by_role("button", name="Log in").click()
+    admin_page.get_by_role("link", name="Listings submitted for review").click()
+    row = admin_page.get_by_role("row").filter(has=admin_page.get_by_role("link", name=NAME))
+    row.get_by_role("checkbox").check()
+    admin_page.get_by_label("Action:").select_option(label="Approve and publish selected listings")
+    admin_page.get_by_role("button", name="Run").click()
+    expect(admin_page.get_by_text(f"Approved and published “{NAME}”.")).to_be_visible()
+    admin_context.close()
+    provider.refresh_from_db()
+    assert provider.status == ListingStatus.PUBLISHED
+
+    # The listing is on its profile page and in search.
+    page.goto(live_server.url + provider.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_contain_text(NAME)
+    page.goto(live_server.url + "/providers/?q=Kisumu")
+    expect(page.get_by_role("link", name=re.compile(NAME)).first).to_be_visible()
+
+    # Back on the dashboard, the listing shows as published.
+    page.goto(live_server.url + "/dashboard/")
+    expect(page.get_by_text("Published").first).to_be_visible()
+    check_page(page, axe, csp_errors)
