@@ -197,3 +197,62 @@ def test_issp_creates_fills_in_and_submits_a_listing_that_gets_published(
     page.goto(live_server.url + "/dashboard/")
     expect(page.get_by_text("Published").first).to_be_visible()
     check_page(page, axe, csp_errors)
+
+
+def test_other_dashboard_pages_are_accessible_including_refusals(
+    live_server, page, axe, csp_errors
+):
+    from providers.models import MembershipRole
+    from providers.services import listings as svc
+    from tests.factories import (
+        CaseStudyFactory,
+        CertificationHoldingFactory,
+        MembershipFactory,
+        ProviderFactory,
+    )
+
+    user = IsspUserFactory(email="wanjiru@kisumu.example")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    provider = ProviderFactory(name="Published Fictional Co", status=ListingStatus.PUBLISHED)
+    MembershipFactory(provider=provider, user=user, role=MembershipRole.OWNER)
+    holding = CertificationHoldingFactory(provider=provider)
+    CaseStudyFactory(provider=provider)
+    ProviderFactory(name="Claimable Fictional Co", status=ListingStatus.PUBLISHED)
+    svc.certification_delete(provider=provider, user=user, version=1, holding=holding)
+
+    log_in(page, live_server, user.email)
+    page.wait_for_url(live_server.url + "/dashboard/")
+    base = f"{live_server.url}/dashboard/listings/{provider.pk}"
+    for path in [
+        f"{base}/",
+        f"{base}/certifications/",
+        f"{base}/certifications/new/",
+        f"{base}/certifications/{holding.pk}/",
+        f"{base}/case-studies/",
+        f"{base}/case-studies/new/",
+        f"{live_server.url}/dashboard/claim/?q=Claimable",
+    ]:
+        page.goto(path)
+        check_page(page, axe, csp_errors)
+
+    page.get_by_role("link", name="Claim Claimable Fictional Co").click()
+    check_page(page, axe, csp_errors)
+    page.get_by_role("button", name="Send claim for review").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    check_page(page, axe, csp_errors)
+
+    # A stale save: someone else saves while this page is open.
+    page.goto(f"{base}/profile/")
+    provider.refresh_from_db()
+    svc.provider_update_profile(
+        provider=provider, user=user, version=provider.version, data={"tagline": "Saved elsewhere"}
+    )
+    page.get_by_label("Tagline").fill("Typed here")
+    page.get_by_role("button", name="Save profile").click()
+    expect(
+        page.get_by_role("heading", name="Someone else saved this listing first")
+    ).to_be_visible()
+    expect(page.get_by_role("cell", name="Saved elsewhere")).to_be_visible()
+    check_page(page, axe, csp_errors)
+    provider.refresh_from_db()
+    assert provider.tagline == "Saved elsewhere"
