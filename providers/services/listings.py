@@ -50,6 +50,7 @@ from providers.models import (
     Provider,
     ProviderService,
     TargetGroup,
+    VerificationState,
 )
 from providers.services.catalogue import provider_refresh_derived
 
@@ -330,9 +331,11 @@ def _propose(
             .filter(provider=provider, kind=kind, target_id=target_id)
             .first()
         )
-    change = existing or PendingChange(provider=provider, kind=kind, target_id=target_id)
-    if existing and existing.action == PendingChangeAction.CREATE:
+    if existing is not None and existing.action == PendingChangeAction.CREATE:
         action = PendingChangeAction.CREATE
+    if existing is not None and existing.action == action and existing.data == data:
+        return existing  # saving the same proposal again keeps its place in the queue
+    change = existing or PendingChange(provider=provider, kind=kind, target_id=target_id)
     change.action = action
     change.data = data
     change.proposed_by = user
@@ -395,6 +398,12 @@ def _apply_change(change: PendingChange, decided_by) -> None:
         if instance is None:
             return  # removed meanwhile; nothing left to change
     _assign(instance, data)
+    if (
+        change.kind == PendingChangeKind.CERTIFICATION
+        and change.action == PendingChangeAction.UPDATE
+    ):
+        # Approving the change is not checking the certificate: it must be verified again.
+        instance.verification = VerificationState.UNVERIFIED
     instance.full_clean(exclude=["provider", "is_latest"])
     _record_by(instance, decided_by)
     instance.save()
@@ -637,7 +646,7 @@ def certification_save(
         )
     if holding is not None:
         # A changed certificate must be checked again.
-        candidate.verification = "unverified"
+        candidate.verification = VerificationState.UNVERIFIED
     candidate.save()
     return candidate
 

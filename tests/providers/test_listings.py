@@ -489,3 +489,44 @@ def test_editors_cannot_manage_the_team_and_the_last_owner_stays():
 
     svc.member_remove(provider=provider, removed_by=owner, membership=editor_membership)
     assert list(Membership.objects.filter(provider=provider)) == [owner_membership]
+
+
+def test_saving_other_fields_keeps_a_sent_proposal_in_the_queue():
+    provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, name="Live")
+    svc.provider_update_profile(
+        provider=provider, user=owner, version=provider.version, data={"name": "Proposed"}
+    )
+    svc.provider_submit(provider=provider, user=owner)
+    sent_at = PendingChange.objects.get().submitted_at
+    assert sent_at is not None
+    # The profile form shows the proposal, so it is posted again with another edit.
+    svc.provider_update_profile(
+        provider=provider,
+        user=owner,
+        version=provider.version,
+        data={"name": "Proposed", "tagline": "Edited meanwhile"},
+    )
+    assert PendingChange.objects.get().submitted_at == sent_at
+    # A different proposal must be sent again.
+    svc.provider_update_profile(
+        provider=provider, user=owner, version=provider.version, data={"name": "Proposed 2"}
+    )
+    assert PendingChange.objects.get().submitted_at is None
+
+
+def test_an_approved_certificate_change_needs_verifying_again():
+    provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED)
+    holding = CertificationHoldingFactory(provider=provider, verification="verified")
+    svc.certification_save(
+        provider=provider,
+        user=owner,
+        version=provider.version,
+        data={"certification": holding.certification, "certificate_number": "NEW-1"},
+        holding=holding,
+    )
+    holding.refresh_from_db()
+    assert (holding.certificate_number, holding.verification) != ("NEW-1", "unverified")
+    svc.provider_submit(provider=provider, user=owner)
+    svc.pending_changes_apply(provider=provider)
+    holding.refresh_from_db()
+    assert (holding.certificate_number, holding.verification) == ("NEW-1", "unverified")
