@@ -4,6 +4,7 @@
 providers in a fixed number of queries, whatever their number.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ from providers.models import (
 )
 
 from .models import Inquiry, SavedSearch, Shortlist, ShortlistEntry
+
+SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
 
 MAX_COMPARE = 5
 MIN_COMPARE = 2
@@ -238,15 +241,17 @@ def provider_compare(*, slugs: list[str]) -> Comparison:
     """
     ordered = []
     for slug in slugs:
-        slug = slug.strip()
+        slug = slug.strip()[:200]
         if slug and slug not in ordered:
             ordered.append(slug)
     comparison = Comparison()
     wanted, comparison.dropped = ordered[:MAX_COMPARE], ordered[MAX_COMPARE:]
     if not wanted:
         return comparison
+    # Anything that is not a slug (NUL bytes included) cannot name a provider.
+    valid = [slug for slug in wanted if SLUG_RE.fullmatch(slug)]
     found = {
-        p.slug: p for p in with_display_data(Provider.objects.published().filter(slug__in=wanted))
+        p.slug: p for p in with_display_data(Provider.objects.published().filter(slug__in=valid))
     }
     comparison.providers = [found[s] for s in wanted if s in found]
     comparison.not_found = [s for s in wanted if s not in found]

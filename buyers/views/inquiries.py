@@ -8,6 +8,7 @@ gets a 404 and learns nothing about it.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -18,6 +19,7 @@ from providers.models import Provider
 from .. import selectors, services
 from ..forms import InquiryForm, ReplyForm
 from ..models import Inquiry, InquiryMessage, InquiryStatus, Shortlist
+from ..selectors import SLUG_RE
 from .workspace import buyer_required, member_required, report_error
 
 STATUS_FILTERS = [("", gettext_lazy("All")), *InquiryStatus.choices]
@@ -78,7 +80,10 @@ def inquiry_new(request):
             e.provider for e in shortlist.entries.select_related("provider").order_by("position")
         ]
     elif source.get("provider"):
-        providers = [get_object_or_404(Provider.objects.published(), slug=source["provider"])]
+        slug = source["provider"]
+        if not SLUG_RE.fullmatch(slug):
+            raise Http404
+        providers = [get_object_or_404(Provider.objects.published(), slug=slug)]
     else:
         messages.error(request, _("Choose a provider or a shortlist to write to."))
         return redirect("buyers:shortlists")

@@ -122,10 +122,14 @@ def test_search_export_has_every_match_not_just_a_page(buyer_client):
 
 def test_search_export_ignores_malformed_parameters(buyer_client, provider):
     response = buyer_client.get(
-        reverse("buyers:export_search") + "?country=ZZZ&impact_min=lots&size=huge&sort=%00"
+        reverse("buyers:export_search")
+        + "?country=ZZZ&impact_min=lots&size=huge&sort=%00&service=%00"
     )
     assert response.status_code == 200
     assert [r["slug"] for r in read_csv(response)] == [provider.slug]
+    response = buyer_client.get(reverse("buyers:export_search") + "?q=Kisumu%00")
+    assert response.status_code == 200
+    read_csv(response)
 
 
 def test_search_export_needs_login(client, provider):

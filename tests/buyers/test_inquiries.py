@@ -176,6 +176,7 @@ def test_unknown_or_unpublished_target(buyer_client, buyer, other_buyer):
     draft = ProviderFactory(status=ListingStatus.DRAFT)
     assert send(buyer_client, provider=draft.slug).status_code == 404
     assert send(buyer_client, provider="nope").status_code == 404
+    assert send(buyer_client, provider="bad\x00slug").status_code == 404
     theirs = services.shortlist_create(owner=other_buyer, name="Theirs")
     assert send(buyer_client, shortlist=theirs.pk).status_code == 404
     assert send(buyer_client, shortlist="1 OR 1=1").status_code == 404
