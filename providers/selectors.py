@@ -8,6 +8,8 @@ N+1 as providers add centres, certifications or case studies.
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import connections
 from django.db.models import (
     CharField,
     Count,
@@ -223,11 +225,11 @@ def _branch(queryset, kind, **columns):
     )
 
 
-def _profile_rows(provider_id):
-    through = Provider.pricing_models.through
+def _profile_union(provider_id):
+    """The UNION ALL queryset of every small list of one provider's profile."""
     branches = [
         _branch(
-            through.objects.filter(provider_id=provider_id),
+            Provider.pricing_models.through.objects.filter(provider_id=provider_id),
             "pricing",
             row_id="pricingmodel_id",
             t1="pricingmodel__name",
@@ -288,8 +290,12 @@ def _profile_rows(provider_id):
             n3="impact_workers",
         ),
         _branch(
+            # A subquery of the provider's centres, not a join: PostgreSQL then
+            # reads the through table by its index instead of scanning it.
             DeliveryCentre.languages.through.objects.filter(
-                deliverycentre__provider_id=provider_id
+                deliverycentre_id__in=DeliveryCentre.objects.filter(provider_id=provider_id).values(
+                    "pk"
+                )
             ),
             "centre_language",
             row_id="language_id",
@@ -311,7 +317,9 @@ def _profile_rows(provider_id):
         ),
         _branch(
             ImpactReportGroup.objects.filter(
-                report__provider_id=provider_id, report__is_latest=True
+                report_id__in=ImpactReport.objects.filter(
+                    provider_id=provider_id, is_latest=True
+                ).values("pk")
             ),
             "group",
             row_id="target_group_id",
@@ -346,8 +354,50 @@ def _profile_rows(provider_id):
         ),
     ]
     first, *rest = branches
-    for values in first.union(*rest, all=True):
-        yield dict(zip(_COLUMNS, values, strict=True))
+    return first.union(*rest, all=True)
+
+
+# Building and compiling a twelve-branch union costs the ORM more time than the
+# database needs to answer it, and only the provider id changes between
+# profiles: compile once per database backend with a sentinel id, then run the
+# SQL with the real id in the sentinel's place.
+_SENTINEL_PROVIDER_ID = -2_147_483_000
+_compiled_profile_sql: dict[str, tuple[str, tuple, tuple[int, ...]]] = {}
+
+
+def _profile_sql(connection):
+    compiled = _compiled_profile_sql.get(connection.vendor)
+    if compiled is None:
+        queryset = _profile_union(_SENTINEL_PROVIDER_ID)
+        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+        slots = tuple(
+            i
+            for i, param in enumerate(params)
+            if type(param) is int and param == _SENTINEL_PROVIDER_ID
+        )
+        compiled = _compiled_profile_sql[connection.vendor] = (sql, tuple(params), slots)
+    return compiled
+
+
+def _profile_rows(provider_id):
+    """Every row of the profile union for `provider_id`, as dicts keyed by column."""
+    connection = connections[Provider.objects.db]
+    sql, params, slots = _profile_sql(connection)
+    params = list(params)
+    for slot in slots:
+        params[slot] = provider_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    date_slots = [_COLUMNS.index(column) for column in _DATE_COLUMNS]
+    for values in rows:
+        row = dict(zip(_COLUMNS, values, strict=True))
+        # SQLite hands dates back as ISO text; the ORM's converters are bypassed here.
+        for index in date_slots:
+            value = values[index]
+            if isinstance(value, str):
+                row[_COLUMNS[index]] = datetime.date.fromisoformat(value)
+        yield row
 
 
 def _impact_summary(report, groups, today):
@@ -590,3 +640,17 @@ def home_stats(*, limit: int = 6) -> HomeStats:
         top_services=[Ranked(*row) for row in top_services],
         top_regions=[Ranked(*row) for row in top_regions],
     )
+
+
+#: How long the home page's headline figures are shared between visitors.
+HOME_STATS_CACHE_SECONDS = 300
+_HOME_STATS_CACHE_KEY = "providers:home_stats:v1"
+
+
+def home_stats_cached() -> HomeStats:
+    """`home_stats()`, shared through the cache for a few minutes.
+
+    The figures read every published listing, which at 100,000 providers takes
+    far longer than a page should; headline figures a few minutes old are fine.
+    """
+    return cache.get_or_set(_HOME_STATS_CACHE_KEY, home_stats, HOME_STATS_CACHE_SECONDS)

@@ -4,12 +4,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .models import Provider
-from .selectors import home_stats, provider_profile
+from .selectors import home_stats_cached, provider_profile
 
 
 @require_GET
 def home(request):
-    return render(request, "providers/home.html", {"stats": home_stats()})
+    return render(request, "providers/home.html", {"stats": home_stats_cached()})
 
 
 @require_GET

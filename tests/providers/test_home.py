@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from providers import models as m
@@ -10,6 +11,15 @@ from providers.selectors import home_stats
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The home page shares its figures through the cache; each test starts cold.
+    cache.clear()
+    yield
+    cache.clear()
+
 
 HIDDEN = [
     m.ListingStatus.DRAFT,
@@ -102,6 +112,19 @@ def test_home_page_query_count(client, directory, django_assert_max_num_queries)
         response = client.get(reverse("home"))
 
     assert response.status_code == 200
+
+
+def test_home_figures_are_shared_between_visitors(client, directory, django_assert_max_num_queries):
+    client.get(reverse("home"))
+    f.ProviderFactory(name="Published later")
+
+    with django_assert_max_num_queries(0):
+        response = client.get(reverse("home"))
+
+    # Still the cached figures: two providers, not three.
+    assert "<dd>2</dd>" in response.content.decode()
+    cache.clear()
+    assert "<dd>3</dd>" in client.get(reverse("home")).content.decode()
 
 
 def test_home_query_count_does_not_grow_with_providers(

@@ -450,3 +450,24 @@ def test_logged_in_buyer_can_shortlist_from_the_profile(
 
     assert "Add to shortlist" in html
     assert 'href="/shortlists/"' in html
+
+
+def test_selector_reads_a_full_profile_in_two_queries(full_provider, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        profile = provider_profile(slug=full_provider.slug)
+
+    assert len(profile.centres) == 3
+    assert len(profile.certifications) == 2
+
+
+def test_profiles_of_two_providers_do_not_mix(full_provider):
+    other = f.ProviderFactory(name="Other Fictional")
+    f.DeliveryCentreFactory(provider=other, country="GH", city="Accra")
+
+    first = provider_profile(slug=full_provider.slug)
+    second = provider_profile(slug=other.slug)
+
+    assert [c.city for c in second.centres] == ["Accra"]
+    assert second.certifications == []
+    assert second.case_studies == []
+    assert "Accra" not in [c.city for c in first.centres]
