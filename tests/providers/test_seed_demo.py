@@ -34,6 +34,7 @@ from providers.models import (
 from tests.factories import (
     CertificationFactory,
     LanguageFactory,
+    ProviderFactory,
     RegionFactory,
     ServiceCategoryFactory,
     ServiceFactory,
@@ -190,6 +191,22 @@ def test_every_row_is_valid_and_within_its_constraints(taxonomy):
     for provider in Provider.objects.all():
         headcount = sum(c.headcount for c in provider.centres.all())
         assert headcount <= provider.workforce
+
+
+def test_listing_dates_are_spread_over_the_past_and_auto_now_still_works(taxonomy):
+    before = timezone.now()
+    seed("--providers", "20")
+    after = timezone.now()
+    providers = list(Provider.objects.all())
+    assert len({p.updated_at for p in providers}) == 20
+    assert all(p.created_at <= p.updated_at <= after for p in providers)
+    assert min(p.updated_at for p in providers) < before - datetime.timedelta(days=30)
+    # The timestamps were set only for the bulk insert: saving stamps "now" again.
+    provider = providers[0]
+    provider.save()
+    provider.refresh_from_db()
+    assert provider.updated_at >= after
+    assert ProviderFactory().created_at >= after
 
 
 def test_listings_are_clearly_fictional_and_searchable(taxonomy):
