@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,8 @@ from ..forms import (
     ShortlistSortForm,
 )
 from ..models import Shortlist, ShortlistEntry
-from .workspace import back, buyer_required, report_error
+from ..selectors import SLUG_RE
+from .workspace import back, buyer_required, report_error, safe_next
 
 
 def _own_shortlist(request, pk) -> Shortlist:
@@ -189,10 +190,26 @@ def _button_response(request, provider, status_message="", *, ok=True):
     return back(request, default)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @buyer_required
 def shortlist_button_add(request):
-    """Add a provider to one of the buyer's shortlists, or to a new one named in the form."""
+    """Add a provider to one of the buyer's shortlists, or to a new one named in the form.
+
+    GET shows the choice: as a page (no JavaScript, e.g. from a result card, where
+    a form cannot sit inside the search form) or, for htmx, as the button in place.
+    """
+    if request.method == "GET":
+        slug = request.GET.get("provider", "")
+        if not SLUG_RE.fullmatch(slug):
+            raise Http404
+        provider = get_object_or_404(Provider.objects.published(), slug=slug)
+        if request.htmx:
+            return render(request, "includes/shortlist_button.html", {"provider": provider})
+        return render(
+            request,
+            "buyers/shortlists/add.html",
+            {"provider": provider, "next": safe_next(request, provider.get_absolute_url())},
+        )
     form = ShortlistButtonForm(request.POST)
     if not form.is_valid():
         return _button_response(request, None, _("That provider could not be found."), ok=False)

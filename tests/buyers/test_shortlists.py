@@ -199,3 +199,45 @@ def test_button_shows_state_for_buyer_anonymous_and_issp(client, buyer, issp_use
     assert "On “Data partners”" in html
     assert '<option value="' in html and ">Voice</option>" in html
     assert ">Data partners</option>" not in html
+
+
+def test_result_cards_link_to_the_add_page_instead_of_nesting_forms(buyer_client, buyer, provider):
+    services.shortlist_create(owner=buyer, name="Data partners")
+    html = buyer_client.get("/providers/").content.decode()
+    button = html[html.index(f'id="shortlist-button-{provider.pk}"') :]
+    button = button[: button.index("</div>")]
+    assert "<form" not in button
+    assert f"/shortlists/add/?provider={provider.slug}&amp;next=/providers/" in button
+
+    page = buyer_client.get(
+        reverse("buyers:shortlist_add") + f"?provider={provider.slug}&next=/providers/%3Fq%3Dx"
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'name="next" value="/providers/?q=x"' in text and ">Data partners</option>" in text
+    response = buyer_client.post(
+        reverse("buyers:shortlist_add"),
+        {"provider": provider.slug, "new_name": "Finalists", "next": "/providers/?q=x"},
+    )
+    assert response["Location"] == "/providers/?q=x"
+    assert entries(Shortlist.objects.get(owner=buyer, name="Finalists")) == [(provider.slug, "")]
+    assert buyer_client.get(reverse("buyers:shortlist_add") + "?provider=nope").status_code == 404
+
+
+def test_htmx_buttons_never_submit_an_enclosing_form(buyer_client, buyer, provider):
+    shortlist = services.shortlist_create(owner=buyer, name="Data partners")
+    response = buyer_client.get(
+        reverse("buyers:shortlist_add") + f"?provider={provider.slug}&mode=buttons",
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert "<form" not in html and 'type="submit"' not in html
+    assert "Add to “Data partners”" in html and "X-CSRFToken" in html
+    response = buyer_client.post(
+        reverse("buyers:shortlist_add"),
+        {"provider": provider.slug, "shortlist": shortlist.pk, "mode": "buttons"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert "<form" not in html and "On “Data partners”" in html
+    assert entries(shortlist) == [(provider.slug, "")]
