@@ -49,8 +49,14 @@ class CachedChoicesMixin:
     query 20 times. Validation still goes through the field's queryset.
     """
 
-    def _cached_choices(self, request, formfield, key):
+    def _cached_choices(self, request, db_field, formfield):
+        # The model form applies `limit_choices_to` only after this hook, and
+        # only to validation once choices are fixed; apply it to the list too.
+        limit = db_field.get_limit_choices_to()
+        if limit:
+            formfield.queryset = formfield.queryset.complex_filter(limit)
         cache = request.__dict__.setdefault("_admin_choices_cache", {})
+        key = (type(self).__name__, db_field.name)
         if key not in cache:
             cache[key] = list(formfield.choices)
         formfield.choices = cache[key]
@@ -62,15 +68,13 @@ class CachedChoicesMixin:
             kwargs["queryset"] = m.Service.objects.select_related("parent")
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if formfield is not None and db_field.name not in getattr(self, "raw_id_fields", ()):
-            key = (type(self).__name__, db_field.name)
-            formfield = self._cached_choices(request, formfield, key)
+            formfield = self._cached_choices(request, db_field, formfield)
         return formfield
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
         if formfield is not None:
-            key = (type(self).__name__, db_field.name)
-            formfield = self._cached_choices(request, formfield, key)
+            formfield = self._cached_choices(request, db_field, formfield)
         return formfield
 
 

@@ -792,3 +792,22 @@ def test_operator_marks_certifications_verified(staff_client, staff):
     assert latest_history(holding).history_user == staff
     listed = staff_client.get(f"{url}?verification__exact=verified")
     assert [h.pk for h in listed.context["cl"].result_list] == [holding.pk]
+
+
+def test_inline_service_choices_offer_services_not_categories(staff_client):
+    provider = ProviderFactory()
+    offered = ProviderServiceFactory(provider=provider)
+    category = offered.service.parent
+
+    response = staff_client.get(reverse("admin:providers_provider_change", args=[provider.pk]))
+
+    services = next(
+        f.formset
+        for f in response.context["inline_admin_formsets"]
+        if f.formset.prefix == "services"
+    )
+    for form in [*services.forms, services.empty_form]:
+        values = {str(value) for value, _label in form.fields["service"].widget.choices if value}
+        assert str(offered.service.pk) in values
+        assert str(category.pk) not in values
+        assert not m.Service.objects.filter(pk__in=values, parent__isnull=True).exists()
