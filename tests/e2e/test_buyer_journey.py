@@ -1,0 +1,140 @@
+"""A buyer searches, shortlists three providers with notes, compares them, exports CSV,
+saves the search and sends an inquiry; the provider's staff reply from the dashboard."""
+
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from playwright.sync_api import expect
+
+from buyers.models import Inquiry, SavedSearch, Shortlist
+from tests.factories import (
+    BuyerFactory,
+    DeliveryCentreFactory,
+    IsspUserFactory,
+    MembershipFactory,
+    ProviderFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, live_server, user):
+    page.context.clear_cookies()
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(page):
+    page.set_default_timeout(10_000)
+    cache.clear()
+    mail.outbox = []
+    yield
+    cache.clear()
+
+
+def test_buyer_journey(live_server, page, axe, csp_errors):
+    names = ["Alpha Annotation", "Bravo Annotation", "Charlie Annotation"]
+    providers = []
+    for name in [*names, "Delta Voice"]:
+        provider = ProviderFactory(name=name, tagline=f"{name} for fictional clients")
+        DeliveryCentreFactory(provider=provider, country="KE")
+        providers.append(provider)
+    staff = IsspUserFactory(email="staff@alpha.example", name="Amina Staff")
+    MembershipFactory(provider=providers[0], user=staff)
+    buyer = BuyerFactory(email="journey@buyer.example", name="Jo Buyer")
+    log_in(page, live_server, buyer)
+
+    # Search.
+    page.goto(live_server.url + "/providers/")
+    page.get_by_label("Search providers").fill("Annotation")
+    page.get_by_label("Search providers").press("Enter")
+    expect(page.locator("#result-count")).to_contain_text("3")
+    axe(page)
+
+    # Shortlist three providers from the result cards, in place.
+    for n, name in enumerate(names):
+        page.get_by_role("link", name=f"Add to shortlist {name}").click()
+        button = f"Add to shortlist {name}" if n == 0 else f"Add to “My shortlist” {name}"
+        page.get_by_role("button", name=button).click()
+        expect(page.get_by_text(f"{name} added to “My shortlist”.")).to_be_visible()
+    search_url = page.url
+    assert "q=Annotation" in search_url
+    axe(page)
+
+    # Notes on each, in the shortlist.
+    page.goto(live_server.url + "/shortlists/")
+    axe(page)
+    page.get_by_role("link", name="My shortlist").click()
+    for name in names:
+        page.get_by_label(f"Private note on {name}").fill(f"Call {name.split()[0]} on Monday")
+        page.get_by_role("button", name=f"Save note {name}").click()
+        expect(page.get_by_text(f"Note on {name} saved.")).to_be_visible()
+    axe(page)
+
+    # Compare them side by side.
+    page.get_by_role("link", name="Compare side by side").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare providers")
+    headers = page.locator(".compare-table thead th").all_inner_texts()
+    assert [h.strip() for h in headers] == names
+    axe(page)
+    page.go_back()
+
+    # Export the shortlist as CSV.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    text = open(download_info.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["name"] for r in rows] == names
+    assert rows[0]["shortlist_note"] == "Call Alpha on Monday"
+
+    # Save the search with a daily alert.
+    page.goto(live_server.url + "/searches/new/?" + search_url.split("?", 1)[1])
+    axe(page)
+    page.get_by_label("Name").fill("Annotation in Kenya")
+    page.get_by_label("Daily").check()
+    page.get_by_role("button", name="Save search").click()
+    expect(page.get_by_role("heading", name="Annotation in Kenya")).to_be_visible()
+    axe(page)
+    saved = SavedSearch.objects.get(owner=buyer)
+    assert saved.frequency == "daily" and "q=Annotation" in saved.query_string
+
+    # Send an inquiry to Alpha from the shortlist.
+    page.goto(live_server.url + Shortlist.objects.get(owner=buyer).get_absolute_url())
+    page.get_by_role("link", name="Send an inquiry Alpha Annotation").click()
+    axe(page)
+    page.get_by_label("Subject").fill("Annotation team for 2027")
+    page.get_by_label("Message").fill("We need 40 annotators from March.")
+    page.get_by_label("What capacity").check()
+    page.get_by_role("button", name="Send inquiry").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Annotation team for 2027")
+    axe(page)
+    inquiry = Inquiry.objects.get()
+    assert [m.to for m in mail.outbox if "New inquiry" in m.subject] == [[staff.email]]
+
+    # The provider's staff reply from the dashboard inbox.
+    log_in(page, live_server, staff)
+    page.goto(live_server.url + "/dashboard/inquiries/")
+    axe(page)
+    page.get_by_role("link", name="Annotation team for 2027").click()
+    axe(page)
+    page.get_by_label("Your reply").fill("We have 60 trained annotators free.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_text("Reply sent.")).to_be_visible()
+    assert inquiry.messages.filter(from_provider=True).count() == 1
+    assert any(m.to == [buyer.email] for m in mail.outbox)
+
+    # The buyer reads the reply.
+    log_in(page, live_server, buyer)
+    page.goto(live_server.url + "/inquiries/")
+    axe(page)
+    page.get_by_role("link", name="Annotation team for 2027").click()
+    expect(page.get_by_text("We have 60 trained annotators free.")).to_be_visible()
+    assert csp_errors == []
