@@ -139,3 +139,23 @@ def test_buyer_shortlists_from_the_profile_by_keyboard(
     assert buyer.shortlists.get().entries.filter(provider=provider).exists()
     axe(page)
     assert csp_errors == []
+
+
+def test_home_and_profile_work_without_javascript(live_server, browser, provider):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+
+    page.get_by_label("Search providers by service, country or name").fill("Lakeside")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/providers/?q=Lakeside")
+    page.goto(live_server.url + provider.get_absolute_url())
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Lakeside Fictional Services"
+    assert page.get_by_text("Log in to shortlist").is_visible()
+    # <details> opens by keyboard without any script.
+    summary = page.get_by_text("Who this report counts as an impact worker")
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.get_by_text("People hired from a target group at the time of hiring.").is_visible()
+    context.close()

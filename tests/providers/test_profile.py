@@ -345,6 +345,12 @@ def test_jsonld_describes_the_organization(client, full_provider):
     assert data["numberOfEmployees"] == {"@type": "QuantitativeValue", "value": 640}
 
 
+def test_profile_names_its_canonical_address(client, full_provider):
+    html = client.get(full_provider.get_absolute_url() + "?utm_source=x").content.decode()
+
+    assert '<link rel="canonical" href="http://testserver/providers/savannah-data-works/">' in html
+
+
 def test_jsonld_includes_the_logo_url(client, full_provider):
     full_provider.logo.name = "logos/savannah.png"
     full_provider.save()
