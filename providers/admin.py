@@ -83,13 +83,14 @@ class DecisionForm(forms.Form):
 
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 60}), strip=True)
 
-    def __init__(self, *args, label, help_text, required, **kwargs):
+    def __init__(self, *args, label, help_text, required, required_message="", **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["text"]
         field.label = label
         field.help_text = help_text
         field.required = required
-        field.error_messages["required"] = help_text
+        if required_message:
+            field.error_messages["required"] = required_message
 
 
 class DecisionActionsMixin:
@@ -140,6 +141,7 @@ class DecisionActionsMixin:
         required,
         done,
         failed,
+        required_message="",
     ):
         """Ask for the decision's text on an intermediate page, then apply it.
 
@@ -147,7 +149,12 @@ class DecisionActionsMixin:
         the same action and selection with `apply`. Without the required text
         the form is shown again with the error and nothing changes.
         """
-        form_kwargs = {"label": label, "help_text": help_text, "required": required}
+        form_kwargs = {
+            "label": label,
+            "help_text": help_text,
+            "required": required,
+            "required_message": required_message,
+        }
         if "apply" in request.POST:
             form = DecisionForm(request.POST, **form_kwargs)
             if form.is_valid():
@@ -507,6 +514,7 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             label=gettext("Reason"),
             help_text=gettext("Required. The provider's members receive it by e-mail."),
             required=True,
+            required_message=gettext("Give a reason: the provider will read it."),
             done=gettext("Rejected “%(object)s”."),
             failed=gettext("Could not reject “%(object)s”: %(error)s"),
         )
@@ -545,6 +553,7 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
                 "Required. For example: registry entry, certificates, impact evidence."
             ),
             required=True,
+            required_message=gettext("Say what was checked."),
             done=gettext("Marked “%(object)s” verified."),
             failed=gettext("Could not verify “%(object)s”: %(error)s"),
         )
@@ -720,6 +729,7 @@ class ClaimAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             label=gettext("Reason"),
             help_text=gettext("Required. The claimant receives it by e-mail."),
             required=True,
+            required_message=gettext("Give a reason: the claimant will read it."),
             done=gettext("Rejected the claim “%(object)s”."),
             failed=gettext("Could not reject the claim “%(object)s”: %(error)s"),
         )

@@ -279,7 +279,7 @@ def test_reject_action_asks_for_a_reason_and_refuses_a_blank_one(staff_client):
 
     assert blank.status_code == 200
     assert "Nothing has been changed" in blank.content.decode()
-    assert blank.context["form"].errors["text"]
+    assert blank.context["form"].errors["text"] == ["Give a reason: the provider will read it."]
     provider.refresh_from_db()
     assert provider.status == m.ListingStatus.SUBMITTED
     assert provider.history.count() == 1
