@@ -431,6 +431,18 @@ def test_server_error_page_renders_without_a_request():
     assert "<script" not in html
 
 
+def test_server_error_page_survives_a_missing_static_manifest(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = "/nonexistent-static-root"
+
+    html = loader.get_template("500.html").render()
+
+    assert 'href="/static/css/site.css"' in html
+
+
 def test_server_error_handler_uses_our_page(rf):
     response = server_error(rf.get("/"))
 
