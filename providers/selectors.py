@@ -197,7 +197,7 @@ _COLUMNS = ["kind", "row_id", "owner_id", *_TEXT_COLUMNS, *_INT_COLUMNS, *_DATE_
 
 
 def _typed(value, column):
-    """An expression for `column` that carries the column's SQL type (and no field converter)."""
+    """An expression for `column` that carries the column's SQL type."""
     if column in ("row_id", "owner_id") or column in _INT_COLUMNS:
         output = IntegerField()
     elif column in _DATE_COLUMNS:
@@ -208,8 +208,7 @@ def _typed(value, column):
         return Cast(Value(None), output)
     if isinstance(value, str):
         value = F(value)
-    # ExpressionWrapper keeps the SQL plain but drops field converters such as
-    # CountryField's, which would otherwise apply to the whole union column.
+    # ExpressionWrapper keeps the SQL plain and declares the column's type.
     return ExpressionWrapper(value, output_field=output)
 
 
