@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from playwright.sync_api import expect
 
+from buyers import services
 from buyers.models import Inquiry, SavedSearch, Shortlist
 from tests.factories import (
     BuyerFactory,
@@ -137,4 +138,60 @@ def test_buyer_journey(live_server, page, axe, csp_errors):
     axe(page)
     page.get_by_role("link", name="Annotation team for 2027").click()
     expect(page.get_by_text("We have 60 trained annotators free.")).to_be_visible()
+    assert csp_errors == []
+
+
+def test_without_javascript_a_result_card_adds_through_the_add_page(live_server, browser):
+    provider = ProviderFactory(name="Echo Annotation")
+    DeliveryCentreFactory(provider=provider, country="KE")
+    buyer = BuyerFactory(email="nojs@buyer.example")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    log_in(page, live_server, buyer)
+    page.goto(live_server.url + "/providers/?country=KE")
+    page.get_by_role("link", name="Add to shortlist Echo Annotation").click()
+    assert "/shortlists/add/" in page.url
+    page.get_by_label("Name of the new shortlist").fill("Kenya finalists")
+    page.get_by_role("button", name="Create and add").click()
+    assert page.url == live_server.url + "/providers/?country=KE"
+    expect(page.get_by_text("Echo Annotation added to “Kenya finalists”.")).to_be_visible()
+    expect(page.get_by_text("On “Kenya finalists”")).to_be_visible()
+    assert list(Shortlist.objects.get(owner=buyer).entries.values_list("provider", flat=True)) == [
+        provider.pk
+    ]
+    context.close()
+
+
+def test_other_workspace_pages_are_accessible(live_server, page, axe, csp_errors):
+    buyer = BuyerFactory(email="pages@buyer.example")
+    provider = ProviderFactory(name="Foxtrot Data")
+    other = ProviderFactory(name="Golf Support")
+    shortlist = services.shortlist_create(owner=buyer, name="Pages")
+    services.shortlist_add(shortlist=shortlist, user=buyer, provider=provider, note="n")
+    services.shortlist_add(shortlist=shortlist, user=buyer, provider=other)
+    saved = services.saved_search_create(owner=buyer, name="All", query_string="")
+    log_in(page, live_server, buyer)
+    for path in [
+        "/workspace/",
+        f"/shortlists/add/?provider={provider.slug}",
+        f"/shortlists/{shortlist.pk}/delete/",
+        f"/searches/{saved.pk}/delete/",
+        "/searches/",
+        "/inquiries/",
+        f"/inquiries/new/?shortlist={shortlist.pk}",
+        "/exports/",
+        f"/compare/?p={provider.slug}&p=unknown-slug",
+        f"/compare/?p={provider.slug}&p={other.slug}&diff=1",
+    ]:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        axe(page)
+    # The comparison scrolls sideways on a narrow screen, and the region takes keyboard focus.
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(live_server.url + f"/compare/?p={provider.slug}&p={other.slug}")
+    region = page.get_by_role("region", name="Providers side by side")
+    region.focus()
+    expect(region).to_be_focused()
+    axe(page)
     assert csp_errors == []
