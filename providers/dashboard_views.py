@@ -34,7 +34,6 @@ from providers.forms import (
 from providers.models import (
     CertificationHolding,
     Claim,
-    ClaimStatus,
     ImpactReport,
     Invitation,
     Membership,
@@ -161,10 +160,16 @@ def index(request):
         for p in providers
     ]
     claims = Claim.objects.filter(user=request.user).select_related("provider")[:20]
+    invitations = (
+        Invitation.objects.usable()
+        .filter(email__iexact=request.user.email)
+        .exclude(provider__memberships__user=request.user)
+        .select_related("provider")
+    )
     return render(
         request,
         "providers/dashboard/index.html",
-        {"rows": rows, "claims": claims, "ClaimStatus": ClaimStatus},
+        {"rows": rows, "claims": claims, "invitations": invitations},
     )
 
 

@@ -421,3 +421,34 @@ def test_every_dashboard_page_renders_for_a_member(client):
         response = client.get(url(name, provider, *args))
         assert response.status_code == 200, name
         assert 'style="' not in response.text, name
+
+
+def test_a_newcomer_finds_the_invitation_on_the_dashboard(client):
+    provider, owner = listing_with_owner(name="Inviting Ltd")
+    client.force_login(owner)
+    client.post(url("team", provider), {"email": "Newcomer@Example.org", "role": "editor"})
+    token = Invitation.objects.get().token
+    newcomer = IsspUserFactory(email="newcomer@example.org")
+    client.force_login(newcomer)
+    page = client.get(reverse("dashboard:index"))
+    assert reverse("dashboard:invitation", args=[token]) in page.text
+    client.force_login(IsspUserFactory())
+    assert token not in client.get(reverse("dashboard:index")).text
+
+
+def test_search_keeps_the_published_name_until_a_rename_is_approved(client):
+    provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, name="Zanzibar Fictional")
+    client.force_login(owner)
+    client.post(
+        url("profile", provider),
+        {"version": provider.version, "name": "Quokka Renamed", "contact_email": "a@b.example"},
+    )
+    client.logout()
+    assert "Zanzibar Fictional" in client.get("/providers/", {"q": "Zanzibar"}).text
+    assert "Quokka Renamed" not in client.get("/providers/", {"q": "Quokka"}).text
+    provider.refresh_from_db()
+    from providers.services import listings as svc
+
+    svc.provider_submit(provider=provider, user=owner)
+    svc.pending_changes_apply(provider=provider)
+    assert "Quokka Renamed" in client.get("/providers/", {"q": "Quokka"}).text
