@@ -489,3 +489,16 @@ def test_profiles_of_two_providers_do_not_mix(full_provider):
     assert second.certifications == []
     assert second.case_studies == []
     assert "Accra" not in [c.city for c in first.centres]
+
+
+def test_logged_in_issp_user_profile_stays_within_four_queries(
+    client, full_provider, django_assert_max_num_queries
+):
+    client.force_login(f.IsspUserFactory())
+
+    with django_assert_max_num_queries(4):
+        # session, user and the profile's two queries; no shortlists for ISSP staff
+        html = _get(client, full_provider).content.decode()
+
+    assert "Dashboard" in html
+    assert "Add to shortlist" not in html
