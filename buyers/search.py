@@ -16,10 +16,12 @@ database (PostgreSQL full-text search and trigram similarity, or a
 contains-search on SQLite).
 """
 
-import heapq
 import math
 import re
+import threading
 import unicodedata
+from array import array
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
@@ -509,12 +511,70 @@ def _cards(ids: list) -> list:
     return providers
 
 
-def _text_matches(params: SearchParams, *, ranked: bool) -> list:
-    """Ids (with ranks when `ranked`) of published providers matching the text query."""
-    queryset = _text_filtered(Provider.objects.published(), params.q)
+@dataclass
+class TextMatch:
+    """Providers matching a text query: their bits, and positions in relevance order."""
+
+    bits: int
+    ranked: array | None = None
+
+    @property
+    def cost(self) -> int:
+        return 1 + (len(self.ranked) if self.ranked is not None else 0)
+
+
+#: Text matches cached per process, keyed by data token and query; bounded by positions held.
+_text_cache: OrderedDict = OrderedDict()
+_text_cache_lock = threading.Lock()
+TEXT_CACHE_POSITIONS = 600_000
+TEXT_CACHE_ENTRIES = 256
+
+
+def _text_match(index: SearchIndex, q: str, *, ranked: bool) -> TextMatch:
+    """Which published providers match `q` (and in which relevance order, when `ranked`).
+
+    One query on a miss; the answer is kept while the search data token is unchanged,
+    so a popular broad query is not matched and ranked again for every facet click.
+    """
+    key = (index.token, index.day, q)
+    with _text_cache_lock:
+        hit = _text_cache.get(key)
+        if hit is not None and (hit.ranked is not None or not ranked):
+            _text_cache.move_to_end(key)
+            return hit
+    queryset = _text_filtered(Provider.objects.published(), q)
+    position = index.position
     if ranked:
-        return list(_with_rank(queryset, params.q).values_list("id", "rank"))
-    return list(queryset.values_list("id", flat=True))
+        rows = _with_rank(queryset, q).values_list("id", "rank")
+        scored = [(-rank, position[pk]) for pk, rank in rows if pk in position]
+        scored.sort()
+        order = array("l", [pos for _rank, pos in scored])
+        match = TextMatch(bits=index.bits_of_positions(order), ranked=order)
+    else:
+        match = TextMatch(bits=index.positions_of(queryset.values_list("id", flat=True)))
+    with _text_cache_lock:
+        _text_cache[key] = match
+        _text_cache.move_to_end(key)
+        while len(_text_cache) > TEXT_CACHE_ENTRIES or (
+            len(_text_cache) > 1
+            and sum(m.cost for m in _text_cache.values()) > TEXT_CACHE_POSITIONS
+        ):
+            _text_cache.popitem(last=False)
+    return match
+
+
+def _ranked_page(index: SearchIndex, match: TextMatch, result_bits: int, offset, limit) -> list:
+    result_bytes = result_bits.to_bytes((index.size + 7) // 8, "little")
+    found = []
+    for pos in match.ranked:
+        if result_bytes[pos >> 3] >> (pos & 7) & 1:
+            if offset:
+                offset -= 1
+                continue
+            found.append(index.ids[pos])
+            if len(found) == limit:
+                break
+    return found
 
 
 def _facet_label(param: str, option) -> str:
@@ -539,14 +599,10 @@ def provider_search(*, params: SearchParams, page: int, page_size: int) -> Searc
     page_size = max(1, page_size)
 
     base = index.all_bits
-    ranks = None
+    text = None
     if params.q:
-        matches = _text_matches(params, ranked=sort == "relevance")
-        if sort == "relevance":
-            ranks = dict(matches)
-            base &= index.positions_of(ranks)
-        else:
-            base &= index.positions_of(matches)
+        text = _text_match(index, params.q, ranked=sort == "relevance")
+        base &= text.bits
 
     # One mask per active filter.
     masks = {}
@@ -648,16 +704,8 @@ def provider_search(*, params: SearchParams, page: int, page_size: int) -> Searc
         page = num_pages
     offset = (page - 1) * page_size
 
-    if ranks is not None:
-        positions = index.position
-        result_bytes = result_bits.to_bytes((index.size + 7) // 8, "little")
-        candidates = []
-        for pk, rank in ranks.items():
-            position = positions.get(pk)
-            if position is not None and result_bytes[position >> 3] >> (position & 7) & 1:
-                candidates.append((-rank, position, pk))
-        top = heapq.nsmallest(offset + page_size, candidates)
-        page_ids = [pk for _r, _p, pk in top[offset:]]
+    if sort == "relevance" and text is not None:
+        page_ids = _ranked_page(index, text, result_bits, offset, page_size)
     else:
         page_ids = index.page_ids(result_bits, sort, offset, page_size)
 

@@ -19,21 +19,16 @@ import datetime
 import threading
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from providers.models import (
     SIZE_BAND_BOUNDS,
     Certification,
-    CertificationHolding,
-    DeliveryCentre,
     DeliveryMode,
-    ImpactReportGroup,
     Language,
     PricingModel,
-    Provider,
-    ProviderService,
     Region,
     RegionCountry,
     Service,
@@ -109,6 +104,12 @@ class SearchIndex:
             position = lookup.get(provider_id)
             if position is not None:
                 builder[position >> 3] |= 1 << (position & 7)
+        return int.from_bytes(builder, "little")
+
+    def bits_of_positions(self, positions) -> int:
+        builder = bytearray((self.size + 7) // 8)
+        for position in positions:
+            builder[position >> 3] |= _BIT[position & 7]
         return int.from_bytes(builder, "little")
 
     def page_ids(self, result_bits: int, order: str, offset: int, limit: int) -> list:
@@ -187,37 +188,82 @@ def _chunks(order: list, size: int) -> list:
     return chunks
 
 
+_BIT = [1 << n for n in range(8)]
+
+
+def _grouped(sql: str, params=()) -> dict:
+    """Run `sql` (which selects a key and {agg} of provider ids, grouped by key): key -> ids."""
+    postgres = connection.vendor == "postgresql"
+    agg = "array_agg(%s)" if postgres else "group_concat(%s)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{agg}", agg.replace("%s", "link.provider_id")), params)
+        rows = cursor.fetchall()
+    if postgres:
+        return dict(rows)
+    return {key: [int(i) for i in ids.split(",")] for key, ids in rows}
+
+
+def _to_bits(ids, position: dict, nbytes: int) -> int:
+    array = bytearray(nbytes)
+    get = position.get
+    for provider_id in ids:
+        pos = get(provider_id)
+        if pos is not None:
+            array[pos >> 3] |= _BIT[pos & 7]
+    return int.from_bytes(array, "little")
+
+
+_PUBLISHED_JOIN = "JOIN providers_provider p ON p.id = link.provider_id AND p.status = 'published'"
+
+
 def _build(token: str, today: datetime.date) -> SearchIndex:
-    published = Provider.objects.published()
-    rows = list(
-        published.order_by("name", "id").values_list(
-            "id", "impact_share", "workforce", "updated_at", "verified_at"
+    """Build the index from one consistent snapshot; the token is re-read inside it."""
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        token = search_data_token()
+        return _build_in_snapshot(token, today)
+
+
+def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, impact_share, workforce, updated_at, verified_at IS NOT NULL "
+            "FROM providers_provider WHERE status = 'published' ORDER BY name, id"
         )
-    )
+        rows = cursor.fetchall()
     size = len(rows)
     ids = [row[0] for row in rows]
     position = {provider_id: pos for pos, provider_id in enumerate(ids)}
     nbytes = (size + 7) // 8
-    all_bits = int.from_bytes(b"\xff" * nbytes, "little") & ((1 << size) - 1)
+    all_bits = (1 << size) - 1
 
     index = SearchIndex(token=token, day=today, ids=ids, all_bits=all_bits, position=position)
+
+    def bits_by(sql, params=(), key=lambda k: k):
+        return {
+            key(k): _to_bits(found, position, nbytes) for k, found in _grouped(sql, params).items()
+        }
 
     # Services: a provider offering a service also counts for its category.
     services = list(
         Service.objects.order_by("position", "name").values("id", "slug", "name", "parent_id")
     )
-    service_slug = {s["id"]: s["slug"] for s in services}
-    builder = _BitBuilder(size)
-    for provider_id, service_id, parent_id in ProviderService.objects.filter(
-        provider__in=published
-    ).values_list("provider_id", "service_id", "service__parent_id"):
-        pos = position.get(provider_id)
-        if pos is None:
-            continue
-        builder.add(service_slug[service_id], pos)
-        if parent_id is not None:
-            builder.add(service_slug[parent_id], pos)
-    index.bits["service"] = builder.result()
+    by_id = {s["id"]: s for s in services}
+    offered = bits_by(
+        f"SELECT link.service_id, {{agg}} FROM providers_providerservice link "  # noqa: S608 (constant table names)
+        f"{_PUBLISHED_JOIN} GROUP BY link.service_id"
+    )
+    service_bits = {}
+    for service_id, bits in offered.items():
+        service = by_id[service_id]
+        service_bits[service["slug"]] = service_bits.get(service["slug"], 0) | bits
+        if service["parent_id"] is not None:
+            parent = by_id[service["parent_id"]]["slug"]
+            service_bits[parent] = service_bits.get(parent, 0) | bits
+    index.bits["service"] = service_bits
     service_options = []
     for category in (s for s in services if s["parent_id"] is None):
         service_options.append(FacetOption(category["slug"], category["name"], 0))
@@ -228,16 +274,11 @@ def _build(token: str, today: datetime.date) -> SearchIndex:
     index.ids_by_slug["service"] = {s["slug"]: s["id"] for s in services}
 
     # Delivery countries and the regions they roll up to.
-    builder = _BitBuilder(size)
-    for provider_id, country in (
-        DeliveryCentre.objects.filter(provider__in=published)
-        .values_list("provider_id", "country")
-        .distinct()
-    ):
-        pos = position.get(provider_id)
-        if pos is not None:
-            builder.add(str(country), pos)
-    country_bits = builder.result()
+    country_bits = bits_by(
+        f"SELECT link.country, {{agg}} FROM providers_deliverycentre link "  # noqa: S608 (constant table names)
+        f"{_PUBLISHED_JOIN} GROUP BY link.country",
+        key=str,
+    )
     index.bits["country"] = country_bits
     index.options["country"] = [FacetOption(code, code) for code in sorted(country_bits)]
 
@@ -261,90 +302,82 @@ def _build(token: str, today: datetime.date) -> SearchIndex:
     index.options["region"] = region_options
     index.ids_by_slug["region"] = {r["slug"]: r["id"] for r in regions}
 
-    # Certifications: only holdings valid today count.
+    # Certifications: only holdings valid today count (CertificationHolding.valid()).
     certifications = list(Certification.objects.order_by("name").values("id", "slug", "name"))
     cert_slug = {c["id"]: c["slug"] for c in certifications}
-    builder = _BitBuilder(size)
-    for provider_id, cert_id in (
-        CertificationHolding.objects.valid(on=today)
-        .filter(provider__in=published)
-        .values_list("provider_id", "certification_id")
-    ):
-        pos = position.get(provider_id)
-        if pos is not None:
-            builder.add(cert_slug[cert_id], pos)
-    index.bits["certification"] = builder.result()
+    index.bits["certification"] = bits_by(
+        f"SELECT link.certification_id, {{agg}} FROM providers_certificationholding link "  # noqa: S608 (constant table names)
+        f"{_PUBLISHED_JOIN} WHERE (link.expires_on IS NULL OR link.expires_on >= %s) "
+        "AND (link.issued_on IS NULL OR link.issued_on <= %s) GROUP BY link.certification_id",
+        [today, today],
+        key=lambda k: cert_slug[k],
+    )
     index.options["certification"] = [FacetOption(c["slug"], c["name"]) for c in certifications]
     index.ids_by_slug["certification"] = {c["slug"]: c["id"] for c in certifications}
 
     # Languages of service.
-    languages = list(Language.objects.order_by("name").values("code", "name"))
-    builder = _BitBuilder(size)
-    for provider_id, code in Provider.languages.through.objects.filter(
-        provider__in=published
-    ).values_list("provider_id", "language__code"):
-        pos = position.get(provider_id)
-        if pos is not None:
-            builder.add(code, pos)
-    index.bits["language"] = builder.result()
+    languages = list(Language.objects.order_by("name").values("id", "code", "name"))
+    code_of = {lang["id"]: lang["code"] for lang in languages}
+    index.bits["language"] = bits_by(
+        f"SELECT link.language_id, {{agg}} FROM providers_provider_languages link "  # noqa: S608 (constant table names)
+        f"{_PUBLISHED_JOIN} GROUP BY link.language_id",
+        key=lambda k: code_of[k],
+    )
     index.options["language"] = [FacetOption(lang["code"], lang["name"]) for lang in languages]
 
     # Target groups of the latest impact report.
     groups = list(TargetGroup.objects.order_by("position", "name").values("id", "slug", "name"))
     group_slug = {g["id"]: g["slug"] for g in groups}
-    builder = _BitBuilder(size)
-    for provider_id, group_id in ImpactReportGroup.objects.filter(
-        report__is_latest=True, report__provider__in=published
-    ).values_list("report__provider_id", "target_group_id"):
-        pos = position.get(provider_id)
-        if pos is not None:
-            builder.add(group_slug[group_id], pos)
-    index.bits["group"] = builder.result()
+    index.bits["group"] = bits_by(
+        f"SELECT g.target_group_id, {{agg}} FROM providers_impactreportgroup g "  # noqa: S608 (constant table names)
+        "JOIN providers_impactreport link ON link.id = g.report_id AND link.is_latest "
+        f"{_PUBLISHED_JOIN} GROUP BY g.target_group_id",
+        key=lambda k: group_slug[k],
+    )
     index.options["group"] = [FacetOption(g["slug"], g["name"]) for g in groups]
     index.ids_by_slug["group"] = {g["slug"]: g["id"] for g in groups}
 
     # Pricing models and delivery modes.
-    for param, model, through, column in (
-        ("pricing", PricingModel, Provider.pricing_models.through, "pricingmodel_id"),
-        ("mode", DeliveryMode, Provider.delivery_modes.through, "deliverymode_id"),
+    for param, model, table, column in (
+        ("pricing", PricingModel, "providers_provider_pricing_models", "pricingmodel_id"),
+        ("mode", DeliveryMode, "providers_provider_delivery_modes", "deliverymode_id"),
     ):
         items = list(model.objects.order_by("position", "name").values("id", "slug", "name"))
         slug_of = {item["id"]: item["slug"] for item in items}
-        builder = _BitBuilder(size)
-        for provider_id, item_id in through.objects.filter(provider__in=published).values_list(
-            "provider_id", column
-        ):
-            pos = position.get(provider_id)
-            if pos is not None:
-                builder.add(slug_of[item_id], pos)
-        index.bits[param] = builder.result()
+        index.bits[param] = bits_by(
+            f"SELECT link.{column}, {{agg}} FROM {table} link {_PUBLISHED_JOIN} "  # noqa: S608 (constant table names)
+            f"GROUP BY link.{column}",
+            key=lambda k, slug_of=slug_of: slug_of[k],
+        )
         index.options[param] = [FacetOption(i["slug"], i["name"]) for i in items]
         index.ids_by_slug[param] = {i["slug"]: i["id"] for i in items}
 
     # Size bands, verification and impact share come from the provider rows.
-    size_builder = _BitBuilder(size)
-    verified_builder = _BitBuilder(size)
-    impact_builder = _BitBuilder(size)
-    for pos, (_id, share, workforce, _updated, verified_at) in enumerate(rows):
+    band_positions = {band.value: [] for band in SizeBand}
+    verified_positions = []
+    share_positions: dict = {}
+    for pos, (_id, share, workforce, _updated, verified) in enumerate(rows):
         if workforce:
             for band, (low, high) in SIZE_BAND_BOUNDS.items():
                 if workforce >= low and (high is None or workforce < high):
-                    size_builder.add(str(band.value), pos)
-        if verified_at is not None:
-            verified_builder.add("1", pos)
+                    band_positions[band.value].append(ids[pos])
+        if verified:
+            verified_positions.append(ids[pos])
         if share is not None:
-            impact_builder.add(share, pos)
-    index.bits["size"] = size_builder.result()
+            share_positions.setdefault(share, []).append(ids[pos])
+    index.bits["size"] = {
+        band: _to_bits(found, position, nbytes) for band, found in band_positions.items()
+    }
     index.options["size"] = [FacetOption(band.value, str(band.label)) for band in SizeBand]
-    index.bits["verified"] = verified_builder.result()
+    index.bits["verified"] = {"1": _to_bits(verified_positions, position, nbytes)}
     index.options["verified"] = [FacetOption("1", "")]
-    share_bits = impact_builder.result()
-    at_least = [0] * 102
+    at_least = [0] * 101
     running = 0
     for percent in range(100, -1, -1):
-        running |= share_bits.get(percent, 0)
+        if percent in share_positions:
+            running |= _to_bits(share_positions[percent], position, nbytes)
         at_least[percent] = running
-    index.impact_at_least = at_least[:101]
+    index.impact_at_least = at_least
 
     # Sort orders, each as chunks of positions; ties fall back to the name order.
     far_past = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
@@ -356,9 +389,22 @@ def _build(token: str, today: datetime.date) -> SearchIndex:
     index.orders["size"] = _chunks(
         sorted(positions, key=lambda p: (rows[p][2] is None, -(rows[p][2] or 0), p)), size
     )
-    by_updated = sorted(positions, key=lambda p: (rows[p][3] or far_past, -p), reverse=True)
-    index.orders["updated"] = _chunks(by_updated, size)
+    updated = [_aware(row[3]) or far_past for row in rows]
+    index.orders["updated"] = _chunks(
+        sorted(positions, key=lambda p: (updated[p], -p), reverse=True), size
+    )
     return index
+
+
+def _aware(value):
+    """Raw SQLite rows give naive UTC datetimes (or strings); PostgreSQL gives aware ones."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
 
 
 def index_order_by(order: str) -> list:

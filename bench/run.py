@@ -1,0 +1,312 @@
+#!/usr/bin/env python
+"""Benchmark the search page at scale: `make bench` (DATABASE_URL must be PostgreSQL).
+
+1. Migrates, and generates providers with `manage.py seed_demo --providers N` when the
+   database holds fewer than N (existing ones are reused).
+2. Counts SQL queries per search with Django's test client (CaptureQueriesContext).
+3. Serves the site with gunicorn (2 sync workers, DEBUG off, a generated SECRET_KEY,
+   ALLOWED_HOSTS=127.0.0.1) using bench/settings.py, which adds a Server-Timing header
+   and a bare view at /__bench__/bare/ that the site itself never exposes.
+4. For the bare view and each search in the mix: server time p50/p95/p99 from the
+   Server-Timing header (time inside Django, all middleware included) over sequential
+   requests, then requests/s under load (wrk when installed, else a threaded Python
+   client), and the ratio of each search's throughput to the bare view's.
+5. Reports each gunicorn worker's resident memory (VmRSS, and its peak VmHWM) from /proc.
+"""
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+# A developer tool that runs fixed local commands (manage.py, gunicorn, wrk, apt-get).
+# ruff: noqa: S603, S607
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * fraction
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def fetch(port, path):
+    """GET path; returns (status, server ms from Server-Timing, client ms)."""
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Host": "127.0.0.1"})
+        response = connection.getresponse()
+        response.read()
+        timing = response.getheader("Server-Timing") or ""
+    finally:
+        connection.close()
+    client_ms = (time.perf_counter() - started) * 1000
+    match = re.search(r"dur=([0-9.]+)", timing)
+    return response.status, float(match.group(1)) if match else float("nan"), client_ms
+
+
+def server_times(port, path, requests):
+    times = []
+    for _ in range(requests):
+        status, server_ms, _client_ms = fetch(port, path)
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}")
+        times.append(server_ms)
+    return times
+
+
+def throughput_wrk(port, path, seconds, connections):
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([0-9.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise SystemExit(f"{path}: {errors.group(1)} error responses under load")
+    return float(match.group(1)) if match else float("nan")
+
+
+def throughput_python(port, path, seconds, connections):
+    done = []
+    stop = time.monotonic() + seconds
+
+    def worker():
+        count = 0
+        while time.monotonic() < stop:
+            fetch(port, path)
+            count += 1
+        done.append(count)
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / (time.monotonic() - started)
+
+
+def worker_memory(master_pid):
+    """(pid, VmRSS MB, VmHWM MB) of each gunicorn worker (children of the master)."""
+    rows = []
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+        rows.append((int(pid), rss, hwm))
+    return rows
+
+
+def manage(*args, env):
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("Installing wrk with apt-get …", flush=True)
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, **quiet)
+        if not shutil.which("wrk"):
+            subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, **quiet)
+    return bool(shutil.which("wrk"))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--providers", type=int, default=100_000)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--samples", type=int, default=200, help="Sequential requests per URL.")
+    parser.add_argument("--seconds", type=int, default=8, help="Load duration per URL.")
+    parser.add_argument("--connections", type=int, default=4, help="Concurrent connections.")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("bench/run.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+    }
+    os.environ.update(env)
+
+    manage("migrate", "--noinput", "-v", "0", env=env)
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from providers.models import DeliveryCentre, Provider
+
+    existing = Provider.objects.count()
+    if existing < args.providers:
+        print(
+            f"Generating providers: {existing:,} present, {args.providers:,} wanted …", flush=True
+        )
+        manage("seed_demo", "--providers", str(args.providers), env=env)
+    else:
+        print(f"Reusing {existing:,} providers already in the database.", flush=True)
+    connection.close()
+
+    published = Provider.objects.published().count()
+    top_countries = [
+        row["country"]
+        for row in DeliveryCentre.objects.filter(provider__status="published")
+        .values("country")
+        .annotate(n=django.db.models.Count("id"))
+        .order_by("-n")[:2]
+    ]
+    sample = Provider.objects.published().order_by("id")[published // 2]
+    narrow = sample.name
+    deep_page = max(1, int(published / 20 * 0.9))
+    mix = [
+        ("bare view", "/__bench__/bare/"),
+        ("empty search", "/providers/"),
+        ("one facet", "/providers/?" + urlencode({"country": top_countries[0]})),
+        (
+            "several facets",
+            "/providers/?"
+            + urlencode(
+                [
+                    ("service", "data-services"),
+                    ("country", top_countries[0]),
+                    ("country", top_countries[1]),
+                    ("size", "50-249"),
+                    ("size", "250-999"),
+                    ("impact_min", "25"),
+                ]
+            ),
+        ),
+        ("broad text (data)", "/providers/?q=data"),
+        ("narrow text", "/providers/?" + urlencode({"q": narrow})),
+        (
+            "text + facets",
+            "/providers/?"
+            + urlencode([("q", "data"), ("region", "africa"), ("certification", "iso-27001")]),
+        ),
+        ("deep page", f"/providers/?page={deep_page}"),
+    ]
+
+    # SQL queries per page, in process (the index is built once before counting).
+    client = Client()
+    queries = {}
+    for name, path in mix:
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        queries[name] = len(captured)
+    totals = {}
+    for name, path in mix[1:]:
+        match = re.search(rb'id="result-count"[^>]*>\s*([^<]*)<', client.get(path).content)
+        totals[name] = match.group(1).decode().strip() if match else "?"
+    connection.close()
+
+    print(
+        f"Published providers: {published:,}; serving with gunicorn, {args.workers} workers",
+        flush=True,
+    )
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "impactdir.wsgi:application",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                fetch(args.port, "/__bench__/bare/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        # Warm every worker (each builds its facet index once).
+        for _name, path in mix:
+            for _ in range(args.workers * 3):
+                fetch(args.port, path)
+
+        use_wrk = ensure_wrk()
+        loader = throughput_wrk if use_wrk else throughput_python
+        rows = []
+        for name, path in mix:
+            times = server_times(args.port, path, args.samples)
+            rps = loader(args.port, path, args.seconds, args.connections)
+            rows.append((name, times, rps))
+        memory = worker_memory(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    bare_rps = rows[0][2]
+    print()
+    print(
+        f"{'request':<20} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8} "
+        f"{'req/s':>8} {'÷ bare':>7} {'SQL':>4}  results"
+    )
+    for name, times, rps in rows:
+        print(
+            f"{name:<20} {percentile(times, 0.5):8.1f} {percentile(times, 0.95):8.1f} "
+            f"{percentile(times, 0.99):8.1f} {statistics.fmean(times):8.1f} {rps:8.0f} "
+            f"{rps / bare_rps:7.3f} {queries[name]:>4}  {totals.get(name, '')}"
+        )
+    print()
+    print(
+        "Server time: Server-Timing header (time inside Django incl. middleware), "
+        f"{args.samples} sequential requests per URL. Throughput: "
+        f"{'wrk' if use_wrk else 'threaded Python client'}, {args.connections} connections, "
+        f"{args.seconds} s per URL, on the same machine."
+    )
+    for pid, rss, hwm in memory:
+        print(f"gunicorn worker {pid}: RSS {rss:.0f} MB (peak {hwm:.0f} MB)")
+    worst = max(percentile(times, 0.95) for _name, times, _rps in rows)
+    print(
+        f"Worst p95: {worst:.1f} ms; most SQL queries: {max(queries.values())}; "
+        f"largest worker peak: {max(h for _p, _r, h in memory):.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
