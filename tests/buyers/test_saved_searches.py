@@ -178,3 +178,19 @@ def test_command_refuses_unknown_frequency():
 
     with pytest.raises(CommandError):
         call_command("send_search_alerts", frequency="hourly")
+
+
+def test_search_actions_include_carries_the_current_search(buyer, issp_user):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import RequestContext, Template
+    from django.test import RequestFactory
+
+    template = Template('{% include "buyers/search_actions.html" %}')
+    request = RequestFactory().get("/providers/?q=data&country=KE&page=3")
+    for user, save, export in [(buyer, True, True), (issp_user, False, True)]:
+        request.user = user
+        html = template.render(RequestContext(request, {"user": user}))
+        assert ('href="/searches/new/?q=data&amp;country=KE"' in html) is save
+        assert ('href="/exports/providers.csv?q=data&amp;country=KE"' in html) is export
+    request.user = AnonymousUser()
+    assert "<a" not in template.render(RequestContext(request, {"user": request.user}))
