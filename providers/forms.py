@@ -8,7 +8,7 @@ by the views only once the service accepted the change.
 """
 
 from django import forms
-from django.forms import modelformset_factory
+from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from providers import uploads
@@ -88,6 +88,30 @@ class ProfileForm(VersionMixin, forms.ModelForm):
         """The slug is not edited here, nothing else is unique."""
 
 
+class SharedChoicesFormSet(BaseModelFormSet):
+    """Reads each choice list once for all rows instead of once per row (no N+1)."""
+
+    shared_choice_fields: tuple[str, ...] = ()
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        shared = self.__dict__.setdefault("_shared_choices", {})
+        for name in self.shared_choice_fields:
+            field = form.fields[name]
+            if name not in shared:
+                shared[name] = list(field.choices)
+            field.choices = shared[name]
+        return form
+
+
+class ServiceOfferedFormSetBase(SharedChoicesFormSet):
+    shared_choice_fields = ("service",)
+
+
+class CentreFormSetBase(SharedChoicesFormSet):
+    shared_choice_fields = ("languages",)
+
+
 class ServiceOfferedForm(forms.ModelForm):
     class Meta:
         model = ProviderService
@@ -100,7 +124,12 @@ class ServiceOfferedForm(forms.ModelForm):
 
 
 ServiceFormSet = modelformset_factory(
-    ProviderService, form=ServiceOfferedForm, extra=3, can_delete=True, max_num=100
+    ProviderService,
+    form=ServiceOfferedForm,
+    formset=ServiceOfferedFormSetBase,
+    extra=3,
+    can_delete=True,
+    max_num=100,
 )
 
 
@@ -124,7 +153,12 @@ class CentreForm(forms.ModelForm):
 
 
 CentreFormSet = modelformset_factory(
-    DeliveryCentre, form=CentreForm, extra=1, can_delete=True, max_num=200
+    DeliveryCentre,
+    form=CentreForm,
+    formset=CentreFormSetBase,
+    extra=1,
+    can_delete=True,
+    max_num=200,
 )
 
 

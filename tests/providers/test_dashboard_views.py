@@ -452,3 +452,46 @@ def test_search_keeps_the_published_name_until_a_rename_is_approved(client):
     svc.provider_submit(provider=provider, user=owner)
     svc.pending_changes_apply(provider=provider)
     assert "Quokka Renamed" in client.get("/providers/", {"q": "Quokka"}).text
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_part_pages_cost_the_same_queries_at_1_and_20_items(
+    client, django_assert_max_num_queries, count
+):
+    from tests.factories import (
+        CaseStudyFactory,
+        CertificationHoldingFactory,
+        ImpactReportFactory,
+    )
+
+    provider, owner = listing_with_owner()
+    for i in range(count):
+        ProviderServiceFactory(provider=provider)
+        DeliveryCentreFactory(provider=provider).languages.add(LanguageFactory())
+        CertificationHoldingFactory(provider=provider)
+        ImpactReportFactory(
+            provider=provider,
+            period_start=datetime.date(2000 + i, 1, 1),
+            period_end=datetime.date(2000 + i, 12, 31),
+            is_latest=False,
+        )
+        CaseStudyFactory(provider=provider)
+        MembershipFactory(provider=provider)
+    client.force_login(owner)
+    for name, limit in [
+        ("listing", 11),
+        ("services", 7),
+        ("centres", 8),
+        ("certifications", 6),
+        ("reports", 6),
+        ("case_studies", 5),
+        ("team", 6),
+        ("profile", 16),
+    ]:
+        with django_assert_max_num_queries(limit):
+            response = client.get(url(name, provider))
+        assert response.status_code == 200
+        # Saved rows are still shown as chosen with the shared choice lists.
+        if name == "services":
+            first = provider.services.first()
+            assert f'<option value="{first.service_id}" selected>' in response.text
