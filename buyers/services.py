@@ -249,7 +249,9 @@ def normalise_query_string(query_string: str) -> str:
     params = QueryDict(query_string or "")
     kept = QueryDict(mutable=True)
     for key in SEARCH_PARAMETERS:
-        values = [v.strip() for v in params.getlist(key) if v.strip()]
+        # NUL cannot be stored in PostgreSQL text and is never part of a real search.
+        values = [v.replace("\x00", "").strip() for v in params.getlist(key)]
+        values = [v for v in values if v]
         if values:
             kept.setlist(key, values)
     encoded = kept.urlencode()

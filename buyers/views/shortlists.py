@@ -127,7 +127,8 @@ def entry_note(request, pk, entry_pk):
         else:
             messages.success(request, _("Note on %(name)s saved.") % {"name": entry.provider.name})
     else:
-        messages.error(request, _("Keep the note under 2,000 characters; it was not saved."))
+        for text in form.errors["note"]:
+            messages.error(request, _("The note was not saved: %(reason)s") % {"reason": text})
     return redirect(f"{entry.shortlist.get_absolute_url()}#entry-{entry.pk}")
 
 

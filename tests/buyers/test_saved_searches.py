@@ -58,12 +58,22 @@ def test_save_current_search_from_its_query_string(buyer_client, buyer):
         {"name": "Fine", "frequency": "hourly", "query": "country=KE"},
         {"name": "x" * 121, "frequency": "daily", "query": ""},
         {"name": "Fine", "frequency": "daily", "query": "q=" + "a" * 2100},
+        {"name": "Nul\x00", "frequency": "daily", "query": ""},
     ],
 )
 def test_bad_input_saves_nothing(buyer_client, buyer, data):
     response = buyer_client.post(reverse("buyers:search_new"), data)
     assert response.status_code == 400
     assert SavedSearch.objects.count() == 0
+
+
+def test_nul_bytes_in_a_search_are_dropped(buyer_client, buyer):
+    response = buyer_client.post(
+        reverse("buyers:search_new"),
+        {"name": "Odd", "frequency": "none", "query": "q=da%00ta&country=%00"},
+    )
+    assert response.status_code == 302
+    assert SavedSearch.objects.get(owner=buyer).query_string == "q=data"
 
 
 def test_rename_change_alert_and_delete(buyer_client, buyer):

@@ -121,8 +121,14 @@ def test_notes_reorder_and_sort(buyer_client, buyer):
     entry_a.refresh_from_db()
     assert entry_a.note == "Strong on Swahili =1+1"
     # A note that is too long is refused and the old one kept.
+    response = buyer_client.post(
+        reverse("buyers:entry_note", args=[shortlist.pk, entry_a.pk]),
+        {"note": "x" * 2001},
+        follow=True,
+    )
+    assert "The note was not saved" in response.content.decode()
     buyer_client.post(
-        reverse("buyers:entry_note", args=[shortlist.pk, entry_a.pk]), {"note": "x" * 2001}
+        reverse("buyers:entry_note", args=[shortlist.pk, entry_a.pk]), {"note": "bad\x00note"}
     )
     entry_a.refresh_from_db()
     assert entry_a.note == "Strong on Swahili =1+1"

@@ -195,3 +195,27 @@ def test_other_workspace_pages_are_accessible(live_server, page, axe, csp_errors
     expect(region).to_be_focused()
     axe(page)
     assert csp_errors == []
+
+
+def test_shortlist_reorders_by_keyboard(live_server, page):
+    buyer = BuyerFactory(email="keys@buyer.example")
+    first, second = ProviderFactory(name="Hotel Data"), ProviderFactory(name="India Voice")
+    shortlist = services.shortlist_create(owner=buyer, name="Keys")
+    services.shortlist_add(shortlist=shortlist, user=buyer, provider=first)
+    services.shortlist_add(shortlist=shortlist, user=buyer, provider=second)
+    log_in(page, live_server, buyer)
+    page.goto(live_server.url + shortlist.get_absolute_url())
+    target = page.get_by_role("button", name="Move down Hotel Data")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("“Move down” could not be reached with the Tab key")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator(".entry h2").first).to_have_text("India Voice")
+    assert list(shortlist.entries.values_list("provider__name", flat=True)) == [
+        "India Voice",
+        "Hotel Data",
+    ]
