@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import Provider
@@ -230,6 +231,11 @@ class Inquiry(models.Model):
     def is_open(self):
         return self.status == InquiryStatus.OPEN
 
+    @property
+    def buyer_display_name(self):
+        """The buyer's name as the provider sees it: never the e-mail address."""
+        return self.buyer.name or gettext("A buyer")
+
     def question_labels(self):
         labels = dict(StandardQuestion.choices)
         return [labels[code] for code in self.questions if code in labels]
@@ -261,3 +267,10 @@ class InquiryMessage(models.Model):
 
     def __str__(self):
         return f"{self.inquiry}: {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def author_display_name(self):
+        """Who wrote it, as the other side sees it: a name, never an e-mail address."""
+        if self.author is None or not self.author.name:
+            return self.inquiry.provider.name if self.from_provider else gettext("A buyer")
+        return self.author.name

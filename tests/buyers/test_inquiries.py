@@ -228,3 +228,16 @@ def test_inbox_and_sent_lists_filter_by_status(client, buyer, provider, member):
     client.force_login(buyer)
     closed = client.get(reverse("buyers:inquiries") + "?status=closed").content.decode()
     assert "First one" in closed and "Second one" not in closed
+
+
+def test_the_provider_never_sees_the_buyers_email_address(client, provider, member):
+    from tests.factories import BuyerFactory
+
+    nameless = BuyerFactory(email="private.person@buyer.example", name="")
+    mail.outbox.clear()
+    [inquiry] = services.inquiry_send(buyer=nameless, providers=[provider], **_kw())
+    assert "private.person" not in mail.outbox[0].body
+    client.force_login(member)
+    for url in [inquiry.get_provider_url(), reverse("buyers:inbox")]:
+        html = client.get(url).content.decode()
+        assert "private.person" not in html and "A buyer" in html
