@@ -323,7 +323,12 @@ def saved_search_delete(*, saved_search: SavedSearch, user: User) -> None:
 
 def saved_search_new_providers(*, saved_search: SavedSearch) -> list[Provider]:
     """Published providers matching the search now that were published or changed since alerts
-    were switched on and have never been sent for it."""
+    were switched on and have never been sent for it (at most 500; the rest go next time).
+
+    "Changed" is the listing's `updated_at`: a listing that already matched when
+    alerts were switched on and is edited later is reported once too, as we keep
+    no record of what matched in the past.
+    """
     from buyers.search import parse_search_params, search_queryset
 
     params = parse_search_params(QueryDict(saved_search.query_string))
