@@ -44,8 +44,18 @@ def percentile(values, fraction):
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
+_counter = iter(range(10**9))
+_counter_lock = threading.Lock()
+
+
 def fetch(port, path):
-    """GET path; returns (status, server ms from Server-Timing, client ms)."""
+    """GET path; returns (status, server ms from Server-Timing, client ms).
+
+    `{n}` in the path becomes a fresh number on each request (a URL nobody asked for before).
+    """
+    if "{n}" in path:
+        with _counter_lock:
+            path = path.replace("{n}", str(next(_counter)))
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
@@ -214,6 +224,8 @@ def main():
             ),
         ),
         ("broad text (data)", "/providers/?q=data"),
+        # The same matches as "data", but a text never seen before: no cached text match.
+        ("broad text, uncached", "/providers/?q=data+or+zq{n}x"),
         ("narrow text", "/providers/?" + urlencode({"q": narrow})),
         (
             "text + facets",
@@ -227,14 +239,15 @@ def main():
     client = Client()
     queries = {}
     for name, path in mix:
-        client.get(path)
+        client.get(path.replace("{n}", "warm"))
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
+            response = client.get(path.replace("{n}", "count"))
         assert response.status_code == 200, (path, response.status_code)
         queries[name] = len(captured)
     totals = {}
     for name, path in mix[1:]:
-        match = re.search(rb'id="result-count"[^>]*>\s*([^<]*)<', client.get(path).content)
+        page = client.get(path.replace("{n}", "total")).content
+        match = re.search(rb'id="result-count"[^>]*>\s*([^<]*)<', page)
         totals[name] = match.group(1).decode().strip() if match else "?"
     connection.close()
 
@@ -273,7 +286,8 @@ def main():
         rows = []
         for name, path in mix:
             times = server_times(args.port, path, args.samples)
-            rps = loader(args.port, path, args.seconds, args.connections)
+            load = throughput_python if "{n}" in path else loader
+            rps = load(args.port, path, args.seconds, args.connections)
             rows.append((name, times, rps))
         memory = worker_memory(server.pid)
     finally:

@@ -4,6 +4,8 @@ Only `bench/run.py` uses this module; the bare view and the Server-Timing
 middleware are never part of the site.
 """
 
+import warnings
+
 from impactdir.settings import *  # noqa: F403
 from impactdir.settings import MIDDLEWARE
 
@@ -19,3 +21,6 @@ STORAGES = {
 }
 MIDDLEWARE = ["bench.middleware.ServerTimingMiddleware", *MIDDLEWARE]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}
+
+# WhiteNoise warns that STATIC_ROOT does not exist (no collectstatic here); not a finding.
+warnings.filterwarnings("ignore", message="No directory at")
