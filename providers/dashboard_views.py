@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from providers import uploads
 from providers.forms import (
     CaseStudyForm,
-    CentreFormSet,
+    CentreForm,
     CertificationForm,
     ClaimForm,
     ClaimSearchForm,
@@ -34,6 +34,7 @@ from providers.forms import (
 from providers.models import (
     CertificationHolding,
     Claim,
+    DeliveryCentre,
     ImpactReport,
     Invitation,
     Membership,
@@ -413,55 +414,71 @@ def services_edit(request, pk: int):
 
 
 @login_required
-@EDIT
-def centres_edit(request, pk: int):
+@require_GET
+def centres(request, pk: int):
     membership = _membership(request, pk)
     provider = membership.provider
-    queryset = provider.centres.prefetch_related("languages")
-    formset = CentreFormSet(request.POST or None, queryset=queryset, prefix="centres")
-    version_form = VersionForm(request.POST or None, initial={"version": provider.version})
+    items = provider.centres.prefetch_related("languages")
+    context = _listing_context(
+        membership, items=items, delete_form=VersionForm(initial={"version": provider.version})
+    )
+    return render(request, "providers/dashboard/centres.html", context)
+
+
+@login_required
+@EDIT
+def centre_edit(request, pk: int, item: int | None = None):
+    membership = _membership(request, pk)
+    provider = membership.provider
+    centre = get_object_or_404(provider.centres, pk=item) if item else None
+    form = CentreForm(
+        request.POST or None,
+        instance=DeliveryCentre.objects.get(pk=centre.pk) if centre else None,
+        initial={"version": provider.version},
+    )
     extra = {}
-    if (
-        request.method == "POST"
-        and formset.is_valid()
-        and version_form.is_valid()
-        and _rows_belong(formset)
-    ):
-        rows = [
-            svc.CentreRow(
-                country=f.cleaned_data.get("country"),
-                city=f.cleaned_data.get("city", ""),
-                seats=f.cleaned_data.get("seats"),
-                headcount=f.cleaned_data.get("headcount"),
-                impact_workers=f.cleaned_data.get("impact_workers"),
-                languages=list(f.cleaned_data.get("languages") or []),
-                instance=f.instance if f.instance.pk else None,
-                delete=bool(f.cleaned_data.get("DELETE")),
-            )
-            for f in formset.forms
-            if f.cleaned_data and (f.cleaned_data.get("country") or f.instance.pk)
-        ]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        row = svc.CentreRow(
+            country=data["country"],
+            city=data.get("city", ""),
+            seats=data.get("seats"),
+            headcount=data.get("headcount"),
+            impact_workers=data.get("impact_workers"),
+            languages=list(data.get("languages") or []),
+            instance=centre,
+        )
         ok, extra = _run(
-            version_form,
+            form,
             lambda: svc.provider_update_centres(
-                provider=provider,
-                user=request.user,
-                version=version_form.cleaned_data["version"],
-                rows=rows,
+                provider=provider, user=request.user, version=data["version"], rows=[row]
             ),
             provider,
         )
         if ok:
-            messages.success(request, _("Delivery centres saved."))
+            messages.success(request, _("Delivery centre saved."))
             return redirect("dashboard:centres", pk=pk)
-    context = _listing_context(
+    context = _listing_context(membership, form=form, item=centre, **extra)
+    return render(request, "providers/dashboard/centre_form.html", context)
+
+
+@login_required
+@require_POST
+def centre_delete(request, pk: int, item: int):
+    membership = _membership(request, pk)
+    provider = membership.provider
+    centre = get_object_or_404(provider.centres, pk=item)
+    row = svc.CentreRow(country=str(centre.country), instance=centre, delete=True)
+    return _delete_item(
+        request,
         membership,
-        formset=formset,
-        version_form=version_form,
-        current_items=list(queryset) if extra.get("stale") else None,
-        **extra,
+        centre,
+        lambda version: svc.provider_update_centres(
+            provider=provider, user=request.user, version=version, rows=[row]
+        ),
+        _("Delivery centre removed."),
+        "dashboard:centres",
     )
-    return render(request, "providers/dashboard/centres.html", context)
 
 
 @login_required

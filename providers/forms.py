@@ -108,10 +108,6 @@ class ServiceOfferedFormSetBase(SharedChoicesFormSet):
     shared_choice_fields = ("service",)
 
 
-class CentreFormSetBase(SharedChoicesFormSet):
-    shared_choice_fields = ("languages",)
-
-
 class ServiceOfferedForm(forms.ModelForm):
     class Meta:
         model = ProviderService
@@ -129,11 +125,13 @@ ServiceFormSet = modelformset_factory(
     formset=ServiceOfferedFormSetBase,
     extra=3,
     can_delete=True,
-    max_num=100,
+    max_num=60,
+    absolute_max=60,
+    validate_max=True,
 )
 
 
-class CentreForm(forms.ModelForm):
+class CentreForm(VersionMixin, forms.ModelForm):
     class Meta:
         model = DeliveryCentre
         fields = ["country", "city", "seats", "headcount", "impact_workers", "languages"]
@@ -150,16 +148,6 @@ class CentreForm(forms.ModelForm):
                 for error in errors:
                     self.add_error(name, error)
         return data
-
-
-CentreFormSet = modelformset_factory(
-    DeliveryCentre,
-    form=CentreForm,
-    formset=CentreFormSetBase,
-    extra=1,
-    can_delete=True,
-    max_num=200,
-)
 
 
 def _clean_evidence(upload):

@@ -119,12 +119,16 @@ def test_issp_creates_fills_in_and_submits_a_listing_that_gets_published(
     # Delivery centres.
     parts.get_by_role("link", name="Delivery centres").click()
     check_page(page, axe, csp_errors)
-    page.locator("#id_centres-0-country").select_option("KE")
-    page.locator("#id_centres-0-city").fill("Kisumu")
-    page.locator("#id_centres-0-headcount").fill("120")
-    page.locator("#id_centres-0-impact_workers").fill("90")
-    page.get_by_role("button", name="Save delivery centres").click()
-    expect(page.get_by_text("Delivery centres saved.")).to_be_visible()
+    page.get_by_role("link", name="Add a delivery centre").click()
+    check_page(page, axe, csp_errors)
+    page.get_by_label("Country").select_option("KE")
+    page.get_by_label("City").fill("Kisumu")
+    page.get_by_label("Headcount").fill("120")
+    page.get_by_label("Impact workers").fill("90")
+    page.get_by_role("checkbox", name="Swahili").check()
+    page.get_by_role("button", name="Save delivery centre").click()
+    expect(page.get_by_text("Delivery centre saved.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Swahili")).to_be_visible()
     check_page(page, axe, csp_errors)
 
     # An impact report, first with figures that do not add up.

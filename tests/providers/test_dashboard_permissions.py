@@ -26,7 +26,6 @@ from tests.factories import (
     CaseStudyFactory,
     CertificationFactory,
     CertificationHoldingFactory,
-    DeliveryCentreFactory,
     ImpactReportFactory,
     IsspUserFactory,
     MembershipFactory,
@@ -64,6 +63,7 @@ def victim():
         "holding": holding,
         "report": provider.reports.get(),
         "case_study": provider.case_studies.get(),
+        "centre": provider.centres.get(),
         "invitation": invitation,
         "change": PendingChange.objects.get(provider=provider),
     }
@@ -98,18 +98,16 @@ def listing_urls(v):
         "services-INITIAL_FORMS": "0",
         "services-0-service": ServiceFactory().pk,
     }
-    centres = {
-        **version,
-        "centres-TOTAL_FORMS": "1",
-        "centres-INITIAL_FORMS": "0",
-        "centres-0-country": "FR",
-    }
+    centre = {**version, "country": "FR", "city": "Paris"}
     return [
         ("listing", [], "GET", {}),
         ("submit", [], "POST", {}),
         ("profile", [], "GET POST", profile),
         ("services", [], "GET POST", services),
-        ("centres", [], "GET POST", centres),
+        ("centres", [], "GET", {}),
+        ("centre_create", [], "GET POST", centre),
+        ("centre_edit", [v["centre"].pk], "GET POST", centre),
+        ("centre_delete", [v["centre"].pk], "POST", version),
         ("logo", [], "GET POST", version),
         ("logo_remove", [], "POST", version),
         ("certifications", [], "GET", {}),
@@ -185,7 +183,7 @@ def test_every_listing_url_refuses_intruders_and_changes_nothing(client, victim,
             else:
                 assert response.status_code == 404, (name, method, response.status_code)
             checked += 1
-    assert checked == sum(len(m.split()) for _n, _a, m, _d in listing_urls(victim)) == 34
+    assert checked == sum(len(m.split()) for _n, _a, m, _d in listing_urls(victim)) == 38
     assert snapshot(victim["provider"]) == before
 
 
@@ -199,6 +197,8 @@ def test_an_item_of_another_listing_is_404_through_my_listing(client, victim):
         ("report_edit", victim["report"].pk),
         ("report_delete", victim["report"].pk),
         ("case_study_edit", victim["case_study"].pk),
+        ("centre_edit", victim["centre"].pk),
+        ("centre_delete", victim["centre"].pk),
         ("case_study_delete", victim["case_study"].pk),
         ("pending_withdraw", victim["change"].pk),
         ("member_remove", victim["editor_membership"].pk),
@@ -346,7 +346,6 @@ def test_a_formset_row_of_another_provider_cannot_be_edited_or_deleted(client):
     provider, owner = listing_with_owner()
     other, _ = listing_with_owner()
     their_service = ProviderServiceFactory(provider=other, note="theirs")
-    their_centre = DeliveryCentreFactory(provider=other, city="Kampala")
     client.force_login(owner)
     services_url = reverse("dashboard:services", args=[provider.pk])
     row = {
@@ -362,23 +361,9 @@ def test_a_formset_row_of_another_provider_cannot_be_edited_or_deleted(client):
     assert "does not belong to this listing" in response.text
     # Marked for deletion, the row is not even validated; it must still not be touched.
     client.post(services_url, {**row, "services-0-DELETE": "on"})
-    response = client.post(
-        reverse("dashboard:centres", args=[provider.pk]),
-        {
-            "version": provider.version,
-            "centres-TOTAL_FORMS": "1",
-            "centres-INITIAL_FORMS": "1",
-            "centres-0-id": their_centre.pk,
-            "centres-0-country": "FR",
-            "centres-0-city": "Paris",
-        },
-    )
-    assert response.status_code == 200
     their_service.refresh_from_db()
-    their_centre.refresh_from_db()
     assert (their_service.provider, their_service.note) == (other, "theirs")
-    assert (their_centre.provider, their_centre.city) == (other, "Kampala")
-    assert not provider.services.exists() and not provider.centres.exists()
+    assert not provider.services.exists()
 
 
 def test_csrf_is_enforced_on_every_form(victim):
@@ -417,3 +402,31 @@ def test_deleted_parts_are_in_the_history_with_who_did_it(client):
     )
     deleted = CaseStudy.history.filter(id=case_study.pk, history_type="-").get()
     assert deleted.history_user == owner
+
+
+#: Buttons that act without input: any POST is the action itself.
+NO_INPUT_ACTIONS = ("submit", "pending_withdraw", "member_remove", "invitation_cancel")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"version": "abc"},
+        {"version": "-1", "name": "", "year": "nineteen", "period_start": "31/31/2020"},
+        {"version": "99999999999999999999", "services-TOTAL_FORMS": "x"},
+        {"services-TOTAL_FORMS": "5000", "services-INITIAL_FORMS": "0", "version": "1"},
+        {"email": "not-an-email", "role": "king", "certification": "999999", "id": "x"},
+    ],
+    ids=["empty", "bad-version", "bad-values", "broken-management", "too-many-rows", "junk"],
+)
+def test_bad_input_on_every_form_is_a_message_never_a_500(client, victim, payload):
+    client.force_login(victim["owner"])
+    before = snapshot(victim["provider"])
+    for name, args, methods, _data in listing_urls(victim):
+        if "POST" not in methods or name in NO_INPUT_ACTIONS:
+            continue
+        path = reverse(f"dashboard:{name}", args=[victim["provider"].pk, *args])
+        response = client.post(path, payload)
+        assert response.status_code in (200, 302), (name, response.status_code)
+    assert snapshot(victim["provider"]) == before

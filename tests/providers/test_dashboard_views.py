@@ -238,34 +238,39 @@ def test_services_formset_refuses_a_category_and_duplicates(client):
     assert not ProviderService.objects.exists()
 
 
-def test_centres_formset_checks_impact_workers_against_headcount(client):
+def test_centres_are_added_edited_and_removed_with_headcount_checked(client):
     provider, owner = listing_with_owner()
     french = LanguageFactory(code="fr", name="French")
     client.force_login(owner)
-    bad = formset_data(
-        "centres", [{"country": "SN", "city": "Dakar", "headcount": "10", "impact_workers": "11"}]
-    )
-    response = client.post(url("centres", provider), {"version": provider.version, **bad})
+    assert client.get(url("centre_create", provider)).status_code == 200
+    bad = {
+        "version": provider.version,
+        "country": "SN",
+        "city": "Dakar",
+        "headcount": "10",
+        "impact_workers": "11",
+    }
+    response = client.post(url("centre_create", provider), bad)
     assert response.status_code == 200
     assert "cannot exceed" in response.text
     assert not DeliveryCentre.objects.exists()
-    good = formset_data(
-        "centres",
-        [
-            {
-                "country": "SN",
-                "city": "Dakar",
-                "headcount": "40",
-                "impact_workers": "30",
-                "languages": [french.pk],
-            }
-        ],
-    )
-    response = client.post(url("centres", provider), {"version": provider.version, **good})
+    good = {**bad, "headcount": "40", "impact_workers": "30", "languages": [french.pk]}
+    response = client.post(url("centre_create", provider), good)
     assert response.status_code == 302
     centre = DeliveryCentre.objects.get()
     assert (centre.country.code, centre.impact_workers) == ("SN", 30)
     assert list(centre.languages.all()) == [french]
+    assert "Dakar" in client.get(url("centres", provider)).text
+
+    provider.refresh_from_db()
+    edited = {**good, "version": provider.version, "city": "Thiès", "languages": []}
+    assert client.post(url("centre_edit", provider, centre.pk), edited).status_code == 302
+    centre.refresh_from_db()
+    assert (centre.city, list(centre.languages.all())) == ("Thiès", [])
+    provider.refresh_from_db()
+    client.post(url("centre_delete", provider, centre.pk), {"version": provider.version})
+    assert not DeliveryCentre.objects.exists()
+    assert DeliveryCentre.history.filter(history_type="-").get().history_user == owner
 
 
 def test_report_form_validates_figures_and_saves_groups(client):
@@ -407,6 +412,8 @@ def test_every_dashboard_page_renders_for_a_member(client):
         ("profile", []),
         ("services", []),
         ("centres", []),
+        ("centre_create", []),
+        ("centre_edit", [provider.centres.first().pk]),
         ("logo", []),
         ("certifications", []),
         ("certification_create", []),
@@ -481,7 +488,7 @@ def test_part_pages_cost_the_same_queries_at_1_and_20_items(
     for name, limit in [
         ("listing", 11),
         ("services", 7),
-        ("centres", 8),
+        ("centres", 6),
         ("certifications", 6),
         ("reports", 6),
         ("case_studies", 5),
