@@ -418,10 +418,13 @@ def pending_changes_apply(*, provider: Provider, decided_by=None) -> int:
     Returns how many changes were applied. Raises ValidationError, changing nothing, when a
     proposal no longer fits the live data (for example a report period now taken).
     """
-    changes = list(PendingChange.objects.submitted().filter(provider=provider).select_for_update())
+    # Apply onto the row as it is now (locked), never onto a copy the caller loaded earlier:
+    # saving a stale copy would undo edits made since.
+    live = Provider.objects.select_for_update().get(pk=provider.pk)
+    changes = list(PendingChange.objects.submitted().filter(provider=live).select_for_update())
     now = timezone.now()
     for change in changes:
-        change.provider = provider
+        change.provider = live
         _apply_change(change, decided_by)
         change.status = PendingChangeStatus.APPLIED
         change.decided_at = now

@@ -530,3 +530,22 @@ def test_an_approved_certificate_change_needs_verifying_again():
     svc.pending_changes_apply(provider=provider)
     holding.refresh_from_db()
     assert (holding.certificate_number, holding.verification) == ("NEW-1", "unverified")
+
+
+def test_approving_with_a_stale_copy_does_not_undo_later_edits():
+    provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, name="Live")
+    admins_copy = Provider.objects.get(pk=provider.pk)
+    svc.provider_update_profile(
+        provider=provider, user=owner, version=provider.version, data={"name": "Renamed"}
+    )
+    svc.provider_submit(provider=provider, user=owner)
+    svc.provider_update_profile(
+        provider=provider,
+        user=owner,
+        version=provider.version,
+        data={"name": "Renamed", "tagline": "Edited after sending"},
+    )
+    svc.pending_changes_apply(provider=admins_copy)
+    provider.refresh_from_db()
+    assert (provider.name, provider.tagline) == ("Renamed", "Edited after sending")
+    assert admins_copy.name == "Renamed"
