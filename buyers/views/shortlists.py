@@ -200,10 +200,13 @@ def shortlist_button_add(request):
     a form cannot sit inside the search form) or, for htmx, as the button in place.
     """
     if request.method == "GET":
-        slug = request.GET.get("provider", "")
-        if not SLUG_RE.fullmatch(slug):
+        slug, pk = request.GET.get("provider", ""), request.GET.get("id", "")
+        if pk.isdigit() and len(pk) < 19:
+            provider = get_object_or_404(Provider.objects.published(), pk=int(pk))
+        elif SLUG_RE.fullmatch(slug):
+            provider = get_object_or_404(Provider.objects.published(), slug=slug)
+        else:
             raise Http404
-        provider = get_object_or_404(Provider.objects.published(), slug=slug)
         if request.htmx:
             return render(request, "includes/shortlist_button.html", {"provider": provider})
         return render(
