@@ -12,6 +12,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("listings/<int:pk>/", views.listing, name="listing"),
     path("listings/<int:pk>/submit/", views.listing_submit, name="submit"),
+    path("listings/<int:pk>/deactivate/", views.listing_deactivate, name="deactivate"),
     path("listings/<int:pk>/profile/", views.profile_edit, name="profile"),
     path("listings/<int:pk>/services/", views.services_edit, name="services"),
     path("listings/<int:pk>/centres/", views.centres, name="centres"),

@@ -302,6 +302,22 @@ def listing_submit(request, pk: int):
 
 
 @login_required
+@require_POST
+def listing_deactivate(request, pk: int):
+    membership = _membership(request, pk)
+    try:
+        svc.provider_deactivate(provider=membership.provider, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Your listing is offline. Submit it for review to publish it again."),
+        )
+    return redirect("dashboard:listing", pk=pk)
+
+
+@login_required
 @EDIT
 def profile_edit(request, pk: int):
     membership = _membership(request, pk)

@@ -1000,6 +1000,32 @@ def provider_submit(*, provider: Provider, user, base_url: str = "") -> str:
     return "listing"
 
 
+@transaction.atomic
+def provider_deactivate(*, provider: Provider, user) -> None:
+    """An owner takes a published listing off the public site (published → inactive).
+
+    Open proposals are written into the listing at once: it is no longer public, and
+    everything is reviewed again when it is resubmitted.
+    """
+    _require_member(provider, user, owner=True)
+    live = Provider.objects.select_for_update().get(pk=provider.pk)
+    if live.status != ListingStatus.PUBLISHED:
+        raise ValidationError(_("Only a published listing can be taken offline."))
+    for change in PendingChange.objects.open().filter(provider=live).select_for_update():
+        change.provider = live
+        _apply_change(change, None)
+        live.refresh_from_db()
+        change.status = PendingChangeStatus.APPLIED
+        change.reason = _("Applied when the listing was taken offline.")
+        change.decided_at = timezone.now()
+        change.save()
+    live.status = ListingStatus.INACTIVE
+    live.save()
+    Provider.objects.filter(pk=live.pk).update(version=F("version") + 1)
+    provider_refresh_derived(provider=live)
+    provider.refresh_from_db()
+
+
 # --------------------------------------------------------------------------
 # Team
 # --------------------------------------------------------------------------

@@ -102,6 +102,7 @@ def listing_urls(v):
     return [
         ("listing", [], "GET", {}),
         ("submit", [], "POST", {}),
+        ("deactivate", [], "POST", {}),
         ("profile", [], "GET POST", profile),
         ("services", [], "GET POST", services),
         ("centres", [], "GET", {}),
@@ -183,7 +184,7 @@ def test_every_listing_url_refuses_intruders_and_changes_nothing(client, victim,
             else:
                 assert response.status_code == 404, (name, method, response.status_code)
             checked += 1
-    assert checked == sum(len(m.split()) for _n, _a, m, _d in listing_urls(victim)) == 38
+    assert checked == sum(len(m.split()) for _n, _a, m, _d in listing_urls(victim)) == 39
     assert snapshot(victim["provider"]) == before
 
 
@@ -271,6 +272,7 @@ def test_editors_cannot_manage_the_team(client, victim):
         ).status_code
         == 403
     )
+    assert client.post(reverse("dashboard:deactivate", args=[p.pk])).status_code == 403
     assert snapshot(victim["provider"]) == before
 
 
@@ -405,7 +407,13 @@ def test_deleted_parts_are_in_the_history_with_who_did_it(client):
 
 
 #: Buttons that act without input: any POST is the action itself.
-NO_INPUT_ACTIONS = ("submit", "pending_withdraw", "member_remove", "invitation_cancel")
+NO_INPUT_ACTIONS = (
+    "submit",
+    "deactivate",
+    "pending_withdraw",
+    "member_remove",
+    "invitation_cancel",
+)
 
 
 @pytest.mark.parametrize(

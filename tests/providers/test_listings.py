@@ -549,3 +549,24 @@ def test_approving_with_a_stale_copy_does_not_undo_later_edits():
     provider.refresh_from_db()
     assert (provider.name, provider.tagline) == ("Renamed", "Edited after sending")
     assert admins_copy.name == "Renamed"
+
+
+def test_owner_takes_a_published_listing_offline_and_resubmits_it(client):
+    provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, complete=True)
+    editor = IsspUserFactory()
+    MembershipFactory(provider=provider, user=editor, role=MembershipRole.EDITOR)
+    svc.provider_update_profile(
+        provider=provider, user=owner, version=provider.version, data={"name": "Proposed"}
+    )
+    with pytest.raises(PermissionDenied):
+        svc.provider_deactivate(provider=provider, user=editor)
+    svc.provider_deactivate(provider=provider, user=owner)
+    provider.refresh_from_db()
+    assert (provider.status, provider.name) == (ListingStatus.INACTIVE, "Proposed")
+    assert not PendingChange.objects.open().exists()
+    assert client.get(provider.get_absolute_url()).status_code == 404
+    with pytest.raises(ValidationError):
+        svc.provider_deactivate(provider=provider, user=owner)
+    assert svc.provider_submit(provider=provider, user=owner) == "listing"
+    provider.refresh_from_db()
+    assert provider.status == ListingStatus.SUBMITTED
