@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -268,6 +269,13 @@ def test_progress_bar_on_stderr(taxonomy):
     assert "/s" in err
     _out, err = seed("--providers", "30", verbosity=0)
     assert err == ""
+
+
+def test_query_log_is_not_hoarded_with_debug_on(taxonomy, settings):
+    """`make run` seeds with DEBUG on, where Django logs every statement."""
+    settings.DEBUG = True
+    seed("--providers", "30", "--batch-size", "10")
+    assert len(connection.queries) < 20
 
 
 @pytest.mark.parametrize(
