@@ -348,3 +348,18 @@ def test_query_count_is_small_and_constant(
     with django_assert_max_num_queries(6):
         response = client.get(URL, query)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page_size", [1, 20])
+def test_query_count_for_a_signed_in_buyer(
+    client, settings, django_assert_max_num_queries, page_size
+):
+    from tests.factories import BuyerFactory
+
+    build_directory(count=30, seed=4)
+    settings.SEARCH_PAGE_SIZE = page_size
+    client.force_login(BuyerFactory())
+    search_index()
+    with django_assert_max_num_queries(6):
+        response = client.get(URL, {"q": "amani", "country": "KE"})
+    assert response.status_code == 200
