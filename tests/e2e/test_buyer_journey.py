@@ -232,3 +232,21 @@ def test_shortlist_reorders_by_keyboard(live_server, page):
         "India Voice",
         "Hotel Data",
     ]
+
+
+def test_result_card_shortlists_in_place_with_htmx(live_server, page, axe, csp_errors):
+    provider = ProviderFactory(name="Juliet Annotation")
+    DeliveryCentreFactory(provider=provider, country="KE")
+    buyer = BuyerFactory(email="cards@buyer.example")
+    services.shortlist_create(owner=buyer, name="Kenya")
+    log_in(page, live_server, buyer)
+    page.goto(live_server.url + "/providers/?country=KE")
+    item = page.locator("li", has=page.get_by_role("heading", name="Juliet Annotation"))
+    item.get_by_role("link", name="Add to shortlist").click()
+    item.get_by_role("button", name="Add to “Kenya” Juliet Annotation").click()
+    expect(item.get_by_text("Juliet Annotation added to “Kenya”.")).to_be_visible()
+    # In place: the search page and its URL stayed.
+    assert page.url == live_server.url + "/providers/?country=KE"
+    assert ShortlistEntry.objects.filter(shortlist__name="Kenya", provider=provider).exists()
+    axe(page)
+    assert csp_errors == []
