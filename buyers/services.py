@@ -73,7 +73,7 @@ def messages_per_hour() -> int:
 
 
 def absolute_url(path: str) -> str:
-    base = getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/")
+    base = settings.SITE_URL
     return f"{base}{path}"
 
 

@@ -462,8 +462,8 @@ def test_logged_in_buyer_can_shortlist_from_the_profile(
 ):
     client.force_login(f.BuyerFactory())
 
-    with django_assert_max_num_queries(5):
-        # session, user, the profile's two queries, the buyer's shortlists
+    with django_assert_max_num_queries(4):
+        # user, the profile's two queries, the buyer's shortlists (the session comes from cache)
         html = _get(client, full_provider).content.decode()
 
     assert "Add to shortlist" in html
