@@ -83,6 +83,15 @@ def test_index_does_not_show_other_peoples_listings(client):
     assert "Theirs Ltd" not in response.text
 
 
+def test_index_and_navigation_lead_members_to_their_inquiry_inbox(client):
+    mine, owner = listing_with_owner(name="Mine Ltd")
+    client.force_login(owner)
+    response = client.get(reverse("dashboard:index"))
+    inbox = reverse("buyers:inbox")
+    assert response.text.count(f'href="{inbox}"') == 2  # the listing overview and the nav
+    assert client.get(inbox).status_code == 200
+
+
 def test_create_listing(client):
     user = IsspUserFactory()
     client.force_login(user)
