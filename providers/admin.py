@@ -1,6 +1,7 @@
 """Django admin for directory operators: vetting listings and claims, the taxonomies.
 
-Listing and claim decisions (approve, reject, suspend, verify) are admin
+Listing and claim decisions (approve, reject, suspend, reinstate, verify, and
+approve or reject a published listing's changes to vetted facts) are admin
 actions that call `providers.services.vetting`; the status and verification
 fields are read-only in the forms so no decision bypasses those services (their
 checks, history reasons and e-mails). Whenever a provider's parts change here,
@@ -11,9 +12,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.fields.files import FieldFile
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -21,11 +26,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from providers import models as m
 from providers.services.catalogue import provider_refresh_derived
+from providers.services.listings import CERTIFICATION_FIELDS, REPORT_FIELDS
 from providers.services.vetting import (
     certification_holding_set_verification,
+    changes_approve,
+    changes_reject,
     claim_approve,
     claim_reject,
     listing_approve,
+    listing_reinstate,
     listing_reject,
     listing_suspend,
     listing_verify,
@@ -207,6 +216,150 @@ class RefreshDerivedMixin:
 
 
 # --------------------------------------------------------------------------
+# Changes to vetted facts (shown on providers and in their own admin)
+# --------------------------------------------------------------------------
+
+#: The model and the proposable fields each kind of change touches.
+CHANGE_TARGETS = {
+    m.PendingChangeKind.PROFILE: (m.Provider, ("name", "org_registry", "org_number")),
+    m.PendingChangeKind.CERTIFICATION: (m.CertificationHolding, CERTIFICATION_FIELDS),
+    m.PendingChangeKind.REPORT: (m.ImpactReport, REPORT_FIELDS),
+}
+EMPTY = "—"
+
+
+def _readable(model, name: str, value) -> str:
+    """A live or proposed value (proposals hold their JSON form) as an operator reads it."""
+    if isinstance(value, FieldFile):
+        value = value.name
+    if value is None or value == "":
+        return EMPTY
+    field = model._meta.get_field(name)
+    if field.many_to_one:
+        pk = getattr(value, "pk", value)
+        related = field.related_model._default_manager.filter(pk=pk).first()
+        return str(related) if related is not None else gettext("(no longer exists)")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, str):
+        try:
+            value = field.to_python(value)
+        except ValidationError:
+            return value
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    return str(formats.localize(value))
+
+
+def pending_change_target(change: m.PendingChange):
+    """The live row a change edits or removes (None when it adds one or the row is gone)."""
+    if change.kind == m.PendingChangeKind.PROFILE:
+        return change.provider
+    if change.target_id is None:
+        return None
+    model, _fields = CHANGE_TARGETS[change.kind]
+    return model._default_manager.filter(
+        provider_id=change.provider_id, pk=change.target_id
+    ).first()
+
+
+def pending_change_rows(change: m.PendingChange) -> list[tuple[str, str, str]]:
+    """(what, live now, proposed) for each fact the change touches, as readable text."""
+    model, names = CHANGE_TARGETS[change.kind]
+    target = pending_change_target(change)
+    removing = change.action == m.PendingChangeAction.DELETE
+    if removing:
+        names = [n for n in names if target is not None and getattr(target, n) not in (None, "")]
+    else:
+        names = [n for n in names if n in change.data]
+    rows = []
+    for name in names:
+        field = model._meta.get_field(name)
+        live = _readable(model, name, getattr(target, field.attname)) if target else EMPTY
+        proposed = gettext("(removed)") if removing else _readable(model, name, change.data[name])
+        rows.append((str(field.verbose_name).capitalize(), live, proposed))
+    if change.kind == m.PendingChangeKind.REPORT:
+        rows += _group_rows(change, target, removing)
+    return rows
+
+
+def _group_rows(change, report, removing) -> list[tuple[str, str, str]]:
+    live = {}
+    if report is not None:
+        live = {g.target_group_id: g.workers for g in report.groups.all()}
+    proposed = {} if removing else {int(k): v for k, v in change.data.get("groups", {}).items()}
+    names = dict(m.TargetGroup.objects.filter(pk__in={*live, *proposed}).values_list("pk", "name"))
+
+    def shown(counts, group_id):
+        value = counts.get(group_id, EMPTY)
+        return EMPTY if value is None else str(value)
+
+    rows = []
+    for group_id in sorted({*live, *proposed}, key=lambda pk: names.get(pk, "")):
+        label = gettext("Impact workers from “%(group)s”") % {
+            "group": names.get(group_id, gettext("(no longer exists)"))
+        }
+        proposed_text = gettext("(removed)") if removing else shown(proposed, group_id)
+        if shown(live, group_id) != proposed_text:
+            rows.append((label, shown(live, group_id), proposed_text))
+    return rows
+
+
+def pending_change_fields(change: m.PendingChange) -> str:
+    """The facts a change touches, by name, without reading the live rows (for lists)."""
+    if change.action == m.PendingChangeAction.DELETE:
+        return gettext("the whole item")
+    model, names = CHANGE_TARGETS[change.kind]
+    labels = [str(model._meta.get_field(n).verbose_name) for n in names if n in change.data]
+    if change.data.get("groups"):
+        labels.append(gettext("target-group counts"))
+    return ", ".join(labels) or EMPTY
+
+
+class ChangesListFilter(admin.SimpleListFilter):
+    """Listings by their changes to vetted facts: the changes queue."""
+
+    title = _("changes to vetted facts")
+    parameter_name = "changes"
+
+    def lookups(self, request, model_admin):
+        return [("submitted", _("Sent for review")), ("unsent", _("Not sent yet"))]
+
+    @staticmethod
+    def _condition(value):
+        changes = m.PendingChange.objects.open().filter(provider=OuterRef("pk"))
+        if value == "submitted":
+            return Q(Exists(changes.filter(submitted_at__isnull=False)))
+        return Q(Exists(changes.filter(submitted_at__isnull=True)))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("submitted", "unsent"):
+            return queryset.filter(self._condition(self.value()))
+        return queryset
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {
+            f"{i}__c": Count(pk_attname, filter=self._condition(value))
+            for i, (value, _label) in enumerate(self.lookup_choices)
+        }
+
+
+def pending_change_values_table(change: m.PendingChange) -> str:
+    """The facts a change touches as a table: live now and proposed, side by side."""
+    rows = pending_change_rows(change)
+    if not rows:
+        return EMPTY
+    return format_html(
+        '<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+        '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
+        gettext("Fact"),
+        gettext("Live now"),
+        gettext("Proposed"),
+        format_html_join("", '<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>', rows),
+    )
+
+
+# --------------------------------------------------------------------------
 # Providers
 # --------------------------------------------------------------------------
 
@@ -384,7 +537,13 @@ class ProviderAdminForm(forms.ModelForm):
 class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
     form = ProviderAdminForm
     list_display = ["name", "status", "hq_country", "is_verified", "updated_at"]
-    list_filter = ["status", VerifiedListFilter, HqCountryListFilter, "legal_form"]
+    list_filter = [
+        "status",
+        ChangesListFilter,
+        VerifiedListFilter,
+        HqCountryListFilter,
+        "legal_form",
+    ]
     show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["name", "slug", "org_number"]
     list_per_page = 50
@@ -401,6 +560,7 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
         "version",
         "created_at",
         "updated_at",
+        "changes_waiting",
     ]
     fieldsets = [
         (
@@ -446,6 +606,7 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
                     ("verified_at", "verified_by"),
                     "verification_notes",
                     "assured_date",
+                    "changes_waiting",
                 ],
             },
         ),
@@ -462,14 +623,68 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
         CaseStudyInline,
         MembershipInline,
     ]
-    actions = ["approve_listings", "reject_listings", "suspend_listings", "verify_listings"]
+    actions = [
+        "approve_listings",
+        "reject_listings",
+        "suspend_listings",
+        "reinstate_listings",
+        "verify_listings",
+        "approve_changes",
+        "reject_changes",
+    ]
     _service_arg = "provider"
 
     def get_ordering(self, request):
-        # The review queue is worked oldest first.
+        # The review queues are worked oldest first.
         if request.GET.get("status__exact") == m.ListingStatus.SUBMITTED:
             return ["updated_at", "id"]
+        if request.GET.get("changes") == "submitted":
+            first_sent = (
+                m.PendingChange.objects.submitted()
+                .filter(provider=OuterRef("pk"))
+                .order_by("submitted_at")
+                .values("submitted_at")[:1]
+            )
+            return [Subquery(first_sent).asc(), "id"]
         return super().get_ordering(request)
+
+    @admin.display(description=_("changes to vetted facts waiting for approval"))
+    def changes_waiting(self, obj):
+        """Each open change with its values, so the operator decides on this page."""
+        if obj is None or obj.pk is None:
+            return EMPTY
+        changes = list(
+            m.PendingChange.objects.open()
+            .filter(provider=obj)
+            .select_related("provider", "proposed_by")
+        )
+        if not changes:
+            return gettext("None.")
+        items = []
+        for change in changes:
+            if change.submitted_at:
+                sent = gettext("sent for review %(when)s") % {
+                    "when": formats.localize(timezone.localtime(change.submitted_at))
+                }
+            else:
+                sent = gettext("not sent for review yet")
+            items.append(
+                (
+                    reverse("admin:providers_pendingchange_change", args=[change.pk]),
+                    f"{change.get_action_display()}: {change.get_kind_display()}",
+                    change.proposed_by or EMPTY,
+                    sent,
+                    pending_change_values_table(change),
+                )
+            )
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({}, {}){}</li>',
+                items,
+            ),
+        )
 
     @admin.display(boolean=True, description=_("verified"), ordering="verified_at")
     def is_verified(self, obj):
@@ -534,6 +749,66 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             required=False,
             done=gettext("Suspended “%(object)s”."),
             failed=gettext("Could not suspend “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Reinstate selected suspended listings"),
+    )
+    def reinstate_listings(self, request, queryset):
+        return self._decide_with_text(
+            request,
+            queryset,
+            service=listing_reinstate,
+            argument="note",
+            title=gettext("Reinstate listings"),
+            label=gettext("Note"),
+            help_text=gettext(
+                "Optional. The provider's members receive it by e-mail. Edits made while a "
+                "listing was suspended go live with it: check its history first."
+            ),
+            required=False,
+            done=gettext("Reinstated “%(object)s”: it is public again."),
+            failed=gettext("Could not reinstate “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Approve pending changes of selected listings"),
+    )
+    def approve_changes(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            service=changes_approve,
+            kwargs={},
+            done=gettext("Approved and applied the changes to “%(object)s”."),
+            failed=gettext("Could not approve the changes to “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Reject pending changes of selected listings (with a reason)"),
+    )
+    def reject_changes(self, request, queryset):
+        return self._decide_with_text(
+            request,
+            queryset,
+            service=changes_reject,
+            argument="reason",
+            title=gettext("Reject pending changes"),
+            label=gettext("Reason"),
+            help_text=gettext(
+                "Required. The published listing stays as it is; the provider's members "
+                "receive the reason by e-mail."
+            ),
+            required=True,
+            required_message=gettext("Give a reason: the provider will read it."),
+            done=gettext("Rejected the changes to “%(object)s”."),
+            failed=gettext("Could not reject the changes to “%(object)s”: %(error)s"),
         )
 
     @admin.action(
@@ -733,6 +1008,173 @@ class ClaimAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             done=gettext("Rejected the claim “%(object)s”."),
             failed=gettext("Could not reject the claim “%(object)s”: %(error)s"),
         )
+
+
+class SentForReviewListFilter(admin.SimpleListFilter):
+    title = _("sent for review")
+    parameter_name = "sent"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Sent")), ("no", _("Not sent yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(submitted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(submitted_at__isnull=True)
+        return queryset
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {
+            "0__c": Count(pk_attname, filter=Q(submitted_at__isnull=False)),
+            "1__c": Count(pk_attname, filter=Q(submitted_at__isnull=True)),
+        }
+
+
+@admin.register(m.PendingChange)
+class PendingChangeAdmin(SimpleHistoryAdmin):
+    """Proposed changes to vetted facts, read-only: operators decide them on the listing."""
+
+    list_display = [
+        "provider",
+        "kind",
+        "action",
+        "fields_changed",
+        "status",
+        "proposed_by",
+        "created_at",
+        "submitted_at",
+        "decided_at",
+    ]
+    list_filter = ["status", SentForReviewListFilter, "kind"]
+    show_facets = admin.ShowFacets.ALWAYS
+    list_select_related = ["provider", "proposed_by"]
+    search_fields = ["provider__name", "proposed_by__email"]
+    fields = [
+        "listing",
+        "kind",
+        "action",
+        "item",
+        "values",
+        "proposed_by",
+        "created_at",
+        "submitted_at",
+        "status",
+        "decided_at",
+        "reason",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("provider", "proposed_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Deciding goes through the listing's actions; nothing here is edited by hand.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("facts"))
+    def fields_changed(self, obj):
+        return pending_change_fields(obj)
+
+    @admin.display(description=_("listing"))
+    def listing(self, obj):
+        url = reverse("admin:providers_provider_change", args=[obj.provider_id])
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            url,
+            obj.provider.name,
+            gettext("approve or reject its changes with the actions on its page"),
+        )
+
+    @admin.display(description=_("item"))
+    def item(self, obj):
+        if obj.kind == m.PendingChangeKind.PROFILE:
+            return gettext("The listing's own facts")
+        target = pending_change_target(obj)
+        if target is None:
+            if obj.action == m.PendingChangeAction.CREATE and obj.target_id is None:
+                return gettext("A new item")
+            return gettext("(no longer exists)")
+        model = type(target)._meta
+        url = reverse(f"admin:{model.app_label}_{model.model_name}_change", args=[target.pk])
+        return format_html('<a href="{}">{}</a>', url, target)
+
+    @admin.display(description=_("values"))
+    def values(self, obj):
+        return pending_change_values_table(obj)
+
+
+class InvitationStateListFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Open")), ("accepted", _("Accepted")), ("expired", _("Expired"))]
+
+    def _condition(self, value):
+        now = timezone.now()
+        return {
+            "open": Q(accepted_at__isnull=True, expires_at__gt=now),
+            "accepted": Q(accepted_at__isnull=False),
+            "expired": Q(accepted_at__isnull=True, expires_at__lte=now),
+        }[value]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("open", "accepted", "expired"):
+            return queryset.filter(self._condition(self.value()))
+        return queryset
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {
+            f"{i}__c": Count(pk_attname, filter=self._condition(value))
+            for i, (value, _label) in enumerate(self.lookup_choices)
+        }
+
+
+@admin.register(m.Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Owners' invitations to colleagues, read-only (the token is never shown)."""
+
+    list_display = [
+        "email",
+        "provider",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+    ]
+    list_filter = [InvitationStateListFilter, "role"]
+    show_facets = admin.ShowFacets.ALWAYS
+    list_select_related = ["provider", "invited_by", "accepted_by"]
+    search_fields = ["email", "provider__name"]
+    fields = [
+        "provider",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --------------------------------------------------------------------------

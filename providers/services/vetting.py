@@ -8,8 +8,14 @@ the model so django-simple-history records who decided and why, and e-mails the
 people concerned once the decision is committed.
 
 Lifecycle (PRODUCT.md): draft → submitted → published | rejected; published →
-suspended (operator) or inactive (provider). Verification records what an
-operator checked; it is not a status.
+suspended (operator) or inactive (provider); suspended → published only when an
+operator reinstates it (the provider cannot resubmit a suspended listing, see
+`listing_reinstate`). Verification records what an operator checked; it is not
+a status.
+
+Edits a provider makes to vetted facts of a published listing wait as
+`PendingChange` rows; `changes_approve` and `changes_reject` decide the ones the
+provider sent for review.
 """
 
 from collections.abc import Iterable
@@ -17,7 +23,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -31,9 +37,11 @@ from providers.models import (
     ListingStatus,
     Membership,
     MembershipRole,
+    PendingChange,
     Provider,
     VerificationState,
 )
+from providers.services.listings import pending_changes_apply, pending_changes_discard
 
 #: The history tables store the change reason in a 100-character column.
 CHANGE_REASON_MAX_LENGTH = 100
@@ -142,8 +150,6 @@ def listing_approve(*, provider: Provider, by: User) -> Provider:
         [ListingStatus.SUBMITTED],
         message=_("Only a submitted listing can be approved; “%(name)s” is %(status)s."),
     )
-    # Pending edits of vetted facts are applied here, before the status change,
-    # and the instance re-read, so the history row below shows what went live.
     now = timezone.now()
     provider.status = ListingStatus.PUBLISHED
     provider.rejection_reason = ""
@@ -219,6 +225,40 @@ def listing_suspend(*, provider: Provider, by: User, reason: str = "") -> Provid
         template="listing_suspended",
         subject=_("Your listing “%(name)s” is suspended") % {"name": provider.name},
         extra={"reason": reason},
+    )
+    return provider
+
+
+@transaction.atomic
+def listing_reinstate(*, provider: Provider, by: User, note: str = "") -> Provider:
+    """Put a suspended listing back on the public site once its problem is resolved.
+
+    Only a suspended listing can be reinstated, and only by an operator: the
+    provider cannot resubmit a suspended listing (`provider_submit` refuses and
+    tells them to contact the directory team). Edits members made while it was
+    suspended went straight into the listing, so the operator reviews the
+    listing (and its history) before reinstating it. The optional note goes
+    into the history (with `by`) and into the e-mail to every member.
+    """
+    note = (note or "").strip()
+    _lock(provider)
+    _require_status(
+        provider,
+        [ListingStatus.SUSPENDED],
+        message=_("Only a suspended listing can be reinstated; “%(name)s” is %(status)s."),
+    )
+    provider.status = ListingStatus.PUBLISHED
+    _save(
+        provider,
+        by=by,
+        reason=f"Reinstated: {note}" if note else "Reinstated",
+        update_fields=["status", "updated_at"],
+    )
+    _notify_members(
+        provider,
+        template="listing_reinstated",
+        subject=_("Your listing “%(name)s” is published again") % {"name": provider.name},
+        extra={"note": note},
     )
     return provider
 
@@ -371,3 +411,99 @@ def claim_reject(*, claim: Claim, by: User, reason: str) -> Claim:
         subject=_("Your claim of “%(name)s” was not approved") % {"name": claim.provider.name},
     )
     return claim
+
+
+# --------------------------------------------------------------------------
+# Changes to vetted facts of a published listing
+# --------------------------------------------------------------------------
+
+#: A listing's sent changes can be decided while it is live, and while it is
+#: suspended (the suspension leaves them waiting).
+CHANGES_DECIDABLE_STATUSES = frozenset({ListingStatus.PUBLISHED, ListingStatus.SUSPENDED})
+
+
+def _require_submitted_changes(provider: Provider) -> list[PendingChange]:
+    """The changes the provider sent for review, locked; refuse when there are none."""
+    _require_status(
+        provider,
+        CHANGES_DECIDABLE_STATUSES,
+        message=_(
+            "Only changes to a published or suspended listing can be decided; "
+            "“%(name)s” is %(status)s."
+        ),
+    )
+    changes = list(PendingChange.objects.submitted().filter(provider=provider).select_for_update())
+    if not changes:
+        raise ValidationError(
+            _("“%(name)s” has no changes sent for review, so there is nothing to decide.")
+            % {"name": provider.name},
+            code="nothing_to_decide",
+        )
+    return changes
+
+
+def _changes_summary(changes: list[PendingChange]) -> str:
+    return ", ".join(f"{c.get_action_display()} {c.get_kind_display()}".lower() for c in changes)
+
+
+@transaction.atomic
+def changes_approve(*, provider: Provider, by: User) -> int:
+    """Apply the changes to vetted facts that a provider sent for review.
+
+    Refuses (ValidationError, nothing changed) when the listing has no sent
+    changes or a change no longer fits the live data. Otherwise
+    `listings.pending_changes_apply` writes them into the live rows, marks them
+    applied with `by` in their history, refreshes search data and e-mails the
+    members; this function adds the decision to the listing's own history
+    ("Changes approved: …", by `by`). Changes the provider has not sent yet stay
+    waiting. Returns how many changes were applied.
+    """
+    _lock(provider)
+    changes = _require_submitted_changes(provider)
+    try:
+        applied = pending_changes_apply(provider=provider, decided_by=by)
+    except IntegrityError:
+        # Two proposals can each fit the live data yet clash with each other
+        # (for example two new reports for one period); the database says so.
+        raise ValidationError(
+            _(
+                "The changes to “%(name)s” clash with each other or with the live listing "
+                "(for example two reports for one period), so none were applied. Reject them "
+                "with a reason so the provider can correct them."
+            )
+            % {"name": provider.name},
+            code="clash",
+        ) from None
+    _lock(provider)
+    _save(
+        provider,
+        by=by,
+        reason=f"Changes approved: {_changes_summary(changes)}",
+        update_fields=["updated_at"],
+    )
+    return applied
+
+
+@transaction.atomic
+def changes_reject(*, provider: Provider, by: User, reason: str) -> int:
+    """Turn down the changes a provider sent for review, with a reason they see.
+
+    The reason is required and must not be blank. The published values stay as
+    they are. `listings.pending_changes_discard` marks the changes not approved
+    (with `by` in their history) and e-mails the reason to the members; this
+    function adds the decision to the listing's history ("Changes rejected: …",
+    by `by`). Returns how many changes were turned down.
+    """
+    reason = _required_text(
+        reason, field="reason", message=_("Give a reason: the provider will read it.")
+    )
+    _lock(provider)
+    _require_submitted_changes(provider)
+    rejected = pending_changes_discard(provider=provider, reason=reason, decided_by=by)
+    _save(
+        provider,
+        by=by,
+        reason=f"Changes rejected: {reason}",
+        update_fields=["updated_at"],
+    )
+    return rejected
