@@ -204,3 +204,12 @@ def test_search_actions_include_carries_the_current_search(buyer, issp_user):
         assert ('href="/exports/providers.csv?q=data&amp;country=KE"' in html) is export
     request.user = AnonymousUser()
     assert "<a" not in template.render(RequestContext(request, {"user": request.user}))
+
+
+def test_search_page_offers_to_save_and_export_the_search_shown(buyer_client):
+    ProviderFactory(name="Kenya Data Works")
+
+    html = buyer_client.get("/providers/?q=data&page=1").content.decode()
+
+    assert 'href="/searches/new/?q=data"' in html
+    assert 'href="/exports/providers.csv?q=data"' in html
