@@ -604,3 +604,41 @@ def test_staff_who_may_only_view_listings_cannot_decide_changes(client, on_commi
 
     provider.refresh_from_db()
     assert provider.name == "Viewed Ltd"
+
+
+def test_history_pages_show_the_operator_who_decided(staff_client, on_commit):
+    provider, owner = published(name="History Ltd")
+    propose_rename(provider, owner, "Historic Ltd")
+    change = m.PendingChange.objects.get()
+    with on_commit():
+        run_action(staff_client, "approve_changes", [provider])
+
+    for url in (
+        reverse("admin:providers_provider_history", args=[provider.pk]),
+        reverse("admin:providers_pendingchange_history", args=[change.pk]),
+    ):
+        page = staff_client.get(url)
+        assert page.status_code == 200, url
+        assert "operator@impactdir.example" in page.text, url
+    provider_history = staff_client.get(
+        reverse("admin:providers_provider_history", args=[provider.pk])
+    ).text
+    assert "Changes approved: change name or organisation identifier" in provider_history
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{PROVIDERS}?changes=bogus",
+        f"{PROVIDERS}?changes=unsent&status__exact=published",
+        f"{CHANGES}?sent=maybe&status=nonsense",
+        f"{CHANGES}?kind=profile&sent=yes",
+        f"{INVITATIONS}?state=expired",
+        f"{INVITATIONS}?state=%00",
+    ],
+)
+def test_bad_or_odd_filter_values_never_error(url, staff_client):
+    provider, owner = published()
+    propose_rename(provider, owner, "Filtered Ltd")
+
+    assert staff_client.get(url, follow=True).status_code == 200
