@@ -485,7 +485,7 @@ def _update_profile(provider: Provider, user, data: dict) -> list[str]:
     values = {k: v for k, v in data.items() if k in PROFILE_FIELDS}
     m2m = {k: v for k, v in data.items() if k in PROFILE_M2M_FIELDS}
     held: list[str] = []
-    if provider.status == ListingStatus.PUBLISHED:
+    if _held(provider):
         proposed = {}
         for name in VETTED_PROFILE_FIELDS:
             if name in values:
@@ -602,7 +602,9 @@ def provider_update_centres(
 
 
 def _held(provider: Provider) -> bool:
-    return provider.status == ListingStatus.PUBLISHED
+    """Edits to vetted facts wait for approval on a live listing and on a suspended one,
+    so reinstating a suspended listing can never publish facts nobody reviewed."""
+    return provider.status in (ListingStatus.PUBLISHED, ListingStatus.SUSPENDED)
 
 
 @transaction.atomic
@@ -967,21 +969,23 @@ def provider_submit(*, provider: Provider, user, base_url: str = "") -> str:
     """Send a listing (or a published listing's proposed changes) for review.
 
     A draft, rejected or inactive listing must be complete; it becomes `submitted`.
-    A published listing stays live; its open proposals are sent to the admin queue.
+    A published (or suspended) listing keeps its status; its open proposals are sent to
+    the admin queue.
     Admins and members are told by e-mail. Returns "listing" or "changes".
     """
     _require_member(provider, user)
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     context = {"provider": provider, "user": user, "base_url": base_url}
-    if provider.status == ListingStatus.PUBLISHED:
+    if _held(provider):
         unsent = PendingChange.objects.open().filter(provider=provider, submitted_at__isnull=True)
         changes = list(unsent)
-        if not changes:
+        if changes:
+            unsent.update(submitted_at=timezone.now())
+            context["changes"] = changes
+            _send("changes_submitted", context, _admin_emails() + _member_emails(provider))
+            return "changes"
+        if provider.status == ListingStatus.PUBLISHED:
             raise ValidationError(_("There are no changes waiting to be sent for review."))
-        unsent.update(submitted_at=timezone.now())
-        context["changes"] = changes
-        _send("changes_submitted", context, _admin_emails() + _member_emails(provider))
-        return "changes"
     if provider.status not in SUBMITTABLE:
         if provider.status == ListingStatus.SUBMITTED:
             raise ValidationError(_("This listing is already waiting for review."))

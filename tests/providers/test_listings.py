@@ -570,3 +570,29 @@ def test_owner_takes_a_published_listing_offline_and_resubmits_it(client):
     assert svc.provider_submit(provider=provider, user=owner) == "listing"
     provider.refresh_from_db()
     assert provider.status == ListingStatus.SUBMITTED
+
+
+def test_vetted_edits_to_a_suspended_listing_wait_for_review_even_after_reinstatement(
+    client, django_capture_on_commit_callbacks
+):
+    admin = admin_user()
+    provider, owner = listing_with_owner(status=ListingStatus.SUSPENDED, name="Old Name")
+
+    held = svc.provider_update_profile(
+        provider=provider, user=owner, version=provider.version, data={"name": "Unreviewed"}
+    )
+    assert held == ["name"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert svc.provider_submit(provider=provider, user=owner) == "changes"
+    with pytest.raises(ValidationError):
+        svc.provider_submit(provider=provider, user=owner)  # nothing left to send
+
+    vetting.listing_reinstate(provider=provider, by=admin)
+    provider.refresh_from_db()
+    assert (provider.status, provider.name) == (ListingStatus.PUBLISHED, "Old Name")
+    assert "Unreviewed" not in client.get(provider.get_absolute_url()).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        vetting.changes_approve(provider=provider, by=admin)
+    provider.refresh_from_db()
+    assert provider.name == "Unreviewed"
