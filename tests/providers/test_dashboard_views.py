@@ -511,3 +511,15 @@ def test_part_pages_cost_the_same_queries_at_1_and_20_items(
         if name == "services":
             first = provider.services.first()
             assert f'<option value="{first.service_id}" selected>' in response.text
+
+
+def test_suspended_listing_page_offers_to_send_held_changes(client):
+    provider, owner = listing_with_owner(status=ListingStatus.SUSPENDED, name="Paused Ltd")
+    client.force_login(owner)
+    client.post(
+        url("profile", provider),
+        {"version": provider.version, "name": "Renamed Ltd"},
+    )
+    page = client.get(url("listing", provider)).text
+    assert "This listing is suspended" in page
+    assert "Send changes for review" in page
