@@ -1,4 +1,4 @@
-"""An ISSP's whole journey in a real Chromium: log in, create, fill in, submit, get published.
+"""An ISSP's whole journey in Chromium: sign up, confirm, create, fill in, submit, get published.
 
 Every dashboard page visited is checked with axe and for CSP violations; all of
 it works without JavaScript-only controls (plain forms and links).
@@ -14,6 +14,7 @@ from django.core.cache import cache
 from PIL import Image
 from playwright.sync_api import expect
 
+from accounts.models import User
 from providers.models import ListingStatus, Provider
 from tests.factories import (
     IsspUserFactory,
@@ -73,9 +74,26 @@ def log_in(page, live_server, email):
 def test_issp_creates_fills_in_and_submits_a_listing_that_gets_published(
     live_server, page, browser, axe, csp_errors, taxonomy, tmp_path
 ):
-    user = IsspUserFactory(email="amani@kisumu.example")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     StaffFactory(email="operator@impactdir.example")
+
+    # Sign up on the ISSP path and confirm the address from the e-mail.
+    page.goto(live_server.url + "/accounts/signup/")
+    check_page(page, axe, csp_errors)
+    page.get_by_role("radio", name="I work at an impact sourcing provider").check()
+    page.get_by_label("Email").fill("amani@kisumu.example")
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/accounts/confirm-email/")
+    check_page(page, axe, csp_errors)
+    user = User.objects.get(email="amani@kisumu.example")
+    (message,) = mail.outbox
+    confirm = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", message.body).group(1)
+    page.goto(live_server.url + confirm)
+    check_page(page, axe, csp_errors)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(live_server.url + "/accounts/login/")
+    mail.outbox = []
 
     log_in(page, live_server, user.email)
     page.wait_for_url(live_server.url + "/dashboard/")
