@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from providers.models import (
     IRIS_CODES,
+    REPORT_FIGURE_FIELDS,
     CertificationHolding,
     DeliveryCentre,
     ImpactReport,
@@ -31,19 +32,7 @@ MAX_COMPARE = 5
 MIN_COMPARE = 2
 
 #: Impact report figures in display order (the same order as ImpactReport.figures).
-REPORT_FIGURES = [
-    "total_employees",
-    "impact_workers",
-    "employees_with_disabilities",
-    "employees_low_income_areas",
-    "women_employees",
-    "living_wage_employees",
-    "min_wage_multiple",
-    "training_hours_per_employee",
-    "average_tenure_months",
-    "voluntary_turnover_pct",
-    "placement_rate_pct",
-]
+REPORT_FIGURES = REPORT_FIGURE_FIELDS
 
 
 def with_display_data(queryset: QuerySet[Provider]) -> QuerySet[Provider]:

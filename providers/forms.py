@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from providers import uploads
 from providers.models import (
+    REPORT_FIGURE_FIELDS,
     CaseStudy,
     CertificationHolding,
     DeliveryCentre,
@@ -203,17 +204,7 @@ class ImpactReportForm(VersionMixin, forms.ModelForm):
             "period_start",
             "period_end",
             "impact_worker_definition",
-            "total_employees",
-            "impact_workers",
-            "employees_with_disabilities",
-            "employees_low_income_areas",
-            "women_employees",
-            "living_wage_employees",
-            "min_wage_multiple",
-            "training_hours_per_employee",
-            "average_tenure_months",
-            "voluntary_turnover_pct",
-            "placement_rate_pct",
+            *REPORT_FIGURE_FIELDS,
             "provenance",
             "verifier",
             "verified_on",

@@ -650,6 +650,21 @@ IRIS_CODES = {
     "placement_rate_pct": "PI3527",
 }
 
+#: The figures of an impact report, in display order (profiles, comparison, exports).
+REPORT_FIGURE_FIELDS = [
+    "total_employees",
+    "impact_workers",
+    "employees_with_disabilities",
+    "employees_low_income_areas",
+    "women_employees",
+    "living_wage_employees",
+    "min_wage_multiple",
+    "training_hours_per_employee",
+    "average_tenure_months",
+    "voluntary_turnover_pct",
+    "placement_rate_pct",
+]
+
 PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -839,19 +854,7 @@ class ImpactReport(models.Model):
     def figures(self):
         """(label, value, IRIS+ code) for every figure reported, in display order."""
         rows = []
-        for field_name in [
-            "total_employees",
-            "impact_workers",
-            "employees_with_disabilities",
-            "employees_low_income_areas",
-            "women_employees",
-            "living_wage_employees",
-            "min_wage_multiple",
-            "training_hours_per_employee",
-            "average_tenure_months",
-            "voluntary_turnover_pct",
-            "placement_rate_pct",
-        ]:
+        for field_name in REPORT_FIGURE_FIELDS:
             value = getattr(self, field_name)
             if value is None:
                 continue
