@@ -765,8 +765,8 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
             title=gettext("Reinstate listings"),
             label=gettext("Note"),
             help_text=gettext(
-                "Optional. The provider's members receive it by e-mail. Edits made while a "
-                "listing was suspended go live with it: check its history first."
+                "Optional. The provider's members receive it by e-mail. Changes to vetted "
+                "facts made while it was suspended stay in the queue for review."
             ),
             required=False,
             done=gettext("Reinstated “%(object)s”: it is public again."),

@@ -235,10 +235,10 @@ def listing_reinstate(*, provider: Provider, by: User, note: str = "") -> Provid
 
     Only a suspended listing can be reinstated, and only by an operator: the
     provider cannot resubmit a suspended listing (`provider_submit` refuses and
-    tells them to contact the directory team). Edits members made while it was
-    suspended went straight into the listing, so the operator reviews the
-    listing (and its history) before reinstating it. The optional note goes
-    into the history (with `by`) and into the e-mail to every member.
+    tells them to contact the directory team). Edits to vetted facts made while
+    it was suspended wait as pending changes, so reinstating publishes nothing
+    unreviewed. The optional note goes into the history (with `by`) and into
+    the e-mail to every member.
     """
     note = (note or "").strip()
     _lock(provider)
