@@ -21,10 +21,10 @@ import math
 import re
 import threading
 import unicodedata
-from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -56,9 +56,18 @@ from providers.models import (
     SizeBand,
 )
 from providers.services.search_data import SearchIndex, index_order_by, search_index
+from providers.services.search_text import (
+    bits_to_bool,
+    bool_to_bits,
+    parse_tsquery,
+    rank_order,
+    rank_sql,
+)
 
 #: Longest text query kept; the rest is cut off (and the buyer told so).
 MAX_QUERY_LENGTH = 200
+#: pg_trgm's default for `%` (used when the database has no other setting).
+DEFAULT_SIMILARITY_THRESHOLD = 0.3
 #: Most values kept per facet; more are ignored (and reported).
 MAX_VALUES_PER_FACET = 30
 
@@ -407,13 +416,6 @@ def _pg_match_sql() -> str:
     )
 
 
-def _pg_rank_sql() -> str:
-    return (
-        "(ts_rank(search_vector, websearch_to_tsquery('english'::regconfig, %s)) "
-        "+ similarity(providers_provider.name, %s))"
-    )
-
-
 def _contains_condition(q: str) -> Q:
     """Web-style query for the SQLite fallback: "phrases", -exclusions, `or` between terms."""
     groups = [[]]
@@ -455,11 +457,7 @@ def _text_filtered(queryset, q: str):
 
 
 def _with_rank(queryset, q: str):
-    if connection.vendor == "postgresql":
-        return queryset.annotate(
-            rank=RawSQL(_pg_rank_sql(), [q, q], output_field=FloatField())  # noqa: S611 (constant SQL)
-        )
-    # SQLite: a name match ranks above a match elsewhere.
+    """SQLite's relevance: a name match ranks above a match elsewhere."""
     first = next((m.group(2) or m.group(3) for m in _TERMS.finditer(q)), q)
     first = first.lstrip("-") or q
     return queryset.annotate(
@@ -493,9 +491,28 @@ def search_queryset(params: SearchParams):
         ids_by_slug=index.ids_by_slug,
     )
     sort = params.effective_sort
-    if sort == "relevance":
+    if sort != "relevance":
+        return queryset.order_by(*index_order_by(sort))
+    if connection.vendor != "postgresql":
         return _with_rank(queryset, params.q).order_by("-rank", "name", "id")
-    return queryset.order_by(*index_order_by(sort))
+    # The order of the search page (search_text.py), computed by the database.
+    node, _trigrams, _threshold = _parsed_query(params.q)
+    lexemes = node.lexemes() if node is not None else set()
+    order = ["-name_similarity", "name", "id"]
+    if lexemes:
+        points_sql, points_params = rank_sql(lexemes)
+        queryset = queryset.annotate(
+            points=RawSQL(points_sql, points_params, output_field=FloatField())  # noqa: S611 (constant SQL)
+        )
+        order.insert(0, "-points")
+    return queryset.annotate(
+        name_similarity=RawSQL(  # noqa: S611 (constant SQL, q is a parameter)
+            "CASE WHEN providers_provider.name %% %s "
+            "THEN similarity(providers_provider.name, %s) ELSE 0 END",
+            [params.q, params.q],
+            output_field=FloatField(),
+        ),
+    ).order_by(*order)
 
 
 # --------------------------------------------------------------------------
@@ -586,14 +603,14 @@ def _card_providers(ids: list) -> list:
 
 @dataclass
 class TextMatch:
-    """Providers matching a text query: their bits, and positions in relevance order."""
+    """Providers matching a text query: their bits, and their positions in relevance order."""
 
     bits: int
-    ranked: array | None = None
+    ranked: np.ndarray
 
     @property
     def cost(self) -> int:
-        return 1 + (len(self.ranked) if self.ranked is not None else 0)
+        return 1 + len(self.ranked)
 
 
 #: Text matches cached per process, keyed by data token and query; bounded by positions held.
@@ -603,28 +620,30 @@ TEXT_CACHE_POSITIONS = 600_000
 TEXT_CACHE_ENTRIES = 256
 
 
-def _text_match(index: SearchIndex, q: str, *, ranked: bool) -> TextMatch:
-    """Which published providers match `q` (and in which relevance order, when `ranked`).
+def _text_match(index: SearchIndex, q: str) -> TextMatch:
+    """Which published providers match `q`, and in which relevance order.
 
-    One query on a miss; the answer is kept while the search data token is unchanged,
-    so a popular broad query is not matched and ranked again for every facet click.
+    On PostgreSQL one small query (the database parses the query and gives its name
+    trigrams) and the rest in memory (search_text.py); phrases add one query. On
+    SQLite, a contains-search. Kept while the search data token is unchanged.
     """
     key = (index.token, index.day, q)
     with _text_cache_lock:
         hit = _text_cache.get(key)
-        if hit is not None and (hit.ranked is not None or not ranked):
+        if hit is not None:
             _text_cache.move_to_end(key)
             return hit
-    queryset = _text_filtered(Provider.objects.published(), q)
-    position = index.position
-    if ranked:
-        rows = _with_rank(queryset, q).values_list("id", "rank")
-        scored = [(-rank, position[pk]) for pk, rank in rows if pk in position]
-        scored.sort()
-        order = array("l", [pos for _rank, pos in scored])
-        match = TextMatch(bits=index.bits_of_positions(order), ranked=order)
+    if index.text is not None:
+        match = _memory_text_match(index, q)
     else:
-        match = TextMatch(bits=index.positions_of(queryset.values_list("id", flat=True)))
+        queryset = _text_filtered(Provider.objects.published(), q)
+        position = index.position
+        rows = _with_rank(queryset, q).values_list("id", "rank")
+        scored = sorted((-rank, position[pk]) for pk, rank in rows if pk in position)
+        ranked = np.array([pos for _rank, pos in scored], dtype=np.int32)
+        found = np.zeros(index.size, dtype=bool)
+        found[ranked] = True
+        match = TextMatch(bits=bool_to_bits(found), ranked=ranked)
     with _text_cache_lock:
         _text_cache[key] = match
         _text_cache.move_to_end(key)
@@ -636,18 +655,51 @@ def _text_match(index: SearchIndex, q: str, *, ranked: bool) -> TextMatch:
     return match
 
 
+def _parsed_query(q: str) -> tuple:
+    """(tsquery tree or None, name trigrams, similarity threshold) from PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT websearch_to_tsquery('english'::regconfig, %s)::text, show_trgm(%s), "
+            "current_setting('pg_trgm.similarity_threshold', true)",
+            [q, q],
+        )
+        tsquery, trigrams, threshold = cursor.fetchone()
+    return parse_tsquery(tsquery), trigrams, float(threshold or DEFAULT_SIMILARITY_THRESHOLD)
+
+
+def _memory_text_match(index: SearchIndex, q: str) -> TextMatch:
+    node, trigrams, threshold = _parsed_query(q)
+    text = index.text
+    if node is None:
+        found = np.zeros(index.size, dtype=bool)
+    elif node.has_phrase:
+        # Word positions are not kept in memory: the database matches phrases.
+        ids = Provider.objects.published().filter(
+            RawSQL(  # noqa: S611 (constant SQL, q is a parameter)
+                "search_vector @@ websearch_to_tsquery('english'::regconfig, %s)",
+                [q],
+                output_field=BooleanField(),
+            )
+        )
+        found = bits_to_bool(index.positions_of(ids.values_list("id", flat=True)), index.size)
+    else:
+        found = text.matches(node)
+    similarity = text.name_similarity(trigrams)
+    similar = similarity.astype(np.float64) >= threshold
+    similarity[~similar] = 0
+    found |= similar
+    points = text.points(node.lexemes() if node is not None else ())
+    return TextMatch(
+        bits=bool_to_bits(found),
+        ranked=rank_order(np.flatnonzero(found), points, similarity),
+    )
+
+
 def _ranked_page(index: SearchIndex, match: TextMatch, result_bits: int, offset, limit) -> list:
-    result_bytes = result_bits.to_bytes((index.size + 7) // 8, "little")
-    found = []
-    for pos in match.ranked:
-        if result_bytes[pos >> 3] >> (pos & 7) & 1:
-            if offset:
-                offset -= 1
-                continue
-            found.append(index.ids[pos])
-            if len(found) == limit:
-                break
-    return found
+    in_result = bits_to_bool(result_bits, index.size)
+    ranked = match.ranked
+    page = ranked[in_result[ranked]][offset : offset + limit]
+    return [index.ids[pos] for pos in page.tolist()]
 
 
 def _facet_label(param: str, option) -> str:
@@ -674,7 +726,7 @@ def provider_search(*, params: SearchParams, page: int, page_size: int) -> Searc
     base = index.all_bits
     text = None
     if params.q:
-        text = _text_match(index, params.q, ranked=sort == "relevance")
+        text = _text_match(index, params.q)
         base &= text.bits
 
     # One mask per active filter.

@@ -292,3 +292,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Search results per page; the search page clamps what it accepts.
 SEARCH_PAGE_SIZE = 20
+# After a change to the listings, each process rebuilds its in-memory search index in a
+# background thread and serves the previous one meanwhile ("background"), or rebuilds it
+# before answering the next search ("inline": always up to date, but that search waits).
+SEARCH_INDEX_REBUILD = os.environ.get("SEARCH_INDEX_REBUILD", "background")
+if SEARCH_INDEX_REBUILD not in {"background", "inline"}:
+    raise ImproperlyConfigured("SEARCH_INDEX_REBUILD must be 'background' or 'inline'.")

@@ -13,13 +13,23 @@ The index is rebuilt when the database says the data changed: migration
 table the facets depend on, so no write path can leave the index stale. The
 token is read once per search (one cheap query). Validity of certifications
 depends on the date, so the date is part of the key too.
+
+On PostgreSQL the index also holds every published provider's lexemes and name
+trigrams (search_text.py), so text queries are matched and ranked in memory.
+A full build takes a few seconds at 100,000 providers; by default it runs in a
+background thread while searches are answered from the previous index
+(settings.SEARCH_INDEX_REBUILD).
 """
 
 import datetime
+import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+import numpy as np
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -35,6 +45,9 @@ from providers.models import (
     SizeBand,
     TargetGroup,
 )
+from providers.services.search_text import TextIndex, bool_to_bits, build_text_index
+
+logger = logging.getLogger(__name__)
 
 TOKEN_TABLE = "providers_search_data_token"  # noqa: S105 (a table name)
 
@@ -91,6 +104,8 @@ class SearchIndex:
     ids_by_slug: dict = field(default_factory=dict)
     #: provider id -> position
     position: dict = field(default_factory=dict)
+    #: lexemes and name trigrams for text search (PostgreSQL only)
+    text: TextIndex | None = None
 
     @property
     def size(self) -> int:
@@ -160,20 +175,89 @@ def search_data_changed() -> None:
             cursor.execute(f"UPDATE {TOKEN_TABLE} SET token = lower(hex(randomblob(16)))")  # noqa: S608
 
 
+def _is_current(index: SearchIndex | None, token: str, today: datetime.date) -> bool:
+    return index is not None and index.token == token and index.day == today
+
+
 def search_index() -> SearchIndex:
-    """The current index: one token query, plus a rebuild when the data or the date changed."""
+    """The current index: one token query, plus a rebuild when the data or the date changed.
+
+    With SEARCH_INDEX_REBUILD = "background" (the default), a process that already has an
+    index keeps answering from it while a thread builds the new one, so no search waits
+    for a rebuild (results lag a change by the rebuild's few seconds). The first index of
+    a process, and every index with "inline", is built before the search is answered.
+    """
     global _current
     token = search_data_token()
     today = timezone.localdate()
     index = _current
-    if index is not None and index.token == token and index.day == today:
+    if _is_current(index, token, today):
         return index
+    if index is not None and settings.SEARCH_INDEX_REBUILD == "background":
+        _rebuild_in_background()
+        return index
+    if index is None:
+        wait_for_rebuild()  # a build started by `warm_search_index` is the one to wait for
+        index = _current
+        if _is_current(index, token, today):
+            return index
     with _lock:
         index = _current
-        if index is None or index.token != token or index.day != today:
+        if not _is_current(index, token, today):
             index = _build(token, today)
             _current = index
     return index
+
+
+_builder: threading.Thread | None = None
+_builder_lock = threading.Lock()
+_last_failure = 0.0
+#: Seconds to wait after a failed background rebuild before trying again.
+RETRY_AFTER = 30.0
+
+
+def _rebuild_in_background() -> None:
+    global _builder
+    with _builder_lock:
+        if _builder is not None and _builder.is_alive():
+            return
+        if time.monotonic() - _last_failure < RETRY_AFTER:
+            return
+        _builder = threading.Thread(target=_rebuild_until_current, name="search-index")
+        _builder.daemon = True
+        _builder.start()
+
+
+def _rebuild_until_current() -> None:
+    """Build until the index matches the data (writes may land during a build)."""
+    global _current, _last_failure
+    try:
+        for _attempt in range(5):
+            token = search_data_token()
+            today = timezone.localdate()
+            if _is_current(_current, token, today):
+                return
+            index = _build(token, today)
+            with _lock:
+                _current = index
+    except Exception:
+        _last_failure = time.monotonic()
+        logger.exception("Rebuilding the search index failed; serving the previous one.")
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def warm_search_index() -> None:
+    """Start building this process's first index in the background (gunicorn.conf.py calls
+    this when a worker starts, so its first search finds the index ready or nearly so)."""
+    _rebuild_in_background()
+
+
+def wait_for_rebuild(timeout: float | None = None) -> None:
+    """Wait for a background rebuild to finish (for tests and the benchmark)."""
+    builder = _builder
+    if builder is not None:
+        builder.join(timeout)
 
 
 def _chunks(order: list, size: int) -> list:
@@ -203,14 +287,15 @@ def _grouped(sql: str, params=()) -> dict:
     return {key: [int(i) for i in ids.split(",")] for key, ids in rows}
 
 
-def _to_bits(ids, position: dict, nbytes: int) -> int:
-    array = bytearray(nbytes)
-    get = position.get
-    for provider_id in ids:
-        pos = get(provider_id)
-        if pos is not None:
-            array[pos >> 3] |= _BIT[pos & 7]
-    return int.from_bytes(array, "little")
+def _to_bits(ids, id_to_position: np.ndarray, nbytes: int) -> int:
+    """Bits of the given provider ids (ids without a position are ignored)."""
+    if not len(ids):
+        return 0
+    found = np.asarray(ids, dtype=np.int64)
+    found = id_to_position[found[(found >= 0) & (found < len(id_to_position))]]
+    mask = np.zeros(nbytes * 8, dtype=bool)
+    mask[found[found >= 0]] = True
+    return bool_to_bits(mask)
 
 
 # The grouped queries below read only the link tables: unpublished providers have no
@@ -243,10 +328,16 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
     all_bits = (1 << size) - 1
 
     index = SearchIndex(token=token, day=today, ids=ids, all_bits=all_bits, position=position)
+    # id -> position as an array: turning id lists into bits is then a numpy scatter.
+    id_to_position = np.full((max(ids) + 1) if ids else 1, -1, dtype=np.int32)
+    id_to_position[np.asarray(ids, dtype=np.int64)] = np.arange(size, dtype=np.int32)
+    if connection.vendor == "postgresql":
+        index.text = build_text_index(connection, id_to_position, size)
 
     def bits_by(sql, params=(), key=lambda k: k):
         return {
-            key(k): _to_bits(found, position, nbytes) for k, found in _grouped(sql, params).items()
+            key(k): _to_bits(found, id_to_position, nbytes)
+            for k, found in _grouped(sql, params).items()
         }
 
     # Services: a provider offering a service also counts for its category.
@@ -368,16 +459,16 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
         if share is not None:
             share_positions.setdefault(share, []).append(ids[pos])
     index.bits["size"] = {
-        band: _to_bits(found, position, nbytes) for band, found in band_positions.items()
+        band: _to_bits(found, id_to_position, nbytes) for band, found in band_positions.items()
     }
     index.options["size"] = [FacetOption(band.value, str(band.label)) for band in SizeBand]
-    index.bits["verified"] = {"1": _to_bits(verified_positions, position, nbytes)}
+    index.bits["verified"] = {"1": _to_bits(verified_positions, id_to_position, nbytes)}
     index.options["verified"] = [FacetOption("1", "")]
     at_least = [0] * 101
     running = 0
     for percent in range(100, -1, -1):
         if percent in share_positions:
-            running |= _to_bits(share_positions[percent], position, nbytes)
+            running |= _to_bits(share_positions[percent], id_to_position, nbytes)
         at_least[percent] = running
     index.impact_at_least = at_least
 

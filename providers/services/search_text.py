@@ -1,0 +1,308 @@
+"""In-memory full-text matching and ranking over published providers (PostgreSQL).
+
+Asking PostgreSQL for every provider matching a broad word (80% of 100,000 rows
+match "data") costs about a second: it reads and ranks the search vector of
+each matching row. This module keeps the same lexemes in memory instead, as a
+posting list per lexeme (the positions of the providers whose search vector
+holds it, and the best field it appears in), built from the stored search
+vectors in the same snapshot as the facet index (search_data.py).
+
+A query is parsed by PostgreSQL itself (`websearch_to_tsquery`, so stemming and
+stop words are exactly the database's), then evaluated here over the posting
+lists with numpy: AND, OR and NOT of lexemes. Phrases (`"data entry"`, and
+hyphenated words, which PostgreSQL turns into phrases) need word positions,
+which are not kept; those queries are matched by the database instead.
+
+Relevance: each positive query word scores the best field it appears in
+(`WEIGHT_POINTS`: name, then tagline and services, then description and case
+studies); providers with more points come first, then those whose name is most
+like the query (pg_trgm similarity, which also lets a typo in a name match),
+then name order. `rank_sql` gives the same order to the database, for exports.
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Points a query word scores, by the best field of the search vector it is in
+#: (A: name; B: tagline and services; C: description and case studies; D: unused).
+WEIGHT_POINTS = {"A": 10, "B": 4, "C": 2, "D": 1}
+_CODE_POINTS = np.array([WEIGHT_POINTS[w] for w in "DCBA"], dtype=np.int32)
+
+_TOKEN = re.compile(r"\s*(?:'((?:[^'\\]|''|\\.)*)'(?::\*?[A-Da-d]*)?|(<->|<\d+>)|([&|!()]))")
+
+
+# --------------------------------------------------------------------------
+# tsquery text -> tree
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Node:
+    """A parsed tsquery: op is "lexeme", "not", "and", "or" or "phrase"."""
+
+    op: str
+    value: str = ""
+    children: tuple = ()
+
+    def lexemes(self, *, positive=True) -> set:
+        """Lexemes of the query (only those not under a NOT, by default)."""
+        if self.op == "lexeme":
+            return {self.value}
+        if self.op == "not" and positive:
+            return set()
+        found = set()
+        for child in self.children:
+            found |= child.lexemes(positive=positive)
+        return found
+
+    @property
+    def has_phrase(self) -> bool:
+        return self.op == "phrase" or any(child.has_phrase for child in self.children)
+
+
+def _tokens(text: str) -> list:
+    tokens = []
+    at = 0
+    text = text.rstrip()
+    while at < len(text):
+        match = _TOKEN.match(text, at)
+        if not match or match.end() == at:
+            raise ValueError(f"Unexpected tsquery text at {at}: {text[at : at + 20]!r}")
+        lexeme, phrase, op = match.groups()
+        if lexeme is not None:
+            tokens.append(("lexeme", re.sub(r"\\(.)", r"\1", lexeme.replace("''", "'"))))
+        elif phrase is not None:
+            tokens.append(("phrase", phrase))
+        else:
+            tokens.append((op, op))
+        at = match.end()
+    return tokens
+
+
+def parse_tsquery(text: str) -> Node | None:
+    """Parse PostgreSQL's text form of a tsquery; None for an empty query.
+
+    Precedence, tightest first: `!`, `<->` (phrase), `&`, `|`.
+    """
+    tokens = _tokens(text)
+    if not tokens:
+        return None
+    at = 0
+
+    def peek():
+        return tokens[at][0] if at < len(tokens) else None
+
+    def take():
+        nonlocal at
+        if at >= len(tokens):
+            raise ValueError("Unexpected end of tsquery")
+        at += 1
+        return tokens[at - 1]
+
+    def primary():
+        kind, value = take()
+        if kind == "lexeme":
+            return Node("lexeme", value)
+        if kind == "!":
+            return Node("not", children=(primary(),))
+        if kind == "(":
+            node = disjunction()
+            if take()[0] != ")":
+                raise ValueError("Unbalanced parentheses in tsquery")
+            return node
+        raise ValueError(f"Unexpected {value!r} in tsquery")
+
+    def phrase():
+        node = primary()
+        while peek() == "phrase":
+            take()
+            node = Node("phrase", children=(node, primary()))
+        return node
+
+    def conjunction():
+        node = phrase()
+        while peek() == "&":
+            take()
+            node = Node("and", children=(node, phrase()))
+        return node
+
+    def disjunction():
+        node = conjunction()
+        while peek() == "|":
+            take()
+            node = Node("or", children=(node, conjunction()))
+        return node
+
+    node = disjunction()
+    if at != len(tokens):
+        raise ValueError("Trailing tokens in tsquery")
+    return node
+
+
+# --------------------------------------------------------------------------
+# The index
+# --------------------------------------------------------------------------
+
+#: Lexeme -> providers holding it, each packed as id * 4 + best weight (0 D .. 3 A).
+LEXEME_SQL = """
+    SELECT u.lexeme, string_agg(int8send(p.id * 4 + CASE
+        WHEN 'A' = ANY(u.weights) THEN 3 WHEN 'B' = ANY(u.weights) THEN 2
+        WHEN 'C' = ANY(u.weights) THEN 1 ELSE 0 END), ''::bytea)
+    FROM providers_provider p CROSS JOIN LATERAL unnest(p.search_vector) u
+    WHERE p.status = 'published'
+    GROUP BY u.lexeme
+"""
+
+#: Name trigram (as pg_trgm extracts them) -> providers whose name has it, packed as id * 4.
+TRIGRAM_SQL = """
+    SELECT t, string_agg(int8send(p.id * 4), ''::bytea)
+    FROM providers_provider p CROSS JOIN LATERAL unnest(show_trgm(p.name)) t
+    WHERE p.status = 'published'
+    GROUP BY t
+"""
+
+
+@dataclass
+class Postings:
+    """Key -> the positions of the providers that have it (and a 2-bit code each)."""
+
+    rows: dict  # key -> row number
+    starts: np.ndarray  # row -> first posting; len(rows) + 1 entries
+    positions: np.ndarray  # posting -> provider position (int32)
+    codes: np.ndarray  # posting -> code (uint8)
+
+    def get(self, key: str) -> tuple:
+        row = self.rows.get(key)
+        if row is None:
+            return self.positions[:0], self.codes[:0]
+        start, end = self.starts[row], self.starts[row + 1]
+        return self.positions[start:end], self.codes[start:end]
+
+
+def _read_postings(connection, sql: str, id_to_position: np.ndarray) -> Postings:
+    """Stream (key, packed ids) rows through a server-side cursor into compact arrays."""
+    rows = {}
+    counts = []
+    positions = []
+    codes = []
+    last_id = len(id_to_position) - 1
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(25):
+            packed = []
+            for key, ids in batch:
+                rows[key] = len(counts)
+                counts.append(len(ids) // 8)
+                packed.append(bytes(ids))
+            values = np.frombuffer(b"".join(packed), dtype=">i8")
+            ids = values >> 2
+            found = id_to_position[np.minimum(ids, last_id)]
+            if ((ids > last_id) | (found < 0)).any():
+                # Cannot happen inside the facet index's snapshot; refuse a half-right index.
+                raise RuntimeError("Search data names providers that are not in the facet index")
+            positions.append(found.astype(np.int32))
+            codes.append((values & 3).astype(np.uint8))
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    empty32, empty8 = np.zeros(0, np.int32), np.zeros(0, np.uint8)
+    return Postings(
+        rows=rows,
+        starts=starts,
+        positions=np.concatenate(positions) if positions else empty32,
+        codes=np.concatenate(codes) if codes else empty8,
+    )
+
+
+@dataclass
+class TextIndex:
+    size: int
+    lexemes: Postings
+    trigrams: Postings
+    #: position -> number of distinct trigrams in the provider's name
+    trigram_counts: np.ndarray
+
+    def matches(self, node: Node) -> np.ndarray:
+        """Boolean array over positions: which providers match `node` (no phrases)."""
+        if node.op == "lexeme":
+            found = np.zeros(self.size, dtype=bool)
+            found[self.lexemes.get(node.value)[0]] = True
+            return found
+        if node.op == "not":
+            return ~self.matches(node.children[0])
+        if node.op == "and":
+            return self.matches(node.children[0]) & self.matches(node.children[1])
+        if node.op == "or":
+            return self.matches(node.children[0]) | self.matches(node.children[1])
+        raise ValueError(f"{node.op} queries are matched by the database")
+
+    def points(self, lexemes) -> np.ndarray:
+        """Relevance points per position for the given (positive) query lexemes."""
+        score = np.zeros(self.size, dtype=np.int32)
+        for lexeme in lexemes:
+            positions, codes = self.lexemes.get(lexeme)
+            score[positions] += _CODE_POINTS[codes]
+        return score
+
+    def name_similarity(self, query_trigrams) -> np.ndarray:
+        """pg_trgm's similarity(name, query) per position, as float32 like pg_trgm computes it.
+
+        `query_trigrams` is `show_trgm(query)` from the database (distinct trigrams).
+        """
+        common = np.zeros(self.size, dtype=np.int32)
+        for trigram in query_trigrams:
+            common[self.trigrams.get(trigram)[0]] += 1
+        union = self.trigram_counts + np.int32(len(query_trigrams)) - common
+        similarity = np.zeros(self.size, dtype=np.float32)
+        np.divide(
+            common.astype(np.float32), union.astype(np.float32), out=similarity, where=union > 0
+        )
+        return similarity
+
+
+def build_text_index(connection, id_to_position: np.ndarray, size: int) -> TextIndex:
+    """Read every published provider's lexemes and name trigrams.
+
+    Run inside the facet index's snapshot; `id_to_position[provider id]` is the
+    provider's position in that index, or -1.
+    """
+    trigrams = _read_postings(connection, TRIGRAM_SQL, id_to_position)
+    return TextIndex(
+        size=size,
+        lexemes=_read_postings(connection, LEXEME_SQL, id_to_position),
+        trigrams=trigrams,
+        trigram_counts=np.bincount(trigrams.positions, minlength=size).astype(np.int32),
+    )
+
+
+def bool_to_bits(found: np.ndarray) -> int:
+    """A boolean array over positions as the facet index's int bitset (bit n = position n)."""
+    return int.from_bytes(np.packbits(found, bitorder="little").tobytes(), "little")
+
+
+def bits_to_bool(bits: int, size: int) -> np.ndarray:
+    """The inverse of `bool_to_bits`."""
+    raw = np.frombuffer(bits.to_bytes((size + 7) // 8, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little")[:size].astype(bool)
+
+
+def rank_order(candidates: np.ndarray, points: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+    """Positions of `candidates` (ascending) by points, then name similarity, then name."""
+    return candidates[
+        np.lexsort((candidates, -similarity[candidates], -points[candidates].astype(np.int64)))
+    ]
+
+
+def rank_sql(lexemes) -> tuple[str, list]:
+    """SQL for the points of (at least one of) `lexemes` on providers_provider, and its params."""
+    parts = []
+    params = []
+    for lexeme in sorted(lexemes):
+        whens = " ".join(
+            f"WHEN search_vector @@ (%s::tsquery) THEN {WEIGHT_POINTS[weight]}" for weight in "ABCD"
+        )
+        parts.append(f"(CASE {whens} ELSE 0 END)")
+        quoted = "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+        params.extend(f"{quoted}:{weight}" for weight in "ABCD")
+    return " + ".join(parts), params

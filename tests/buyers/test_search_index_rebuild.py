@@ -1,0 +1,68 @@
+"""After a change, each process rebuilds its search index without making a search wait."""
+
+import pytest
+from django.http import QueryDict
+
+from buyers.search import parse_search_params, provider_search
+from providers.services import search_data
+from providers.services.search_data import search_index, wait_for_rebuild
+from tests.factories import ProviderFactory
+
+# The rebuild runs in another thread on its own connection: it must see committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def fresh_process(monkeypatch, settings):
+    """A process that has never built an index, rebuilding in the background."""
+    settings.SEARCH_INDEX_REBUILD = "background"
+    monkeypatch.setattr(search_data, "_current", None)
+    yield
+    wait_for_rebuild(timeout=60)
+
+
+def total(query=""):
+    params = parse_search_params(QueryDict(query))
+    return provider_search(params=params, page=1, page_size=20).total
+
+
+def test_the_first_index_is_built_before_the_first_search_is_answered(fresh_process):
+    ProviderFactory(name="Alpha Works")
+    assert total() == 1
+
+
+def test_after_a_change_searches_use_the_previous_index_until_the_new_one_is_ready(
+    fresh_process,
+):
+    first = ProviderFactory(name="Alpha Works")
+    old = search_index()
+    assert old.ids == [first.pk]
+
+    second = ProviderFactory(name="Beta Works")
+    assert search_index() is old  # answered at once, from the previous index
+    assert total() == 1  # counts and results stay consistent with each other meanwhile
+
+    wait_for_rebuild(timeout=60)
+    new = search_index()
+    assert new is not old
+    assert new.ids == [first.pk, second.pk]
+    assert total() == 2
+
+
+def test_inline_rebuilds_make_the_next_search_see_the_change(fresh_process, settings):
+    settings.SEARCH_INDEX_REBUILD = "inline"
+    ProviderFactory(name="Alpha Works")
+    assert total() == 1
+    ProviderFactory(name="Beta Works")
+    assert total() == 2
+
+
+def test_a_gunicorn_worker_starts_building_its_index_when_it_starts(fresh_process):
+    from impactdir.gunicorn_conf import post_worker_init
+
+    provider = ProviderFactory(name="Alpha Works")
+    post_worker_init(worker=None)
+    assert search_data._builder is not None
+    index = search_index()  # waits for that build rather than starting another
+    assert index.ids == [provider.pk]
+    assert search_data._builder.is_alive() is False

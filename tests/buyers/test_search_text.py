@@ -1,0 +1,164 @@
+"""Text search in memory (providers/services/search_text.py) against PostgreSQL's own answers."""
+
+import io
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.http import QueryDict
+
+from buyers.search import _text_cache, parse_search_params, provider_search, search_queryset
+from providers.models import Provider
+from providers.services.search_data import search_index
+from providers.services.search_text import Node, bits_to_bool, bool_to_bits, parse_tsquery
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL full-text search"
+)
+
+# ----------------------------------------------------------------- parsing tsquery text
+
+
+def lexeme(value):
+    return Node("lexeme", value)
+
+
+def test_parse_tsquery_reads_lexemes_and_operators_with_their_precedence():
+    assert parse_tsquery("") is None
+    assert parse_tsquery("'data'") == lexeme("data")
+    assert parse_tsquery("'a' | 'b' & !'c'") == Node(
+        "or",
+        children=(
+            lexeme("a"),
+            Node("and", children=(lexeme("b"), Node("not", children=(lexeme("c"),)))),
+        ),
+    )
+    assert parse_tsquery("!( 'call' <-> 'centr' ) & 'kenya'") == Node(
+        "and",
+        children=(
+            Node("not", children=(Node("phrase", children=(lexeme("call"), lexeme("centr"))),)),
+            lexeme("kenya"),
+        ),
+    )
+
+
+def test_parse_tsquery_unescapes_quotes_and_backslashes():
+    assert parse_tsquery("'o''brien'") == lexeme("o'brien")
+    assert parse_tsquery(r"'back\\slash' & 'x':*") == Node(
+        "and", children=(lexeme("back\\slash"), lexeme("x"))
+    )
+
+
+def test_parse_tsquery_knows_positive_lexemes_and_phrases():
+    node = parse_tsquery("'data' <2> 'entri' & !'voic' | 'kenya'")
+    assert node.lexemes() == {"data", "entri", "kenya"}
+    assert node.lexemes(positive=False) == {"data", "entri", "voic", "kenya"}
+    assert node.has_phrase
+    assert not parse_tsquery("'data' & !'entri'").has_phrase
+
+
+@pytest.mark.parametrize("text", ["'data' &", "( 'a'", "'a' 'b'", "&", "'unterminated"])
+def test_parse_tsquery_refuses_text_it_does_not_understand(text):
+    with pytest.raises(ValueError):
+        parse_tsquery(text)
+
+
+def test_bitsets_and_boolean_arrays_convert_both_ways():
+    found = np.zeros(21, dtype=bool)
+    found[[0, 3, 8, 20]] = True
+    bits = bool_to_bits(found)
+    assert bits == (1 << 0) | (1 << 3) | (1 << 8) | (1 << 20)
+    assert (bits_to_bool(bits, 21) == found).all()
+
+
+# ----------------------------------------------------------------- memory == database
+
+QUERIES = [
+    "data",
+    "data annotation",
+    "data -annotation",
+    "annotation or bookkeeping",
+    '"content moderation"',
+    '-"customer support" kenya',
+    "support",
+    "-support",
+    "Kijanni",
+    "the",
+    "e-mail",
+    "zzzz qqqq",
+    "café ñandú",
+]
+
+
+@pytest.fixture
+def demo_directory():
+    call_command("seed_demo", "--providers", "120", stdout=io.StringIO(), stderr=io.StringIO())
+    _text_cache.clear()
+    return search_index()
+
+
+def database_matches(q):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM providers_provider WHERE status = 'published' AND ("
+            "search_vector @@ websearch_to_tsquery('english'::regconfig, %s) OR name %% %s)",
+            [q, q],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@on_postgresql
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", QUERIES)
+def test_memory_matches_and_orders_exactly_like_the_database(demo_directory, q):
+    params = parse_search_params(QueryDict(f"q={q}"))
+    result = provider_search(params=params, page=1, page_size=500)
+    expected = database_matches(params.q)
+    assert set(result.provider_ids) == expected
+    assert result.total == len(expected)
+    assert result.provider_ids == list(search_queryset(params).values_list("id", flat=True))
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_the_directory_has_matches_for_the_broad_queries(demo_directory):
+    """Guards the test above from comparing empty sets."""
+    assert len(database_matches("data")) > 10
+    assert len(database_matches("support")) > 10
+    assert 0 < len(database_matches("-support")) < demo_directory.size
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_name_similarity_is_pg_trgm_similarity_to_the_last_bit(demo_directory):
+    index = demo_directory
+    for q in ["Amani", "Kijanni Labeling", "data solutions", "x"]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT show_trgm(%s)", [q])
+            trigrams = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT id, similarity(name, %s) FROM providers_provider "
+                "WHERE status = 'published'",
+                [q],
+            )
+            expected = dict(cursor.fetchall())
+        similarity = index.text.name_similarity(trigrams)
+        for provider_id, value in expected.items():
+            # PostgreSQL prints the float4 it computed in its shortest exact form.
+            assert similarity[index.position[provider_id]] == np.float32(value)
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_name_weighs_more_than_tagline_and_tagline_more_than_description(demo_directory):
+    low = Provider.objects.published().order_by("id").first()
+    Provider.objects.filter(pk=low.pk).update(description=low.description + " Zebrafinch.")
+    mid = Provider.objects.published().order_by("id")[1]
+    Provider.objects.filter(pk=mid.pk).update(tagline="Zebrafinch work")
+    top = Provider.objects.published().order_by("id")[2]
+    Provider.objects.filter(pk=top.pk).update(name="Zebrafinch Partners")
+    result = provider_search(
+        params=parse_search_params(QueryDict("q=zebrafinch")), page=1, page_size=20
+    )
+    assert result.provider_ids == [top.pk, mid.pk, low.pk]
