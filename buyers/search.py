@@ -637,9 +637,10 @@ def _text_match(index: SearchIndex, q: str) -> TextMatch:
         match = _memory_text_match(index, q)
     else:
         queryset = _text_filtered(Provider.objects.published(), q)
-        position = index.position
         rows = _with_rank(queryset, q).values_list("id", "rank")
-        scored = sorted((-rank, position[pk]) for pk, rank in rows if pk in position)
+        scored = sorted(
+            (-rank, index.position_of(pk)) for pk, rank in rows if index.position_of(pk) is not None
+        )
         ranked = np.array([pos for _rank, pos in scored], dtype=np.int32)
         found = np.zeros(index.size, dtype=bool)
         found[ranked] = True

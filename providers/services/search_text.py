@@ -164,25 +164,65 @@ TRIGRAM_SQL = """
 """
 
 
+def _unpack(packed: np.ndarray, size: int) -> np.ndarray:
+    return np.unpackbits(packed, count=size, bitorder="little").view(bool)
+
+
 @dataclass
 class Postings:
-    """Key -> the positions of the providers that have it (and a 2-bit code each)."""
+    """Key -> the positions of the providers that have it, each with a 2-bit code.
 
-    rows: dict  # key -> row number
+    A key most providers have is kept as packed bit rows (is there, code's low bit,
+    code's high bit: 3 bits per provider); a rarer key as a list of positions and
+    codes (5 bytes per provider that has it), whichever is smaller.
+    """
+
+    size: int
+    #: key -> uint8 array of shape (3, ceil(size / 8)) of packed bits
+    dense: dict
+    #: key -> row of the sparse lists
+    rows: dict
     starts: np.ndarray  # row -> first posting; len(rows) + 1 entries
     positions: np.ndarray  # posting -> provider position (int32)
     codes: np.ndarray  # posting -> code (uint8)
 
-    def get(self, key: str) -> tuple:
+    def members(self, key: str) -> np.ndarray:
+        """Boolean array over positions: who has `key`."""
+        packed = self.dense.get(key)
+        if packed is not None:
+            return _unpack(packed[0], self.size)
+        found = np.zeros(self.size, dtype=bool)
+        found[self._sparse(key)[0]] = True
+        return found
+
+    def add_values(self, key: str, values: np.ndarray, into: np.ndarray) -> None:
+        """Add values[code] to `into` at the position of each provider that has `key`."""
+        packed = self.dense.get(key)
+        if packed is not None:
+            code = _unpack(packed[1], self.size).astype(np.uint8)
+            code += _unpack(packed[2], self.size).astype(np.uint8) * 2
+            into += np.where(_unpack(packed[0], self.size), values[code], 0).astype(into.dtype)
+            return
+        positions, codes = self._sparse(key)
+        into[positions] += values[codes]
+
+    def _sparse(self, key: str) -> tuple:
         row = self.rows.get(key)
         if row is None:
             return self.positions[:0], self.codes[:0]
         start, end = self.starts[row], self.starts[row + 1]
         return self.positions[start:end], self.codes[start:end]
 
+    @property
+    def nbytes(self) -> int:
+        dense = sum(packed.nbytes for packed in self.dense.values())
+        return dense + self.positions.nbytes + self.codes.nbytes
 
-def _read_postings(connection, sql: str, id_to_position: np.ndarray) -> Postings:
+
+def _read_postings(connection, sql: str, id_to_position: np.ndarray, size: int) -> Postings:
     """Stream (key, packed ids) rows through a server-side cursor into compact arrays."""
+    nbytes = (size + 7) // 8
+    dense = {}
     rows = {}
     counts = []
     positions = []
@@ -191,28 +231,38 @@ def _read_postings(connection, sql: str, id_to_position: np.ndarray) -> Postings
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql)
         while batch := cursor.fetchmany(25):
-            packed = []
-            for key, ids in batch:
-                rows[key] = len(counts)
-                counts.append(len(ids) // 8)
-                packed.append(bytes(ids))
-            values = np.frombuffer(b"".join(packed), dtype=">i8")
-            ids = values >> 2
-            found = id_to_position[np.minimum(ids, last_id)]
-            if ((ids > last_id) | (found < 0)).any():
-                # Cannot happen inside the facet index's snapshot; refuse a half-right index.
-                raise RuntimeError("Search data names providers that are not in the facet index")
-            positions.append(found.astype(np.int32))
-            codes.append((values & 3).astype(np.uint8))
+            for key, packed in batch:
+                values = np.frombuffer(packed, dtype=">i8")
+                ids = values >> 2
+                found = id_to_position[np.minimum(ids, last_id)]
+                if ((ids > last_id) | (found < 0)).any():
+                    # Cannot happen inside the facet index's snapshot; refuse a wrong index.
+                    raise RuntimeError("Search data names providers not in the facet index")
+                code = (values & 3).astype(np.uint8)
+                if len(values) * 5 > 3 * nbytes:
+                    bits = np.zeros((3, size), dtype=bool)
+                    bits[0, found] = True
+                    bits[1, found] = code & 1
+                    bits[2, found] = code >> 1
+                    dense[key] = np.packbits(bits, axis=1, bitorder="little")
+                else:
+                    rows[key] = len(counts)
+                    counts.append(len(values))
+                    positions.append(found.astype(np.int32))
+                    codes.append(code)
     starts = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
-    empty32, empty8 = np.zeros(0, np.int32), np.zeros(0, np.uint8)
     return Postings(
+        size=size,
+        dense=dense,
         rows=rows,
         starts=starts,
-        positions=np.concatenate(positions) if positions else empty32,
-        codes=np.concatenate(codes) if codes else empty8,
+        positions=np.concatenate(positions) if positions else np.zeros(0, np.int32),
+        codes=np.concatenate(codes) if codes else np.zeros(0, np.uint8),
     )
+
+
+_ONE = np.ones(4, dtype=np.int32)
 
 
 @dataclass
@@ -226,9 +276,7 @@ class TextIndex:
     def matches(self, node: Node) -> np.ndarray:
         """Boolean array over positions: which providers match `node` (no phrases)."""
         if node.op == "lexeme":
-            found = np.zeros(self.size, dtype=bool)
-            found[self.lexemes.get(node.value)[0]] = True
-            return found
+            return self.lexemes.members(node.value)
         if node.op == "not":
             return ~self.matches(node.children[0])
         if node.op == "and":
@@ -241,8 +289,7 @@ class TextIndex:
         """Relevance points per position for the given (positive) query lexemes."""
         score = np.zeros(self.size, dtype=np.int32)
         for lexeme in lexemes:
-            positions, codes = self.lexemes.get(lexeme)
-            score[positions] += _CODE_POINTS[codes]
+            self.lexemes.add_values(lexeme, _CODE_POINTS, score)
         return score
 
     def name_similarity(self, query_trigrams) -> np.ndarray:
@@ -252,7 +299,7 @@ class TextIndex:
         """
         common = np.zeros(self.size, dtype=np.int32)
         for trigram in query_trigrams:
-            common[self.trigrams.get(trigram)[0]] += 1
+            self.trigrams.add_values(trigram, _ONE, common)
         union = self.trigram_counts + np.int32(len(query_trigrams)) - common
         similarity = np.zeros(self.size, dtype=np.float32)
         np.divide(
@@ -267,12 +314,15 @@ def build_text_index(connection, id_to_position: np.ndarray, size: int) -> TextI
     Run inside the facet index's snapshot; `id_to_position[provider id]` is the
     provider's position in that index, or -1.
     """
-    trigrams = _read_postings(connection, TRIGRAM_SQL, id_to_position)
+    trigrams = _read_postings(connection, TRIGRAM_SQL, id_to_position, size)
+    counts = np.bincount(trigrams.positions, minlength=size).astype(np.int32)
+    for packed in trigrams.dense.values():
+        counts += _unpack(packed[0], size)
     return TextIndex(
         size=size,
-        lexemes=_read_postings(connection, LEXEME_SQL, id_to_position),
+        lexemes=_read_postings(connection, LEXEME_SQL, id_to_position, size),
         trigrams=trigrams,
-        trigram_counts=np.bincount(trigrams.positions, minlength=size).astype(np.int32),
+        trigram_counts=counts,
     )
 
 

@@ -127,6 +127,9 @@ def test_the_directory_has_matches_for_the_broad_queries(demo_directory):
     assert len(database_matches("data")) > 10
     assert len(database_matches("support")) > 10
     assert 0 < len(database_matches("-support")) < demo_directory.size
+    # Both ways of keeping a lexeme (packed bits when common, positions when rare) are used.
+    assert demo_directory.text.lexemes.dense
+    assert demo_directory.text.lexemes.rows
 
 
 @on_postgresql
@@ -146,7 +149,7 @@ def test_name_similarity_is_pg_trgm_similarity_to_the_last_bit(demo_directory):
         similarity = index.text.name_similarity(trigrams)
         for provider_id, value in expected.items():
             # PostgreSQL prints the float4 it computed in its shortest exact form.
-            assert similarity[index.position[provider_id]] == np.float32(value)
+            assert similarity[index.position_of(provider_id)] == np.float32(value)
 
 
 @on_postgresql
