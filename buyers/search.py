@@ -562,6 +562,23 @@ _card_cache_lock = threading.Lock()
 CARD_CACHE_SIZE = 5000
 
 
+_cached_for: tuple | None = None
+
+
+def _forget_stale_caches(index: SearchIndex) -> None:
+    """Empty the card and text caches when the index changed: their entries are keyed by
+    the previous token and would only sit in memory until evicted."""
+    global _cached_for
+    version = (index.token, index.day)
+    if _cached_for == version:
+        return
+    with _card_cache_lock, _text_cache_lock:
+        if _cached_for != version:
+            _card_cache.clear()
+            _text_cache.clear()
+            _cached_for = version
+
+
 def _cards(index: SearchIndex, ids: list) -> list:
     """(id, card HTML) for `ids`; cards are rendered once per data token and language.
 
@@ -700,7 +717,7 @@ def _ranked_page(index: SearchIndex, match: TextMatch, result_bits: int, offset,
     in_result = bits_to_bool(result_bits, index.size)
     ranked = match.ranked
     page = ranked[in_result[ranked]][offset : offset + limit]
-    return [index.ids[pos] for pos in page.tolist()]
+    return index.ids[page].tolist()
 
 
 def _facet_label(param: str, option) -> str:
@@ -720,6 +737,7 @@ def provider_search(*, params: SearchParams, page: int, page_size: int) -> Searc
     token, one for the text query (if any), one for the page plus two prefetches.
     """
     index = params.index or search_index()
+    _forget_stale_caches(index)
     problems = list(params.problems)
     sort = params.effective_sort
     page_size = max(1, page_size)

@@ -76,7 +76,7 @@ class FacetOption:
 class SearchIndex:
     token: str
     day: datetime.date
-    ids: list  # position -> provider id, in (name, id) order
+    ids: np.ndarray  # position -> provider id, in (name, id) order (int64)
     all_bits: int
     #: provider id -> position, or -1 (numpy int32 array indexed by id)
     id_to_position: np.ndarray
@@ -124,7 +124,7 @@ class SearchIndex:
                 skip : skip + limit - len(found)
             ]
             skip = 0
-            found.extend(self.ids[position] for position in positions.tolist())
+            found.extend(self.ids[positions].tolist())
             if len(found) == limit:
                 break
         return found
@@ -184,6 +184,7 @@ def search_index() -> SearchIndex:
         if not _is_current(index, token, today):
             index = _build(token, today)
             _current = index
+            _release_free_memory()
     return index
 
 
@@ -218,6 +219,8 @@ def _rebuild_until_current() -> None:
             index = _build(token, today)
             with _lock:
                 _current = index
+            del index
+            _release_free_memory()  # the build's scratch and, once unused, the old index
     except Exception:
         _last_failure = time.monotonic()
         logger.exception("Rebuilding the search index failed; serving the previous one.")
@@ -328,13 +331,11 @@ def _build(token: str, today: datetime.date) -> SearchIndex:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         token = search_data_token()
-        index = _build_in_snapshot(token, today)
-    _release_free_memory()
-    return index
+        return _build_in_snapshot(token, today)
 
 
 def _release_free_memory() -> None:
-    """Hand the build's freed scratch memory back to the operating system (glibc only)."""
+    """Hand freed memory (a build's scratch, a replaced index) back to the system (glibc)."""
     if _libc is not None:
         _libc.malloc_trim(0)
 
@@ -363,12 +364,12 @@ _libc = _load_libc()
 def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
     columns = _provider_columns()
     size = len(columns["id"])
-    ids = columns["id"].tolist()
+    ids = columns["id"]
     nbytes = (size + 7) // 8
     all_bits = (1 << size) - 1
     # id -> position as an array: turning id lists into bits is then a numpy scatter.
-    id_to_position = np.full((max(ids) + 1) if ids else 1, -1, dtype=np.int32)
-    id_to_position[columns["id"]] = np.arange(size, dtype=np.int32)
+    id_to_position = np.full(int(ids.max()) + 1 if size else 1, -1, dtype=np.int32)
+    id_to_position[ids] = np.arange(size, dtype=np.int32)
     index = SearchIndex(
         token=token, day=today, ids=ids, all_bits=all_bits, id_to_position=id_to_position
     )

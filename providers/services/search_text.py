@@ -153,6 +153,7 @@ LEXEME_SQL = """
     FROM providers_provider p CROSS JOIN LATERAL unnest(p.search_vector) u
     WHERE p.status = 'published'
     GROUP BY u.lexeme
+    ORDER BY count(*) DESC
 """
 
 #: Name trigram (as pg_trgm extracts them) -> providers whose name has it, packed as id * 4.
@@ -161,6 +162,7 @@ TRIGRAM_SQL = """
     FROM providers_provider p CROSS JOIN LATERAL unnest(show_trgm(p.name)) t
     WHERE p.status = 'published'
     GROUP BY t
+    ORDER BY count(*) DESC
 """
 
 
@@ -219,8 +221,16 @@ class Postings:
         return dense + self.positions.nbytes + self.codes.nbytes
 
 
+#: Bytes of packed ids to ask the database for at a time while building.
+FETCH_BYTES = 2 * 1024 * 1024
+
+
 def _read_postings(connection, sql: str, id_to_position: np.ndarray, size: int) -> Postings:
-    """Stream (key, packed ids) rows through a server-side cursor into compact arrays."""
+    """Stream (key, packed ids) rows through a server-side cursor into compact arrays.
+
+    Rows come largest first, so each fetch can ask for as many rows as fit in
+    FETCH_BYTES: the common words arrive a few at a time, the rare ones by hundreds.
+    """
     nbytes = (size + 7) // 8
     dense = {}
     rows = {}
@@ -230,7 +240,9 @@ def _read_postings(connection, sql: str, id_to_position: np.ndarray, size: int) 
     last_id = len(id_to_position) - 1
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql)
-        while batch := cursor.fetchmany(25):
+        fetch = 1
+        while batch := cursor.fetchmany(fetch):
+            fetch = max(1, min(1000, FETCH_BYTES // max(1, len(batch[-1][1]))))
             for key, packed in batch:
                 values = np.frombuffer(packed, dtype=">i8")
                 ids = values >> 2

@@ -36,7 +36,7 @@ def test_after_a_change_searches_use_the_previous_index_until_the_new_one_is_rea
 ):
     first = ProviderFactory(name="Alpha Works")
     old = search_index()
-    assert old.ids == [first.pk]
+    assert old.ids.tolist() == [first.pk]
 
     second = ProviderFactory(name="Beta Works")
     assert search_index() is old  # answered at once, from the previous index
@@ -45,7 +45,7 @@ def test_after_a_change_searches_use_the_previous_index_until_the_new_one_is_rea
     wait_for_rebuild(timeout=60)
     new = search_index()
     assert new is not old
-    assert new.ids == [first.pk, second.pk]
+    assert new.ids.tolist() == [first.pk, second.pk]
     assert total() == 2
 
 
@@ -64,5 +64,19 @@ def test_a_gunicorn_worker_starts_building_its_index_when_it_starts(fresh_proces
     post_worker_init(worker=None)
     assert search_data._builder is not None
     index = search_index()  # waits for that build rather than starting another
-    assert index.ids == [provider.pk]
+    assert index.ids.tolist() == [provider.pk]
     assert search_data._builder.is_alive() is False
+
+
+def test_caches_hold_only_entries_of_the_current_index(fresh_process, settings):
+    from buyers import search
+
+    settings.SEARCH_INDEX_REBUILD = "inline"
+    ProviderFactory(name="Alpha Works")
+    total("q=alpha")
+    assert search._card_cache
+    assert search._text_cache
+    ProviderFactory(name="Beta Works")
+    total("q=beta")
+    tokens = {key[0] for key in search._card_cache} | {key[0] for key in search._text_cache}
+    assert tokens == {search_index().token}
