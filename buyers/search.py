@@ -409,6 +409,20 @@ def parse_search_params(querydict, *, index: SearchIndex | None = None) -> Searc
 # --------------------------------------------------------------------------
 
 
+def similarity_text(q: str) -> str:
+    """The words of `q` a provider's name may resemble (typo tolerance): without the
+    -excluded words and phrases and without `or`, so `-data` finds no "Data Co"."""
+    kept = []
+    for match in _TERMS.finditer(q):
+        negate, phrase, word = match.groups()
+        if phrase is not None:
+            if not negate and phrase.strip():
+                kept.append(phrase.strip())
+        elif word.lower() != "or" and not (word.startswith("-") and len(word) > 1):
+            kept.append(word)
+    return " ".join(kept)
+
+
 def _pg_match_sql() -> str:
     return (
         "(search_vector @@ websearch_to_tsquery('english'::regconfig, %s) "
@@ -450,7 +464,7 @@ def _contains_condition(q: str) -> Q:
 def _text_filtered(queryset, q: str):
     if connection.vendor == "postgresql":
         return queryset.filter(
-            RawSQL(_pg_match_sql(), [q, q], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
+            RawSQL(_pg_match_sql(), [q, similarity_text(q)], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
         )
     condition = _contains_condition(q)
     return queryset.filter(condition) if condition else queryset.none()
@@ -509,7 +523,7 @@ def search_queryset(params: SearchParams):
         name_similarity=RawSQL(  # noqa: S611 (constant SQL, q is a parameter)
             "CASE WHEN providers_provider.name %% %s "
             "THEN similarity(providers_provider.name, %s) ELSE 0 END",
-            [params.q, params.q],
+            [similarity_text(params.q)] * 2,
             output_field=FloatField(),
         ),
     ).order_by(*order)
@@ -679,7 +693,7 @@ def _parsed_query(q: str) -> tuple:
         cursor.execute(
             "SELECT websearch_to_tsquery('english'::regconfig, %s)::text, show_trgm(%s), "
             "current_setting('pg_trgm.similarity_threshold', true)",
-            [q, q],
+            [q, similarity_text(q)],
         )
         tsquery, trigrams, threshold = cursor.fetchone()
     return parse_tsquery(tsquery), trigrams, float(threshold or DEFAULT_SIMILARITY_THRESHOLD)

@@ -8,7 +8,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.http import QueryDict
 
-from buyers.search import _text_cache, parse_search_params, provider_search, search_queryset
+from buyers.search import (
+    _text_cache,
+    parse_search_params,
+    provider_search,
+    search_queryset,
+    similarity_text,
+)
 from providers.models import Provider
 from providers.services.search_data import search_index
 from providers.services.search_text import Node, bits_to_bool, bool_to_bits, parse_tsquery
@@ -72,6 +78,14 @@ def test_bitsets_and_boolean_arrays_convert_both_ways():
     assert (bits_to_bool(bits, 21) == found).all()
 
 
+def test_names_may_resemble_only_the_words_the_buyer_wants():
+    assert similarity_text("data") == "data"
+    assert similarity_text('"content moderation" -voice') == "content moderation"
+    assert similarity_text('kijani or umoja -"call centre" -x') == "kijani umoja"
+    assert similarity_text("-data") == ""
+    assert similarity_text("- data") == "- data"
+
+
 # ----------------------------------------------------------------- memory == database
 
 QUERIES = [
@@ -103,7 +117,7 @@ def database_matches(q):
         cursor.execute(
             "SELECT id FROM providers_provider WHERE status = 'published' AND ("
             "search_vector @@ websearch_to_tsquery('english'::regconfig, %s) OR name %% %s)",
-            [q, q],
+            [q, similarity_text(q)],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -165,3 +179,15 @@ def test_name_weighs_more_than_tagline_and_tagline_more_than_description(demo_di
         params=parse_search_params(QueryDict("q=zebrafinch")), page=1, page_size=20
     )
     assert result.provider_ids == [top.pk, mid.pk, low.pk]
+
+
+@pytest.mark.django_db
+def test_excluding_a_word_never_finds_names_like_it():
+    from tests.factories import ProviderFactory
+
+    ProviderFactory(name="Kijani Labelling", tagline="Image annotation")
+    ProviderFactory(name="Umoja Books", tagline="Bookkeeping")
+    result = provider_search(
+        params=parse_search_params(QueryDict("q=-kijani")), page=1, page_size=20
+    )
+    assert [provider.name for provider in result.providers] == ["Umoja Books"]
