@@ -423,11 +423,13 @@ def similarity_text(q: str) -> str:
     return " ".join(kept)
 
 
+#: PostgreSQL full-text match of a web-style query (one parameter: the query).
+_PG_FTS_SQL = "search_vector @@ websearch_to_tsquery('english'::regconfig, %s)"
+
+
 def _pg_match_sql() -> str:
-    return (
-        "(search_vector @@ websearch_to_tsquery('english'::regconfig, %s) "
-        "OR providers_provider.name %% %s)"
-    )
+    """Full-text match, or a name like the wanted words (parameters: q, similarity_text(q))."""
+    return f"({_PG_FTS_SQL} OR providers_provider.name %% %s)"
 
 
 def _contains_condition(q: str) -> Q:
@@ -670,7 +672,9 @@ def _text_match(index: SearchIndex, q: str) -> TextMatch:
         queryset = _text_filtered(Provider.objects.published(), q)
         rows = _with_rank(queryset, q).values_list("id", "rank")
         scored = sorted(
-            (-rank, index.position_of(pk)) for pk, rank in rows if index.position_of(pk) is not None
+            (-rank, position)
+            for pk, rank in rows
+            if (position := index.position_of(pk)) is not None
         )
         ranked = np.array([pos for _rank, pos in scored], dtype=np.int32)
         found = np.zeros(index.size, dtype=bool)
@@ -707,11 +711,7 @@ def _memory_text_match(index: SearchIndex, q: str) -> TextMatch:
     elif node.has_phrase:
         # Word positions are not kept in memory: the database matches phrases.
         ids = Provider.objects.published().filter(
-            RawSQL(  # noqa: S611 (constant SQL, q is a parameter)
-                "search_vector @@ websearch_to_tsquery('english'::regconfig, %s)",
-                [q],
-                output_field=BooleanField(),
-            )
+            RawSQL(_PG_FTS_SQL, [q], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
         )
         found = bits_to_bool(index.positions_of(ids.values_list("id", flat=True)), index.size)
     else:

@@ -56,19 +56,21 @@ FORWARDS = [
     "FOR EACH STATEMENT EXECUTE FUNCTION providers_search_data_touch()",
 ]
 
+_BY_PROVIDER = "JOIN providers_provider p ON p.id = c.provider_id"
+
 #: Link table -> SQL joining its rows (as `c`) to the provider they belong to (as `p`).
 LINKS = {
-    "providers_providerservice": "JOIN providers_provider p ON p.id = c.provider_id",
-    "providers_deliverycentre": "JOIN providers_provider p ON p.id = c.provider_id",
-    "providers_certificationholding": "JOIN providers_provider p ON p.id = c.provider_id",
-    "providers_provider_languages": "JOIN providers_provider p ON p.id = c.provider_id",
-    "providers_impactreport": "JOIN providers_provider p ON p.id = c.provider_id",
+    "providers_providerservice": _BY_PROVIDER,
+    "providers_deliverycentre": _BY_PROVIDER,
+    "providers_certificationholding": _BY_PROVIDER,
+    "providers_provider_languages": _BY_PROVIDER,
+    "providers_impactreport": _BY_PROVIDER,
     "providers_impactreportgroup": (
         "JOIN providers_impactreport r ON r.id = c.report_id "
         "JOIN providers_provider p ON p.id = r.provider_id"
     ),
-    "providers_provider_pricing_models": "JOIN providers_provider p ON p.id = c.provider_id",
-    "providers_provider_delivery_modes": "JOIN providers_provider p ON p.id = c.provider_id",
+    "providers_provider_pricing_models": _BY_PROVIDER,
+    "providers_provider_delivery_modes": _BY_PROVIDER,
 }
 
 

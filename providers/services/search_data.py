@@ -229,13 +229,13 @@ def _rebuild_until_current() -> None:
 
 
 def warm_search_index() -> None:
-    """Start building this process's first index in the background (gunicorn.conf.py calls
-    this when a worker starts, so its first search finds the index ready or nearly so)."""
+    """Start building this process's first index in the background (impactdir/gunicorn_conf.py
+    calls this when a worker starts, so its first search finds the index ready or nearly so)."""
     _rebuild_in_background()
 
 
 def wait_for_rebuild(timeout: float | None = None) -> None:
-    """Wait for a background rebuild to finish (for tests and the benchmark)."""
+    """Wait for a background build, if one runs, to finish."""
     builder = _builder
     if builder is not None:
         builder.join(timeout)
