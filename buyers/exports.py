@@ -3,7 +3,9 @@
 Rows are streamed: providers are read with `iterator(chunk_size=...)` (their
 related data prefetched per chunk) and each CSV line is yielded as soon as it
 is written, so an export of 100,000 providers never holds them all in memory.
-The columns are documented by `COLUMNS` and shown on /exports/.
+The columns are documented by `COLUMNS` and shown on /exports/. Counts of
+people are written as `providers.disclosure` decides: the number, `<10`, or
+`withheld`.
 """
 
 import csv
@@ -14,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from providers.models import IRIS_CODES, Provider
 
-from .selectors import REPORT_FIGURES, delivery_countries, latest_report, with_display_data
+from .selectors import (
+    REPORT_FIGURES,
+    delivery_countries,
+    latest_report,
+    public_figures,
+    with_display_data,
+)
 from .services import absolute_url
 
 CHUNK_SIZE = 500
@@ -65,7 +73,14 @@ def _figure_column(name):
         "field": model_field,
         "code": f" (IRIS+ {code})" if code else "",
     }
-    return (header, description, _report(lambda r, today: getattr(r, name)))
+
+    def value(provider, today):
+        report = latest_report(provider)
+        if report is None:
+            return ""
+        return public_figures(provider).report_figure(name, getattr(report, name)).machine
+
+    return (header, description, value)
 
 
 #: (header, description, value(provider, today)) for every column, in order.
@@ -90,7 +105,11 @@ COLUMNS = [
         lambda p, t: p.legal_form,
     ),
     ("founded_year", _("Year founded."), lambda p, t: p.founded_year),
-    ("workforce", _("Total workforce."), lambda p, t: p.workforce),
+    (
+        "workforce",
+        _("Total workforce; <10 when fewer than 10, withheld when it would reveal a small count."),
+        lambda p, t: public_figures(p).workforce.machine,
+    ),
     (
         "size_band",
         _("Workforce size band: 1-49, 50-249, 250-999 or 1000-plus."),
@@ -141,8 +160,11 @@ COLUMNS = [
     ),
     (
         "impact_share_pct",
-        _("Impact workers as a whole percent of total employees in the latest report."),
-        lambda p, t: p.impact_share,
+        _(
+            "Impact workers as a whole percent of total employees in the latest report; "
+            "withheld when there are fewer than 10 impact workers."
+        ),
+        lambda p, t: public_figures(p).impact_share.machine,
     ),
     (
         "report_period_start",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from providers import disclosure
 from providers.models import (
     IRIS_CODES,
     REPORT_FIGURE_FIELDS,
@@ -51,7 +52,9 @@ def with_display_data(queryset: QuerySet[Provider]) -> QuerySet[Provider]:
         ),
         Prefetch(
             "centres",
-            queryset=DeliveryCentre.objects.only("id", "provider_id", "country", "city"),
+            queryset=DeliveryCentre.objects.only(
+                "id", "provider_id", "country", "city", "headcount", "impact_workers"
+            ),
         ),
         Prefetch(
             "certifications",
@@ -69,6 +72,34 @@ def with_display_data(queryset: QuerySet[Provider]) -> QuerySet[Provider]:
 def latest_report(provider: Provider) -> ImpactReport | None:
     reports = getattr(provider, "latest_reports", None)
     return reports[0] if reports else None
+
+
+def public_figures(provider: Provider) -> disclosure.ListingFigures:
+    """How the counts of a provider loaded `with_display_data` may be shown (computed once).
+
+    The same rule over the same figures as the profile, so a comparison or an
+    export never shows what the profile hides.
+    """
+    figures = getattr(provider, "_public_figures", None)
+    if figures is None:
+        report = latest_report(provider)
+        figures = provider._public_figures = disclosure.listing_figures(
+            workforce=provider.workforce,
+            report=(
+                {name: getattr(report, name) for name in disclosure.REPORT_COUNT_FIELDS}
+                if report is not None
+                else None
+            ),
+            groups=(
+                {group.target_group_id: group.workers for group in report.groups.all()}
+                if report is not None
+                else {}
+            ),
+            centres=[
+                (centre.headcount, centre.impact_workers) for centre in provider.centres.all()
+            ],
+        )
+    return figures
 
 
 def delivery_countries(provider: Provider) -> list[str]:
@@ -116,9 +147,17 @@ class Comparison:
 def _text(value) -> list[tuple[str, str]]:
     if value in (None, ""):
         return []
-    if isinstance(value, int):
-        value = number_format(value, force_grouping=True)
     return [(str(value), "")]
+
+
+def _shown(figure: disclosure.Shown) -> list[tuple[str, str]]:
+    return [] if figure.is_missing else [(str(figure), "")]
+
+
+def _percent(figure: disclosure.Shown) -> list[tuple[str, str]]:
+    if figure.is_exact:
+        return [(_("%(share)s%%") % {"share": number_format(figure.value)}, "")]
+    return _shown(figure)
 
 
 def _many(values) -> list[tuple[str, str]]:
@@ -148,10 +187,14 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
         return CompareRow(label=label, section=section, cells=[Cell(getter(p)) for p in providers])
 
     def report_row(label, getter):
+        """A row of the latest report; `getter(report, figures)` gets its public figures."""
         return CompareRow(
             label=label,
             section=impact,
-            cells=[Cell(getter(r) if r else []) for r in reports],
+            cells=[
+                Cell(getter(r, public_figures(p)) if r else [])
+                for p, r in zip(providers, reports, strict=True)
+            ],
         )
 
     profile, delivery, impact = _("Profile"), _("Services and delivery"), _("Impact")
@@ -159,7 +202,7 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
         row(profile, _("Headquarters"), lambda p: _text(p.hq_country.name if p.hq_country else "")),
         row(profile, _("Legal form"), lambda p: _text(p.get_legal_form_display())),
         row(profile, _("Founded"), lambda p: _text(str(p.founded_year or ""))),
-        row(profile, _("Workforce"), lambda p: _text(p.workforce)),
+        row(profile, _("Workforce"), lambda p: _shown(public_figures(p).workforce)),
         row(profile, _("Size band"), lambda p: _text(p.size_band_label)),
         row(
             profile,
@@ -186,7 +229,7 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
         row(_("Certifications"), _("Certifications"), lambda p: _certifications(p, today)),
         report_row(
             _("Reporting period"),
-            lambda r: [
+            lambda r, f: [
                 (
                     f"{r.period_start:%Y-%m-%d} – {r.period_end:%Y-%m-%d}",
                     "stale" if r.is_stale(on=today) else "",
@@ -195,19 +238,16 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
         ),
         report_row(
             _("Provenance"),
-            lambda r: _text(
+            lambda r, f: _text(
                 f"{r.get_provenance_display()} ({r.verifier})"
                 if r.verifier
                 else r.get_provenance_display()
             ),
         ),
-        report_row(
-            _("Impact-worker share"),
-            lambda r: _text(f"{r.impact_share} %" if r.impact_share is not None else ""),
-        ),
+        report_row(_("Impact-worker share"), lambda r, f: _percent(f.impact_share)),
         report_row(
             _("Target groups"),
-            lambda r: _many(g.target_group.name for g in r.groups.all()),
+            lambda r, f: _many(g.target_group.name for g in r.groups.all()),
         ),
     ]
     for name in REPORT_FIGURES:
@@ -217,7 +257,12 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
         label = f"{label[:1].upper()}{label[1:]}"
         if code:
             label = f"{label} (IRIS+ {code})"
-        rows.append(report_row(label, lambda r, name=name: _text(getattr(r, name))))
+        rows.append(
+            report_row(
+                label,
+                lambda r, f, name=name: _shown(f.report_figure(name, getattr(r, name))),
+            )
+        )
     return rows
 
 

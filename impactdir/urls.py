@@ -9,6 +9,7 @@ urlpatterns = [
     path("", provider_views.home, name="home"),
     path("providers/", include("providers.urls")),
     path("how-results-are-ordered/", buyer_search_views.ordering, name="ordering"),
+    path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
     path("", include("buyers.urls")),
     path("dashboard/", include("providers.dashboard_urls")),
     path("accounts/", include("allauth.urls")),

@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from .disclosure import percent_of
+
 #: Impact figures older than this are shown as stale.
 STALE_AFTER_MONTHS = 24
-#: Counts of people below this are shown banded, never exactly.
-SMALL_COUNT_THRESHOLD = 10
 #: Case studies younger than this count as recent.
 RECENT_CASE_STUDY_YEARS = 3
 
@@ -844,23 +844,19 @@ class ImpactReport(models.Model):
         """Impact workers as a whole percent of total employees (None without employees)."""
         if not self.total_employees:
             return None
-        # Halves round up, in integers: round() rounds halves to even (12.5 -> 12).
-        return (200 * self.impact_workers + self.total_employees) // (2 * self.total_employees)
+        return percent_of(self.impact_workers, self.total_employees)
 
     def is_stale(self, on=None):
         on = on or timezone.localdate()
         return self.period_end < stale_cutoff(on)
 
-    def figures(self):
-        """(label, value, IRIS+ code) for every figure reported, in display order."""
-        rows = []
-        for field_name in REPORT_FIGURE_FIELDS:
-            value = getattr(self, field_name)
-            if value is None:
-                continue
-            field = self._meta.get_field(field_name)
-            rows.append((field.verbose_name, value, IRIS_CODES.get(field_name, "")))
-        return rows
+    def figure_codes(self):
+        """(field name, IRIS+ code) for every figure reported, in display order."""
+        return [
+            (name, IRIS_CODES.get(name, ""))
+            for name in REPORT_FIGURE_FIELDS
+            if getattr(self, name) is not None
+        ]
 
 
 class ImpactReportGroup(models.Model):

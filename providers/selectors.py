@@ -30,6 +30,8 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django_countries.fields import Country
 
+from . import disclosure
+from .disclosure import Shown
 from .models import (
     CaseStudy,
     CertificationCategory,
@@ -78,12 +80,16 @@ class ServiceCategoryGroup:
 
 @dataclass
 class Centre:
+    """A delivery centre; its counts of people are filled in by the disclosure rule."""
+
     country: Country
     city: str
     seats: int | None
-    headcount: int | None
-    impact_workers: int | None
+    raw_headcount: int | None
+    raw_impact_workers: int | None
     languages: list[str] = field(default_factory=list)
+    headcount: Shown = disclosure.MISSING
+    impact_workers: Shown = disclosure.MISSING
 
 
 @dataclass(frozen=True)
@@ -102,19 +108,19 @@ class HeldCertification:
 
 @dataclass(frozen=True)
 class Figure:
-    """One impact figure; `is_count` marks counts of people, which are banded when small."""
+    """One impact figure as the disclosure rule lets the public see it."""
 
     label: str
-    value: object
+    shown: Shown
     iris_code: str
-    is_count: bool
 
 
-@dataclass(frozen=True)
+@dataclass
 class GroupCount:
     name: str
     slug: str
-    workers: int | None
+    raw_workers: int | None
+    workers: Shown = disclosure.MISSING
 
 
 @dataclass
@@ -129,7 +135,7 @@ class ImpactSummary:
     verifier: str
     verified_on: datetime.date | None
     is_stale: bool
-    impact_share: int | None
+    impact_share: Shown
     figures: list[Figure]
     groups: list[GroupCount]
 
@@ -138,8 +144,8 @@ class ImpactSummary:
 class EarlierReport:
     period_start: datetime.date
     period_end: datetime.date
-    total_employees: int
-    impact_workers: int
+    total_employees: Shown
+    impact_workers: Shown
     provenance_label: str
 
 
@@ -162,6 +168,7 @@ class ProviderProfile:
     """Everything the public profile shows; no attribute touches the database."""
 
     provider: Provider
+    workforce: Shown
     services: list[ServiceCategoryGroup]
     centres: list[Centre]
     certifications: list[HeldCertification]
@@ -399,11 +406,14 @@ def _profile_rows(provider_id):
         yield row
 
 
-def _impact_summary(report, groups, today):
-    # Counts of people come back as int, rates and multiples as Decimal.
+def _impact_summary(report, groups, figures_shown, today):
     figures = [
-        Figure(label=str(label), value=value, iris_code=code, is_count=isinstance(value, int))
-        for label, value, code in report.figures()
+        Figure(
+            label=str(report._meta.get_field(name).verbose_name),
+            shown=figures_shown.report_figure(name, getattr(report, name)),
+            iris_code=code,
+        )
+        for name, code in report.figure_codes()
     ]
     return ImpactSummary(
         period_start=report.period_start,
@@ -414,10 +424,34 @@ def _impact_summary(report, groups, today):
         verifier=report.verifier,
         verified_on=report.verified_on,
         is_stale=report.is_stale(on=today),
-        impact_share=report.impact_share,
+        impact_share=figures_shown.impact_share,
         figures=figures,
         groups=groups,
     )
+
+
+def listing_figures_of(provider, report, groups, centres) -> disclosure.ListingFigures:
+    """Run the disclosure rule over a profile's counts and fill them into its parts.
+
+    `groups` and `centres` are the profile's `GroupCount` and `Centre` objects;
+    their public `workers`, `headcount` and `impact_workers` are set here.
+    """
+    shown = disclosure.listing_figures(
+        workforce=provider.workforce,
+        report=(
+            {name: getattr(report, name) for name in disclosure.REPORT_COUNT_FIELDS}
+            if report is not None
+            else None
+        ),
+        groups={group.slug: group.raw_workers for group in groups},
+        centres=[(c.raw_headcount, c.raw_impact_workers) for c in centres],
+    )
+    for group in groups:
+        group.workers = shown.groups[group.slug]
+    for centre, figures in zip(centres, shown.centres, strict=True):
+        centre.headcount = figures.headcount
+        centre.impact_workers = figures.impact_workers
+    return shown
 
 
 def provider_profile(*, slug: str) -> ProviderProfile:
@@ -425,7 +459,8 @@ def provider_profile(*, slug: str) -> ProviderProfile:
 
     Raises `Provider.DoesNotExist` for an unknown slug or any listing that is not
     published. One query reads the provider with its latest report;
-    one UNION ALL reads every list the page shows.
+    one UNION ALL reads every list the page shows. Counts of people are shown as
+    `providers.disclosure` decides.
     """
     provider = (
         Provider.objects.published()
@@ -461,8 +496,8 @@ def provider_profile(*, slug: str) -> ProviderProfile:
                 country=Country(code=row["t1"]),
                 city=row["t2"],
                 seats=row["n1"],
-                headcount=row["n2"],
-                impact_workers=row["n3"],
+                raw_headcount=row["n2"],
+                raw_impact_workers=row["n3"],
             )
         elif kind == "centre_language":
             centre_languages.append((row["owner_id"], row["t1"]))
@@ -489,8 +524,8 @@ def provider_profile(*, slug: str) -> ProviderProfile:
                 EarlierReport(
                     period_start=row["d1"],
                     period_end=row["d2"],
-                    total_employees=row["n1"],
-                    impact_workers=row["n2"],
+                    total_employees=disclosure.count(row["n1"]),
+                    impact_workers=disclosure.count(row["n2"]),
                     provenance_label=str(Provenance(row["t1"]).label),
                 )
             )
@@ -532,10 +567,15 @@ def provider_profile(*, slug: str) -> ProviderProfile:
     def ordered(kind):
         return [lookup for _, _, lookup in sorted(lookups[kind], key=lambda item: item[:2])]
 
+    centre_list = sorted(centres.values(), key=lambda c: (str(c.country.name), c.city.casefold()))
+    group_list = [g for _, _, g in sorted(groups)]
+    shown = listing_figures_of(provider, latest_report, group_list, centre_list)
+
     return ProviderProfile(
         provider=provider,
+        workforce=shown.workforce,
         services=list(categories.values()),
-        centres=sorted(centres.values(), key=lambda c: (str(c.country.name), c.city.casefold())),
+        centres=centre_list,
         certifications=sorted(certifications, key=lambda c: (c.is_expired, c.name.casefold())),
         languages=ordered("language"),
         industries=ordered("industry"),
@@ -543,7 +583,7 @@ def provider_profile(*, slug: str) -> ProviderProfile:
         pricing_models=ordered("pricing"),
         delivery_modes=ordered("mode"),
         impact=(
-            _impact_summary(latest_report, [g for _, _, g in sorted(groups)], today)
+            _impact_summary(latest_report, group_list, shown, today)
             if latest_report is not None
             else None
         ),
@@ -585,7 +625,8 @@ class _CountDistinctProviders(Func):
 def home_stats(*, limit: int = 6) -> HomeStats:
     """Headline figures of the directory, counting published providers only (four queries).
 
-    `impact_workers` sums the latest report of each published provider;
+    `impact_workers` sums the latest report of each published provider, leaving
+    out counts shown banded;
     `top_regions` ranks top-level regions by providers delivering from them.
     """
     published = Provider.objects.published()
@@ -595,7 +636,15 @@ def home_stats(*, limit: int = 6) -> HomeStats:
         latest=FilteredRelation("reports", condition=Q(reports__is_latest=True))
     ).aggregate(
         providers=Count("pk"),
-        impact_workers=Coalesce(Sum("latest__impact_workers"), 0),
+        # Only counts the disclosure rule shows exactly (report totals are never
+        # withheld, only banded), so the sum cannot be used to find a hidden one.
+        impact_workers=Coalesce(
+            Sum(
+                "latest__impact_workers",
+                filter=Q(latest__impact_workers__gte=disclosure.THRESHOLD),
+            ),
+            0,
+        ),
     )
     countries = (
         DeliveryCentre.objects.filter(provider__status=ListingStatus.PUBLISHED)

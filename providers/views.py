@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from . import disclosure
 from .models import Provider
 from .selectors import home_stats_cached, provider_profile
 
@@ -19,3 +20,9 @@ def provider_detail(request, slug):
     except Provider.DoesNotExist:
         raise Http404(_("No published provider has this address.")) from None
     return render(request, "providers/detail.html", {"profile": profile})
+
+
+@require_GET
+def disclosure_rule(request):
+    """How every public figure about people is shown: exact, banded or withheld."""
+    return render(request, "providers/disclosure.html", {"threshold": disclosure.THRESHOLD})

@@ -1,7 +1,8 @@
 """Keeping the data derived from a provider's parts current.
 
 Some facts are stored twice so reads stay cheap: which impact report is a
-provider's latest, the impact-worker share it gives, and the text of services
+provider's latest, the impact-worker share it gives (when the disclosure rule
+lets it be shown), and the text of services
 and case studies that feeds the search vector. Every write path that changes a
 provider's services, reports or case studies calls `provider_refresh_derived`
 (or the bulk `providers_refresh_derived` after generating data).
@@ -20,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Round
 
+from providers import disclosure
 from providers.models import CaseStudy, ImpactReport, Provider, ProviderService
 from providers.services.search_data import search_data_changed
 
@@ -100,8 +102,15 @@ def providers_refresh_derived(*, provider_ids=None) -> None:
     reports.filter(is_latest=True).exclude(pk=latest).update(is_latest=False)
     reports.filter(is_latest=False, pk=latest).update(is_latest=True)
 
+    # The share is public only when the count it is made of is (providers.disclosure);
+    # search filters and sorts by this stored value, so a withheld share never counts.
     latest_share = (
-        ImpactReport.objects.filter(provider=OuterRef("pk"), is_latest=True, total_employees__gt=0)
+        ImpactReport.objects.filter(
+            provider=OuterRef("pk"),
+            is_latest=True,
+            total_employees__gt=0,
+            impact_workers__gte=disclosure.THRESHOLD,
+        )
         .annotate(share=_share_expression())
         .values("share")[:1]
     )

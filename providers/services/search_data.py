@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
+from providers import disclosure
 from providers.models import (
     SIZE_BAND_BOUNDS,
     Certification,
@@ -504,7 +505,9 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
     # (np.lexsort sorts by its last key first.)
     index.orders["name"] = _chunks(positions, size)
     index.orders["impact"] = _chunks(np.lexsort((positions, -share.astype(np.int64))), size)
-    index.orders["size"] = _chunks(np.lexsort((positions, -workforce)), size)
+    # Workforces below the disclosure threshold are never shown, so they sort as equals.
+    size_key = np.where(workforce >= disclosure.THRESHOLD, workforce, np.minimum(workforce, 0))
+    index.orders["size"] = _chunks(np.lexsort((positions, -size_key)), size)
     updated = columns["updated"]
     index.orders["updated"] = _chunks(np.lexsort((positions, -updated)), size)
     return index
@@ -526,6 +529,14 @@ def index_order_by(order: str) -> list:
     return {
         "name": ["name", "id"],
         "impact": [F("impact_share").desc(nulls_last=True), "name", "id"],
-        "size": [F("workforce").desc(nulls_last=True), "name", "id"],
+        "size": [
+            Case(
+                When(workforce__lt=disclosure.THRESHOLD, then=Value(0)),
+                default=F("workforce"),
+                output_field=IntegerField(),
+            ).desc(nulls_last=True),
+            "name",
+            "id",
+        ],
         "updated": ["-updated_at", "name", "id"],
     }[order]

@@ -1,47 +1,23 @@
 """Template helpers for the public directory pages.
 
-- `banded`: counts of people below the threshold are shown as a band, never exactly.
 - `organization_jsonld`: schema.org Organization data for a profile, as JSON that
   is safe to place inside a <script> element.
+
+Counts of people are never formatted here: `providers.disclosure` decides how
+each is shown, and templates print its `Shown` values.
 """
 
 import json
-from decimal import Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 
-from providers.models import SMALL_COUNT_THRESHOLD
+from providers import disclosure
 
 register = template.Library()
 
 # Characters that could end the <script> element or start markup inside it.
 _SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
-
-
-@register.filter
-def banded(value):
-    """A count of people, shown as "fewer than 10" when it is that small (0 included)."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return ""
-    if number < SMALL_COUNT_THRESHOLD:
-        return _("fewer than %(threshold)s") % {"threshold": SMALL_COUNT_THRESHOLD}
-    return intcomma(number)
-
-
-@register.filter
-def figure(value):
-    """A rate or multiple without trailing zeros: 31.50 → 31.5, 96.0 → 96."""
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    return value
 
 
 def json_for_script(data):
@@ -68,17 +44,16 @@ def organization_data(profile, request):
         data["address"] = {"@type": "PostalAddress", "addressCountry": provider.hq_country.code}
     if provider.website:
         data["sameAs"] = [provider.website]
-    if provider.workforce:
+    workforce = profile.workforce
+    if workforce.is_exact:
+        data["numberOfEmployees"] = {"@type": "QuantitativeValue", "value": workforce.value}
+    elif workforce.status is disclosure.Status.BANDED:
         # A small workforce is given as a range, as on the page, never exactly.
-        data["numberOfEmployees"] = (
-            {"@type": "QuantitativeValue", "value": provider.workforce}
-            if provider.workforce >= SMALL_COUNT_THRESHOLD
-            else {
-                "@type": "QuantitativeValue",
-                "minValue": 1,
-                "maxValue": SMALL_COUNT_THRESHOLD - 1,
-            }
-        )
+        data["numberOfEmployees"] = {
+            "@type": "QuantitativeValue",
+            "minValue": 1,
+            "maxValue": disclosure.THRESHOLD - 1,
+        }
     if provider.contact_email:
         data["email"] = provider.contact_email
     return data

@@ -61,8 +61,8 @@ def test_search_text_gathers_services_and_case_studies():
 
 def test_bulk_refresh_touches_only_the_given_providers():
     first, second = ProviderFactory(), ProviderFactory()
-    ImpactReportFactory(provider=first, is_latest=False, total_employees=10, impact_workers=5)
-    ImpactReportFactory(provider=second, is_latest=False, total_employees=10, impact_workers=9)
+    ImpactReportFactory(provider=first, is_latest=False, total_employees=40, impact_workers=20)
+    ImpactReportFactory(provider=second, is_latest=False, total_employees=40, impact_workers=36)
 
     providers_refresh_derived(provider_ids=[first.pk])
 
@@ -70,3 +70,17 @@ def test_bulk_refresh_touches_only_the_given_providers():
     second.refresh_from_db()
     assert first.impact_share == 50
     assert second.impact_share is None
+
+
+def test_share_of_fewer_than_ten_impact_workers_is_not_stored_for_search():
+    """A share times the published total would give a banded count back (providers.disclosure)."""
+    small, large = ProviderFactory(), ProviderFactory()
+    ImpactReportFactory(provider=small, total_employees=40, impact_workers=9)
+    ImpactReportFactory(provider=large, total_employees=40, impact_workers=10)
+
+    providers_refresh_derived(provider_ids=[small.pk, large.pk])
+
+    small.refresh_from_db()
+    large.refresh_from_db()
+    assert small.impact_share is None
+    assert large.impact_share == 25

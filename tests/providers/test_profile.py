@@ -227,7 +227,7 @@ def test_profile_lists_parts_in_a_stable_order(full_provider):
         TODAY.year - 3,
     ]
     assert profile.impact.period_end == _years_ago(1)
-    assert profile.impact.impact_share == round(100 * 401 / 600)
+    assert profile.impact.impact_share.value == round(100 * 401 / 600)
     # Target groups keep the taxonomy's order (position, then name).
     assert [g.name for g in profile.impact.groups] == [
         "Refugees test group",
