@@ -51,6 +51,12 @@ BOTH_LOCATIONS = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_
 CHANGE_FORM_ACTION = f"{admin.ActionLocation.CHANGE_FORM.value}-action"
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin with our history table, which has no inline style for the CSP."""
+
+    object_history_list_template = "admin/history_list.html"
+
+
 class CachedChoicesMixin:
     """Build each related field's choices once per request, not once per inline row.
 
@@ -534,7 +540,7 @@ class ProviderAdminForm(forms.ModelForm):
 
 
 @admin.register(m.Provider)
-class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
+class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
     form = ProviderAdminForm
     list_display = ["name", "status", "hq_country", "is_verified", "updated_at"]
     list_filter = [
@@ -835,7 +841,7 @@ class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(m.ProviderService)
-class ProviderServiceAdmin(RefreshDerivedMixin, CachedChoicesMixin, SimpleHistoryAdmin):
+class ProviderServiceAdmin(RefreshDerivedMixin, CachedChoicesMixin, HistoryAdmin):
     list_display = ["provider", "service", "voice"]
     list_filter = ["voice"]
     list_select_related = ["provider", "service", "service__parent"]
@@ -844,7 +850,7 @@ class ProviderServiceAdmin(RefreshDerivedMixin, CachedChoicesMixin, SimpleHistor
 
 
 @admin.register(m.DeliveryCentre)
-class DeliveryCentreAdmin(CachedChoicesMixin, SimpleHistoryAdmin):
+class DeliveryCentreAdmin(CachedChoicesMixin, HistoryAdmin):
     list_display = ["provider", "country", "city", "headcount", "impact_workers"]
     list_select_related = ["provider"]
     search_fields = ["provider__name", "city"]
@@ -852,7 +858,7 @@ class DeliveryCentreAdmin(CachedChoicesMixin, SimpleHistoryAdmin):
 
 
 @admin.register(m.CertificationHolding)
-class CertificationHoldingAdmin(DecisionActionsMixin, CachedChoicesMixin, SimpleHistoryAdmin):
+class CertificationHoldingAdmin(DecisionActionsMixin, CachedChoicesMixin, HistoryAdmin):
     list_display = ["provider", "certification", "certificate_number", "expires_on", "verification"]
     list_filter = ["verification", "certification"]
     show_facets = admin.ShowFacets.ALWAYS
@@ -900,7 +906,7 @@ class ImpactReportGroupInline(CachedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(m.ImpactReport)
-class ImpactReportAdmin(RefreshDerivedMixin, SimpleHistoryAdmin):
+class ImpactReportAdmin(RefreshDerivedMixin, HistoryAdmin):
     list_display = ["provider", "period_start", "period_end", "provenance", "is_latest"]
     list_filter = ["provenance", "is_latest"]
     show_facets = admin.ShowFacets.ALWAYS
@@ -912,7 +918,7 @@ class ImpactReportAdmin(RefreshDerivedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(m.CaseStudy)
-class CaseStudyAdmin(RefreshDerivedMixin, CachedChoicesMixin, SimpleHistoryAdmin):
+class CaseStudyAdmin(RefreshDerivedMixin, CachedChoicesMixin, HistoryAdmin):
     list_display = ["title", "provider", "year"]
     list_select_related = ["provider"]
     search_fields = ["title", "provider__name"]
@@ -920,7 +926,7 @@ class CaseStudyAdmin(RefreshDerivedMixin, CachedChoicesMixin, SimpleHistoryAdmin
 
 
 @admin.register(m.Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ["user", "provider", "role", "created_at"]
     list_filter = ["role"]
     list_select_related = ["user", "provider"]
@@ -950,7 +956,7 @@ class ClaimStatusListFilter(admin.SimpleListFilter):
 
 
 @admin.register(m.Claim)
-class ClaimAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
+class ClaimAdmin(DecisionActionsMixin, HistoryAdmin):
     list_display = ["provider", "user", "status", "created_at", "decided_by", "decided_at"]
     list_filter = [ClaimStatusListFilter]
     show_facets = admin.ShowFacets.ALWAYS
@@ -1032,7 +1038,7 @@ class SentForReviewListFilter(admin.SimpleListFilter):
 
 
 @admin.register(m.PendingChange)
-class PendingChangeAdmin(SimpleHistoryAdmin):
+class PendingChangeAdmin(HistoryAdmin):
     """Proposed changes to vetted facts, read-only: operators decide them on the listing."""
 
     list_display = [

@@ -1,13 +1,18 @@
 from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from buyers.search import parse_search_params, provider_search
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def search(request):
-    """The buyer search page; htmx requests get only the results partial."""
+    """The buyer search page; htmx requests get only the results partial.
+
+    The two answers share a URL, so caches must tell them apart by `HX-Request`.
+    """
     params = parse_search_params(request.GET)
     result = provider_search(params=params, page=params.page, page_size=settings.SEARCH_PAGE_SIZE)
     template = "buyers/search.html"

@@ -321,6 +321,9 @@ def test_htmx_gets_the_partial_and_history_restore_the_page(client):
     assert b'id="q"' in partial.content
     restore = client.get(URL, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert b"<html" in restore.content
+    # One URL, two answers: a shared cache must key them by the header.
+    for response in (partial, restore, client.get(URL)):
+        assert "HX-Request" in response["Vary"]
 
 
 def test_ordering_page_is_linked_and_says_no_paid_placement(client):

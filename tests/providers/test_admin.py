@@ -811,3 +811,19 @@ def test_inline_service_choices_offer_services_not_categories(staff_client):
         assert str(offered.service.pk) in values
         assert str(category.pk) not in values
         assert not m.Service.objects.filter(pk__in=values, parent__isnull=True).exists()
+
+
+def test_history_page_lists_changes_without_inline_styles(staff_client, staff):
+    """The CSP blocks inline styles; simple-history's own table carries one."""
+    provider = ProviderFactory(name="Old Name Works")
+    provider.name = "New Name Works"
+    provider._change_reason = "Renamed by the provider"
+    provider.save()
+
+    response = staff_client.get(reverse("admin:providers_provider_history", args=[provider.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'style="' not in html
+    assert "Renamed by the provider" in html
+    assert "Old Name Works" in html and "New Name Works" in html
