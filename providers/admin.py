@@ -27,6 +27,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from providers import models as m
 from providers.evidence import change_evidence_url, item_evidence_url
 from providers.services.catalogue import provider_refresh_derived
+from providers.services.files import files_of_providers, files_release
 from providers.services.listings import CERTIFICATION_FIELDS, REPORT_FIELDS
 from providers.services.vetting import (
     certification_holding_set_verification,
@@ -54,7 +55,17 @@ CHANGE_FORM_ACTION = f"{admin.ActionLocation.CHANGE_FORM.value}-action"
 
 class EvidenceLinkMixin:
     """Evidence is shown as a download link (served by `providers.evidence`), never uploaded
-    here: files reach storage only through the checks of `providers.uploads`."""
+    here: files reach storage only through the checks of `providers.uploads`. Deleting a
+    row here deletes its evidence too, once nothing else needs it."""
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        files_release(evidence=[obj.evidence.name])
+
+    def delete_queryset(self, request, queryset):
+        names = list(queryset.values_list("evidence", flat=True))
+        super().delete_queryset(request, queryset)
+        files_release(evidence=names)
 
     @admin.display(description=_("evidence"))
     def evidence_link(self, obj):
@@ -565,6 +576,17 @@ class ProviderAdminForm(forms.ModelForm):
 
 @admin.register(m.Provider)
 class ProviderAdmin(DecisionActionsMixin, SimpleHistoryAdmin):
+    # Deleting listings here deletes their logos and evidence once nothing needs them.
+    def delete_model(self, request, obj):
+        logos, evidence = files_of_providers(m.Provider.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+        files_release(logos=logos, evidence=evidence)
+
+    def delete_queryset(self, request, queryset):
+        logos, evidence = files_of_providers(queryset)
+        super().delete_queryset(request, queryset)
+        files_release(logos=logos, evidence=evidence)
+
     form = ProviderAdminForm
     list_display = ["name", "status", "hq_country", "is_verified", "updated_at"]
     list_filter = [

@@ -183,6 +183,20 @@ def files_release(*, logos: Iterable[str] = (), evidence: Iterable[str] = ()) ->
         transaction.on_commit(lambda: _delete_unneeded(logos, evidence), robust=True)
 
 
+def files_of_providers(providers) -> tuple[list[str], list[str]]:
+    """The logo and evidence names a queryset of listings points at (before deleting them)."""
+    ids = list(providers.values_list("pk", flat=True))
+    logos = list(Provider.objects.filter(pk__in=ids).values_list("logo", flat=True))
+    evidence = [
+        *CertificationHolding.objects.filter(provider__in=ids).values_list("evidence", flat=True),
+        *ImpactReport.objects.filter(provider__in=ids).values_list("evidence", flat=True),
+        *PendingChange.objects.open()
+        .filter(provider__in=ids, data__evidence__isnull=False)
+        .values_list("data__evidence", flat=True),
+    ]
+    return logos, [name for name in evidence if isinstance(name, str)]
+
+
 @dataclass(frozen=True)
 class StoredFile:
     storage: Storage

@@ -224,3 +224,13 @@ def test_an_admin_history_page_links_to_the_version_it_shows(client, listing):
         )
     ).text
     assert item_evidence_url(holding, file=old) in page
+
+
+def test_a_private_root_inside_public_media_fails_the_system_check(settings, tmp_path):
+    from providers.storage import check_private_media_root
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "media" / "private")
+    assert [error.id for error in check_private_media_root()] == ["providers.E001"]
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private-media")
+    assert check_private_media_root() == []

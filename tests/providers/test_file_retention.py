@@ -14,6 +14,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from providers import models as m
+from providers import uploads
+from providers.evidence import item_evidence_url
 from providers.services import listings as svc
 from providers.services.vetting import (
     certification_holding_set_verification,
@@ -231,8 +233,6 @@ def test_evidence_an_operator_verified_is_kept_for_the_audit(client, settings, c
     assert holding.verification == m.VerificationState.UNVERIFIED
     assert private(settings, checked).is_file()
     # And the operator auditing the decision can open it.
-    from providers.evidence import item_evidence_url
-
     client.force_login(staff)
     assert client.get(item_evidence_url(holding, file=checked)).status_code == 200
 
@@ -346,3 +346,39 @@ def test_an_approved_removal_deletes_the_evidence(settings, committed):
         changes_approve(provider=provider, by=StaffFactory())
     assert not m.CertificationHolding.objects.filter(pk=holding.pk).exists()
     assert not private(settings, holding.evidence.name).exists()
+
+
+def test_deleting_in_admin_deletes_the_files(client, settings, committed):
+    provider, owner, holding = published_with_holding()
+    report = ImpactReportFactory(
+        provider=provider, evidence=stored_evidence(folder="evidence/reports")
+    )
+    client.force_login(StaffFactory())
+    with committed():
+        response = client.post(
+            reverse("admin:providers_certificationholding_delete", args=[holding.pk]),
+            {"post": "yes"},
+        )
+    assert response.status_code == 302
+    assert not private(settings, holding.evidence.name).exists()
+
+    with committed():
+        svc.provider_set_logo(
+            provider=provider,
+            user=owner,
+            version=provider.version,
+            logo_name=uploads.logo_store(
+                uploads.logo_clean(SimpleUploadedFile("l.png", image_bytes()))
+            ),
+        )
+    provider.refresh_from_db()
+    logo = provider.logo.name
+    with committed():
+        response = client.post(
+            reverse("admin:providers_provider_delete", args=[provider.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    assert not m.Provider.objects.filter(pk=provider.pk).exists()
+    assert not public(settings, logo).exists()
+    assert not public(settings, thumbnail_name(logo)).exists()
+    assert not private(settings, report.evidence.name).exists()
