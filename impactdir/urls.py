@@ -12,6 +12,7 @@ urlpatterns = [
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
     path("", include("buyers.urls")),
     path("dashboard/", include("providers.dashboard_urls")),
+    path("evidence/", include("providers.evidence")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

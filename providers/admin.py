@@ -25,7 +25,9 @@ from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from providers import models as m
+from providers.evidence import change_evidence_url, item_evidence_url
 from providers.services.catalogue import provider_refresh_derived
+from providers.services.files import files_of_providers, files_release
 from providers.services.listings import CERTIFICATION_FIELDS, REPORT_FIELDS
 from providers.services.vetting import (
     certification_holding_set_verification,
@@ -55,6 +57,29 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """simple-history's admin with our history table, which has no inline style for the CSP."""
 
     object_history_list_template = "admin/history_list.html"
+
+
+class EvidenceLinkMixin:
+    """Evidence is shown as a download link (served by `providers.evidence`), never uploaded
+    here: files reach storage only through the checks of `providers.uploads`. Deleting a
+    row here deletes its evidence too, once nothing else needs it."""
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        files_release(evidence=[obj.evidence.name])
+
+    def delete_queryset(self, request, queryset):
+        names = list(queryset.values_list("evidence", flat=True))
+        super().delete_queryset(request, queryset)
+        files_release(evidence=names)
+
+    @admin.display(description=_("evidence"))
+    def evidence_link(self, obj):
+        if obj is None or not obj.pk or not obj.evidence:
+            return EMPTY
+        # Naming the file lets a history page open the version it shows.
+        url = item_evidence_url(obj, file=obj.evidence.name)
+        return format_html('<a href="{}">{}</a>', url, gettext("download"))
 
 
 class CachedChoicesMixin:
@@ -283,10 +308,25 @@ def pending_change_rows(change: m.PendingChange) -> list[tuple[str, str, str]]:
         field = model._meta.get_field(name)
         live = _readable(model, name, getattr(target, field.attname)) if target else EMPTY
         proposed = gettext("(removed)") if removing else _readable(model, name, change.data[name])
+        if name == "evidence":
+            live, proposed = _evidence_links(change, target, removing)
         rows.append((str(field.verbose_name).capitalize(), live, proposed))
     if change.kind == m.PendingChangeKind.REPORT:
         rows += _group_rows(change, target, removing)
     return rows
+
+
+def _evidence_links(change, target, removing) -> tuple[str, str]:
+    """Download links to the live and the proposed evidence, so the operator can compare."""
+    download = gettext("download")
+    live = EMPTY
+    if target is not None and target.evidence:
+        live = format_html('<a href="{}">{}</a>', item_evidence_url(target), download)
+    if removing:
+        return live, gettext("(removed)")
+    if not change.data.get("evidence"):
+        return live, EMPTY
+    return live, format_html('<a href="{}">{}</a>', change_evidence_url(change), download)
 
 
 def _group_rows(change, report, removing) -> list[tuple[str, str, str]]:
@@ -446,7 +486,7 @@ class DeliveryCentreInline(CachedChoicesMixin, admin.TabularInline):
         )
 
 
-class CertificationHoldingInline(CachedChoicesMixin, admin.TabularInline):
+class CertificationHoldingInline(EvidenceLinkMixin, CachedChoicesMixin, admin.TabularInline):
     model = m.CertificationHolding
     fields = [
         "certification",
@@ -454,16 +494,17 @@ class CertificationHoldingInline(CachedChoicesMixin, admin.TabularInline):
         "certificate_number",
         "issued_on",
         "expires_on",
-        "evidence",
+        "evidence_link",
         "verification",
     ]
+    readonly_fields = ["evidence_link"]
     extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("provider", "certification")
 
 
-class ImpactReportInline(admin.StackedInline):
+class ImpactReportInline(EvidenceLinkMixin, admin.StackedInline):
     model = m.ImpactReport
     fields = [
         ("period_start", "period_end"),
@@ -474,10 +515,10 @@ class ImpactReportInline(admin.StackedInline):
         ("training_hours_per_employee", "average_tenure_months"),
         ("voluntary_turnover_pct", "placement_rate_pct"),
         ("provenance", "verifier", "verified_on"),
-        "evidence",
+        "evidence_link",
         "is_latest",
     ]
-    readonly_fields = ["is_latest"]
+    readonly_fields = ["evidence_link", "is_latest"]
     extra = 0
     show_change_link = True  # target-group counts are edited on the report's own page
 
@@ -541,6 +582,17 @@ class ProviderAdminForm(forms.ModelForm):
 
 @admin.register(m.Provider)
 class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
+    # Deleting listings here deletes their logos and evidence once nothing needs them.
+    def delete_model(self, request, obj):
+        logos, evidence = files_of_providers(m.Provider.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+        files_release(logos=logos, evidence=evidence)
+
+    def delete_queryset(self, request, queryset):
+        logos, evidence = files_of_providers(queryset)
+        super().delete_queryset(request, queryset)
+        files_release(logos=logos, evidence=evidence)
+
     form = ProviderAdminForm
     list_display = ["name", "status", "hq_country", "is_verified", "updated_at"]
     list_filter = [
@@ -556,6 +608,8 @@ class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["pricing_models", "delivery_modes", "industries", "languages", "markets"]
     readonly_fields = [
+        # Logos reach storage only through the dashboard's checks (providers.uploads).
+        "logo",
         "status",
         "rejection_reason",
         "published_at",
@@ -858,7 +912,11 @@ class DeliveryCentreAdmin(CachedChoicesMixin, HistoryAdmin):
 
 
 @admin.register(m.CertificationHolding)
-class CertificationHoldingAdmin(DecisionActionsMixin, CachedChoicesMixin, HistoryAdmin):
+class CertificationHoldingAdmin(
+    EvidenceLinkMixin, DecisionActionsMixin, CachedChoicesMixin, HistoryAdmin
+):
+    exclude = ["evidence"]
+    readonly_fields = ["evidence_link"]
     list_display = ["provider", "certification", "certificate_number", "expires_on", "verification"]
     list_filter = ["verification", "certification"]
     show_facets = admin.ShowFacets.ALWAYS
@@ -906,14 +964,15 @@ class ImpactReportGroupInline(CachedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(m.ImpactReport)
-class ImpactReportAdmin(RefreshDerivedMixin, HistoryAdmin):
+class ImpactReportAdmin(EvidenceLinkMixin, RefreshDerivedMixin, HistoryAdmin):
+    exclude = ["evidence"]
     list_display = ["provider", "period_start", "period_end", "provenance", "is_latest"]
     list_filter = ["provenance", "is_latest"]
     show_facets = admin.ShowFacets.ALWAYS
     list_select_related = ["provider"]
     search_fields = ["provider__name"]
     raw_id_fields = ["provider"]
-    readonly_fields = ["is_latest", "created_at"]
+    readonly_fields = ["evidence_link", "is_latest", "created_at"]
     inlines = [ImpactReportGroupInline]
 
 

@@ -521,7 +521,7 @@ def logo_edit(request, pk: int):
         if ok:
             messages.success(request, _("Logo saved."))
             return redirect("dashboard:logo", pk=pk)
-        _discard_stored(name, uploads.thumbnail_name(name))
+        uploads.logo_discard(name)
     context = _listing_context(
         membership,
         form=form,
@@ -536,12 +536,6 @@ def _thumbnail_url(provider: Provider) -> str:
     if not provider.logo:
         return ""
     return default_storage.url(uploads.thumbnail_name(provider.logo.name))
-
-
-def _discard_stored(*names: str) -> None:
-    for name in names:
-        if name:
-            default_storage.delete(name)
 
 
 @login_required
@@ -643,8 +637,8 @@ def certification_edit(request, pk: int, item: int | None = None):
             else:
                 messages.success(request, _("Certification saved."))
             return redirect("dashboard:certifications", pk=pk)
-        _discard_stored(stored)
-    context = _listing_context(membership, form=form, item=holding, **extra)
+        uploads.evidence_discard(stored)
+    context = _listing_context(membership, form=form, item=holding, pending=pending, **extra)
     return render(request, "providers/dashboard/certification_form.html", context)
 
 
@@ -763,8 +757,8 @@ def report_edit(request, pk: int, item: int | None = None):
             else:
                 messages.success(request, _("Impact report saved."))
             return redirect("dashboard:reports", pk=pk)
-        _discard_stored(stored)
-    context = _listing_context(membership, form=form, item=report, **extra)
+        uploads.evidence_discard(stored)
+    context = _listing_context(membership, form=form, item=report, pending=pending, **extra)
     return render(request, "providers/dashboard/report_form.html", context)
 
 

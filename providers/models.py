@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from providers.storage import evidence_storage
+
 from .disclosure import percent_of
 
 #: Impact figures older than this are shown as stale.
@@ -593,7 +595,10 @@ class CertificationHolding(models.Model):
     certificate_number = models.CharField(_("certificate number"), max_length=100, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    evidence = models.FileField(_("evidence"), upload_to="evidence/certifications/", blank=True)
+    #: In private storage: served only by `providers.evidence`, to members and operators.
+    evidence = models.FileField(
+        _("evidence"), upload_to="evidence/certifications/", storage=evidence_storage, blank=True
+    )
     verification = models.CharField(
         _("verification"),
         max_length=20,
@@ -766,7 +771,10 @@ class ImpactReport(models.Model):
     provenance = models.CharField(
         _("provenance"), max_length=20, choices=Provenance, default=Provenance.SELF_REPORTED
     )
-    evidence = models.FileField(_("evidence"), upload_to="evidence/reports/", blank=True)
+    #: In private storage: served only by `providers.evidence`, to members and operators.
+    evidence = models.FileField(
+        _("evidence"), upload_to="evidence/reports/", storage=evidence_storage, blank=True
+    )
     verifier = models.CharField(_("verified by (third party)"), max_length=200, blank=True)
     verified_on = models.DateField(_("verified on"), null=True, blank=True)
     is_latest = models.BooleanField(

@@ -3,13 +3,16 @@
 Uploads are judged by their content, never by their name or declared type.
 Images are opened by Pillow restricted to PNG, JPEG and WebP, their pixel count
 is checked before any decoding, and only freshly encoded pixels are ever stored
-(no EXIF, ICC profile, text chunks or trailing bytes survive). Files are stored
-under generated names. Every refusal raises `ValidationError` with a message
-for the person who uploaded the file; nothing is written to storage before the
-whole file has passed.
+(no EXIF, ICC profile, text chunks or trailing bytes survive). PDFs are parsed
+with pypdf and refused when they carry active content or hide other content
+around them. Files are stored under generated names; evidence in private storage
+(`providers.storage`). Every refusal raises `ValidationError` with a message for
+the person who uploaded the file; nothing is written to storage before the whole
+file has passed.
 """
 
 import io
+import re
 import struct
 import uuid
 import warnings
@@ -20,6 +23,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from providers.storage import evidence_storage
 
 ALLOWED_IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -232,26 +239,170 @@ class CleanEvidence:
     extension: str
 
 
+#: Bytes a PDF may end with after its last %%EOF marker (line ends, padding).
+_PDF_TAIL_ALLOWED = b" \t\r\n\x00\x0c"
+#: PDF readers look for the header this far into a file; so does our check for a prefix.
+_PDF_HEADER_WINDOW = 1024
+#: Bounds on the structure walk: a crafted file must not make the check itself costly.
+_PDF_MAX_OBJECTS = 200_000
+_PDF_MAX_DEPTH = 64
+#: Long names of active content, also searched in the raw bytes (with #xx escapes undone),
+#: which finds them in objects the cross-reference table hides from a strict reader.
+_PDF_RAW_NAMES = {
+    b"/JavaScript": "javascript",
+    b"/Launch": "launch",
+    b"/EmbeddedFile": "embedded",
+    b"/EmbeddedFiles": "embedded",
+    b"/RichMedia": "embedded",
+    b"/XFA": "xfa",
+}
+_PDF_NAME_TOKEN = re.compile(rb"/[^\x00\t\n\x0c\r ()<>\[\]{}/%]+")
+_PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def _pdf_refusal(kind: str) -> ValidationError:
+    messages = {
+        "javascript": _(
+            "The PDF contains JavaScript. Evidence must be a plain document: print it to a "
+            "new PDF (or export it without scripts) and upload that."
+        ),
+        "launch": _(
+            "The PDF tries to open another program or file when it is read. Print it to a new "
+            "PDF and upload that."
+        ),
+        "embedded": _(
+            "The PDF has files or media embedded in it. Upload each document as a PDF of its "
+            "own, without attachments."
+        ),
+        "xfa": _(
+            "The PDF is an XFA form, which can run code. Print it to a plain PDF and upload that."
+        ),
+        "damaged": _("The PDF file is damaged or incomplete; it could not be read as a PDF."),
+        "encrypted": _(
+            "The PDF is password-protected, so its content cannot be checked. Save a copy "
+            "without a password and upload that."
+        ),
+        "prefix": _(
+            "The file has other content before the start of the PDF. Export the document "
+            "again as a PDF and upload that."
+        ),
+        "trailing": _(
+            "The file has other content after the end of the PDF. Export the document again "
+            "as a PDF and upload that."
+        ),
+        "polyglot": _("The PDF holds web page or script content; export it again and upload that."),
+    }
+    return ValidationError(messages[kind], code=f"pdf_{kind}")
+
+
+def _pdf_raw_names(data: bytes) -> str | None:
+    for token in _PDF_NAME_TOKEN.findall(data):
+        if b"#" in token:
+            token = _PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), token)
+        kind = _PDF_RAW_NAMES.get(token)
+        if kind:
+            return kind
+    return None
+
+
+def _pdf_active_content(value, depth: int = 0) -> str | None:
+    """The kind of active content in one object (direct children only), or None."""
+    if depth > _PDF_MAX_DEPTH:
+        raise _pdf_refusal("damaged")
+    if isinstance(value, DictionaryObject):
+        action = value.get("/S")
+        if isinstance(action, IndirectObject):
+            action = action.get_object()
+        if action == "/JavaScript" or "/JS" in value or "/JavaScript" in value:
+            return "javascript"
+        if action == "/Launch":
+            return "launch"
+        if value.get("/Type") in ("/EmbeddedFile", "/RichMedia") or any(
+            key in value for key in ("/EmbeddedFiles", "/EF", "/RichMediaContent")
+        ):
+            return "embedded"
+        if "/XFA" in value:
+            return "xfa"
+        children = value.values()
+    elif isinstance(value, ArrayObject):
+        children = value
+    else:
+        return None
+    for child in children:
+        if not isinstance(child, IndirectObject):  # indirect objects are visited on their own
+            kind = _pdf_active_content(child, depth + 1)
+            if kind:
+                return kind
+    return None
+
+
+def _pdf_objects(reader: PdfReader):
+    """Every object the cross-reference tables name, compressed object streams included."""
+    references = [
+        (idnum, generation) for generation, table in reader.xref.items() for idnum in table
+    ]
+    references += [(idnum, 0) for idnum in reader.xref_objStm]
+    if len(references) > _PDF_MAX_OBJECTS:
+        raise _pdf_refusal("damaged")
+    for idnum, generation in references:
+        yield reader.get_object(IndirectObject(idnum, generation, reader))
+
+
 def _check_pdf(data: bytes) -> None:
+    """Refuse anything but a plain, readable PDF: parsed by pypdf, no active content.
+
+    Refused: bytes before `%PDF-` or after the last `%%EOF` (where polyglots hide web
+    pages), markup anywhere, a file pypdf cannot parse or that has no page, encryption
+    (its objects cannot be checked), and active content: JavaScript in any form, launch
+    actions, embedded files or media, XFA forms. Each object in the cross-reference
+    tables is read, so names hidden in compressed object streams or written with #xx
+    escapes are found too.
+    """
     if not data.startswith(b"%PDF-"):
+        if b"%PDF-" in data[:_PDF_HEADER_WINDOW]:
+            raise _pdf_refusal("prefix")
         raise ValidationError(
             _("Evidence must be a PDF document or a PNG, JPEG or WebP image."),
             code="wrong_type",
         )
-    if b"%%EOF" not in data[-2048:]:
-        raise ValidationError(_("The PDF file is damaged or incomplete."), code="truncated")
+    end = data.rfind(b"%%EOF")
+    if end < 0:
+        raise _pdf_refusal("damaged")
+    if data[end + len(b"%%EOF") :].strip(_PDF_TAIL_ALLOWED):
+        raise _pdf_refusal("trailing")
     lowered = data.lower()
     if any(signature in lowered for signature in _MARKUP_SIGNATURES):
-        raise ValidationError(
-            _("The PDF holds web page or script content; export it again and upload that."),
-            code="polyglot",
-        )
+        raise _pdf_refusal("polyglot")
+    kind = _pdf_raw_names(data)
+    if kind:
+        raise _pdf_refusal(kind)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                raise _pdf_refusal("encrypted")
+            if len(reader.pages) < 1:
+                raise _pdf_refusal("damaged")
+            kind = _pdf_active_content(reader.trailer)
+            for obj in _pdf_objects(reader):
+                kind = kind or _pdf_active_content(obj)
+                if kind:
+                    break
+    except ValidationError:
+        raise
+    except RecursionError as exc:
+        raise _pdf_refusal("damaged") from exc
+    except Exception as exc:  # pypdf raises many kinds of error on malformed input
+        raise _pdf_refusal("damaged") from exc
+    if kind:
+        raise _pdf_refusal(kind)
 
 
 def evidence_clean(upload) -> CleanEvidence:
-    """Check an evidence file: a PDF (checked for structure) or an image (re-encoded)."""
+    """Check an evidence file: a plain PDF (see `_check_pdf`) or an image (re-encoded)."""
     data = _read_all(upload, EVIDENCE_MAX_BYTES)
-    if data.startswith(b"%PDF-"):
+    if b"%PDF-" in data[:_PDF_HEADER_WINDOW]:
         _check_pdf(data)
         return CleanEvidence(data, "pdf")
     try:
@@ -269,7 +420,20 @@ def evidence_clean(upload) -> CleanEvidence:
 
 
 def evidence_store(clean: CleanEvidence, *, folder: str) -> str:
-    """Store a cleaned evidence file under a generated name in `folder`; return its name."""
-    return default_storage.save(
+    """Store a cleaned evidence file in private storage under a generated name; return it."""
+    return evidence_storage().save(
         f"{folder}/{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.content)
     )
+
+
+def evidence_discard(name: str) -> None:
+    """Delete a just-stored evidence file that no row came to reference (a refused save)."""
+    if name:
+        evidence_storage().delete(name)
+
+
+def logo_discard(name: str) -> None:
+    """Delete a just-stored logo and its thumbnail that no row came to reference."""
+    if name:
+        default_storage.delete(name)
+        default_storage.delete(thumbnail_name(name))

@@ -36,5 +36,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private-media")
     yield
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
+    shutil.rmtree(tmp_path / "private-media", ignore_errors=True)

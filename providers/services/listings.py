@@ -9,7 +9,9 @@ Every write here:
   changed what and when,
 - on a published listing holds changes to vetted facts (name, organisation
   identifier, certifications, impact reports) as `PendingChange` rows until an
-  admin approves them (`pending_changes_apply`), while other edits go live at once.
+  admin approves them (`pending_changes_apply`), while other edits go live at once,
+- names every logo or evidence file the change may have stopped using to
+  `files_release`, which deletes the ones nothing needs once the change commits.
 """
 
 import datetime
@@ -53,6 +55,7 @@ from providers.models import (
     VerificationState,
 )
 from providers.services.catalogue import provider_refresh_derived
+from providers.services.files import files_release
 
 #: Facts an admin vets: on a published listing, changes to them wait for approval.
 VETTED_PROFILE_FIELDS = ("name", "org_registry", "org_number")
@@ -335,6 +338,8 @@ def _propose(
         action = PendingChangeAction.CREATE
     if existing is not None and existing.action == action and existing.data == data:
         return existing  # saving the same proposal again keeps its place in the queue
+    if existing is not None:
+        files_release(evidence=[existing.data.get("evidence", "")])
     change = existing or PendingChange(provider=provider, kind=kind, target_id=target_id)
     change.action = action
     change.data = data
@@ -366,6 +371,7 @@ def pending_change_withdraw(*, provider: Provider, user, change: PendingChange) 
     change.reason = _("Withdrawn by %(user)s.") % {"user": user}
     change.decided_at = timezone.now()
     change.save()
+    files_release(evidence=[change.data.get("evidence", "")])
 
 
 def _record_by(instance, user) -> None:
@@ -389,6 +395,7 @@ def _apply_change(change: PendingChange, decided_by) -> None:
         if doomed is not None:
             _record_by(doomed, decided_by)
             doomed.delete()
+            files_release(evidence=[doomed.evidence.name])
         return
     groups = data.pop("groups", None)
     if change.action == PendingChangeAction.CREATE:
@@ -396,7 +403,9 @@ def _apply_change(change: PendingChange, decided_by) -> None:
     else:
         instance = model.objects.filter(provider=provider, pk=change.target_id).first()
         if instance is None:
+            files_release(evidence=[data.get("evidence", "")])
             return  # removed meanwhile; nothing left to change
+    files_release(evidence=[instance.evidence.name, data.get("evidence", "")])
     _assign(instance, data)
     if (
         change.kind == PendingChangeKind.CERTIFICATION
@@ -455,6 +464,7 @@ def pending_changes_discard(*, provider: Provider, reason: str, decided_by=None)
         change.decided_at = timezone.now()
         _record_by(change, decided_by)
         change.save()
+        files_release(evidence=[change.data.get("evidence", "")])
     if changes:
         _send(
             "changes_rejected",
@@ -601,6 +611,23 @@ def provider_update_centres(
     provider_refresh_derived(provider=provider)
 
 
+def _keep_evidence_on_file(provider: Provider, kind: str, item, values: dict) -> None:
+    """Without a new upload, an edit keeps the evidence on file, or the one already proposed.
+
+    The form never re-sends a file; dropping the key keeps the live row's evidence, and on
+    a held listing the open proposal's evidence is carried into the new proposal (which
+    replaces it), so editing a proposal again does not lose its document.
+    """
+    if values.get("evidence") not in (None, "") or item is None:
+        return
+    values.pop("evidence", None)
+    if _held(provider):
+        open_change = pending_change_for_target(provider, kind, item.pk)
+        proposed = open_change.data.get("evidence") if open_change is not None else None
+        if proposed and open_change.action == PendingChangeAction.UPDATE:
+            values["evidence"] = proposed
+
+
 def _held(provider: Provider) -> bool:
     """Edits to vetted facts wait for approval on a live listing and on a suspended one,
     so reinstating a suspended listing can never publish facts nobody reviewed."""
@@ -622,8 +649,7 @@ def certification_save(
         raise PermissionDenied(_("That certification does not belong to this listing."))
     _lock(provider, version)
     values = {k: v for k, v in data.items() if k in CERTIFICATION_FIELDS}
-    if values.get("evidence") in (None, "") and holding is not None:
-        values.pop("evidence", None)  # keep the evidence already on file
+    _keep_evidence_on_file(provider, PendingChangeKind.CERTIFICATION, holding, values)
     candidate = holding or CertificationHolding(provider=provider)
     if holding is not None:
         candidate = CertificationHolding.objects.get(pk=holding.pk)
@@ -652,6 +678,7 @@ def certification_save(
     if holding is not None:
         # A changed certificate must be checked again.
         candidate.verification = VerificationState.UNVERIFIED
+        files_release(evidence=[holding.evidence.name])
     candidate.save()
     return candidate
 
@@ -674,6 +701,7 @@ def certification_delete(
             data={},
         )
     holding.delete()
+    files_release(evidence=[holding.evidence.name])
     return None
 
 
@@ -760,8 +788,7 @@ def report_save(
         raise ValidationError(_("Unknown target group."))
     _lock(provider, version)
     values = {k: v for k, v in data.items() if k in REPORT_FIELDS}
-    if values.get("evidence") in (None, "") and report is not None:
-        values.pop("evidence", None)
+    _keep_evidence_on_file(provider, PendingChangeKind.REPORT, report, values)
     candidate = (
         ImpactReport.objects.get(pk=report.pk) if report else ImpactReport(provider=provider)
     )
@@ -792,6 +819,8 @@ def report_save(
             target_id=report.pk if report else None,
             data=payload,
         )
+    if report is not None:
+        files_release(evidence=[report.evidence.name])
     candidate.save()
     _set_report_groups(candidate, groups)
     provider_refresh_derived(provider=provider)
@@ -816,6 +845,7 @@ def report_delete(
             data={},
         )
     report.delete()
+    files_release(evidence=[report.evidence.name])
     provider_refresh_derived(provider=provider)
     return None
 
@@ -852,6 +882,7 @@ def provider_set_logo(*, provider: Provider, user, version: int, logo_name: str)
     """Point the listing at an already cleaned and stored logo (see providers.uploads)."""
     _require_member(provider, user)
     _lock(provider, version)
+    files_release(logos=[_current_logo(provider)])
     provider.logo = logo_name
     provider.save()
 
@@ -860,8 +891,14 @@ def provider_set_logo(*, provider: Provider, user, version: int, logo_name: str)
 def provider_remove_logo(*, provider: Provider, user, version: int) -> None:
     _require_member(provider, user)
     _lock(provider, version)
+    files_release(logos=[_current_logo(provider)])
     provider.logo = ""
     provider.save()
+
+
+def _current_logo(provider: Provider) -> str:
+    """The logo the (locked) row points at now, whatever the caller's copy says."""
+    return Provider.objects.filter(pk=provider.pk).values_list("logo", flat=True).get()
 
 
 # --------------------------------------------------------------------------

@@ -56,3 +56,26 @@ def report_values(**overrides):
     }
     values.update(overrides)
     return values
+
+
+def pdf_bytes(change=None) -> bytes:
+    """A real one-page PDF written by pypdf; `change(writer)` may add to it first."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    if change is not None:
+        change(writer)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def stored_evidence(
+    content: bytes | None = None, *, folder="evidence/certifications", extension="pdf"
+) -> str:
+    """Store a real evidence file in private storage, as an upload would; return its name."""
+    from providers import uploads
+
+    clean = uploads.CleanEvidence(content or pdf_bytes(), extension)
+    return uploads.evidence_store(clean, folder=folder)

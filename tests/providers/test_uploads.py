@@ -15,7 +15,7 @@ from PIL import Image
 from providers import uploads
 from providers.models import CertificationHolding, ListingStatus
 from tests.factories import CertificationFactory
-from tests.providers.listing_helpers import image_bytes, listing_with_owner
+from tests.providers.listing_helpers import image_bytes, listing_with_owner, pdf_bytes
 
 
 def upload(data: bytes, name="logo.png", content_type="image/png"):
@@ -52,8 +52,11 @@ def noisy_png(size=(300, 200)) -> bytes:
 
 
 def stored_files(settings) -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    """Every file in public media and in private (evidence) storage."""
+    found = []
+    for root in (Path(settings.MEDIA_ROOT), Path(settings.PRIVATE_MEDIA_ROOT)):
+        found += [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return found
 
 
 # --------------------------------------------------------------------------
@@ -166,8 +169,7 @@ def test_oversize_file_is_refused_before_reading_it_all():
 
 
 def test_evidence_accepts_pdf_and_images_and_refuses_the_rest():
-    pdf = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<<>>\n%%EOF\n"
-    assert uploads.evidence_clean(upload(pdf, name="cert.pdf")).extension == "pdf"
+    assert uploads.evidence_clean(upload(pdf_bytes(), name="cert.pdf")).extension == "pdf"
     assert uploads.evidence_clean(upload(image_bytes("JPEG"), name="scan.jpg")).extension == "jpg"
     for bad in [
         b"<html><script>alert(1)</script></html>",
@@ -252,9 +254,220 @@ def test_certification_evidence_upload_is_checked(client, settings):
     assert not CertificationHolding.objects.exists()
     assert stored_files(settings) == []
 
-    pdf = upload(b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", name="anything.png")
+    pdf = upload(pdf_bytes(), name="anything.png")
     response = client.post(url, {**fields, "evidence_file": pdf})
     assert response.status_code == 302
     holding = CertificationHolding.objects.get()
     assert holding.evidence.name.startswith("evidence/certifications/")
     assert holding.evidence.name.endswith(".pdf")
+    # In private storage, which the web server does not serve; nothing in public media.
+    assert (Path(settings.PRIVATE_MEDIA_ROOT) / holding.evidence.name).read_bytes() == pdf_bytes()
+    assert not (Path(settings.MEDIA_ROOT) / holding.evidence.name).exists()
+
+
+# --------------------------------------------------------------------------
+# PDFs: parsed with pypdf, active content refused
+# --------------------------------------------------------------------------
+
+
+def classic_pdf(catalog_extra: bytes = b"") -> bytes:
+    """A hand-written PDF (classic cross-reference table) with `catalog_extra` in its catalog.
+
+    Written by hand because names must sometimes be spelt in ways a PDF library never
+    writes (#xx escapes).
+    """
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def object_stream_pdf(catalog_extra: bytes = b"") -> bytes:
+    """A PDF 1.5 whose objects sit deflated in an object stream, named by an xref stream.
+
+    Nothing of the catalog is visible in the raw bytes: only reading the structure finds
+    what `catalog_extra` adds.
+    """
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    header, data = b"", b""
+    for number, body in enumerate(bodies, start=1):
+        header += b"%d %d " % (number, len(data))
+        data += body + b"\n"
+    stream = zlib.compress(header + data)
+    out = bytearray(b"%PDF-1.5\n")
+    objstm_offset = len(out)
+    out += b"4 0 obj\n<< /Type /ObjStm /N 3 /First %d /Filter /FlateDecode /Length %d >>\n" % (
+        len(header),
+        len(stream),
+    )
+    out += b"stream\n" + stream + b"\nendstream\nendobj\n"
+    xref_offset = len(out)
+    rows = [(0, 0, 65535), (2, 4, 0), (2, 4, 1), (2, 4, 2), (1, objstm_offset, 0)]
+    rows.append((1, xref_offset, 0))
+    table = b"".join(struct.pack(">BIH", *row) for row in rows)
+    out += b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d >>\n" % len(table)
+    out += b"stream\n" + table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
+    return bytes(out)
+
+
+def with_open_action_script(writer):
+    from pypdf.actions import JavaScript
+
+    writer.add_open_action(JavaScript("app.alert(1)"))
+
+
+def with_attachment(writer):
+    writer.add_attachment("invoice.exe", b"MZ not really")
+
+
+JS_ACTION = b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pdf_bytes(),
+        classic_pdf(),
+        object_stream_pdf(),
+        pdf_bytes() + b"\r\n\x00\x00\n",  # padding after %%EOF is common and harmless
+    ],
+    ids=["pypdf", "hand-written", "object-stream", "padded"],
+)
+def test_plain_pdfs_are_accepted_byte_for_byte(data):
+    clean = uploads.evidence_clean(upload(data, name="cert.pdf"))
+    assert (clean.extension, clean.content) == ("pdf", data)
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "message"),
+    [
+        (pdf_bytes(with_open_action_script), "pdf_javascript", "contains JavaScript"),
+        (classic_pdf(JS_ACTION), "pdf_javascript", "contains JavaScript"),
+        (
+            classic_pdf(b"/OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >>"),
+            "pdf_javascript",
+            "contains JavaScript",
+        ),
+        (object_stream_pdf(JS_ACTION), "pdf_javascript", "contains JavaScript"),
+        (
+            object_stream_pdf(b"/AA << /WC << /S /JavaScript /JS (app.alert(1)) >> >>"),
+            "pdf_javascript",
+            "contains JavaScript",
+        ),
+        (
+            object_stream_pdf(b"/OpenAction << /S /Launch /F (calc.exe) >>"),
+            "pdf_launch",
+            "open another program",
+        ),
+        (pdf_bytes(with_attachment), "pdf_embedded", "files or media embedded"),
+        (
+            object_stream_pdf(
+                b"/Names << /EmbeddedFiles << /Names [(a.txt) << /Type /Filespec /F (a.txt) "
+                b"/EF << /F 9 0 R >> >>] >> >>"
+            ),
+            "pdf_embedded",
+            "files or media embedded",
+        ),
+        (
+            object_stream_pdf(b"/AcroForm << /Fields [] /XFA (x) >>"),
+            "pdf_xfa",
+            "XFA form",
+        ),
+        (b"<html><body>hi</body></html>\n" + pdf_bytes(), "pdf_prefix", "before the start"),
+        (pdf_bytes() + b"<html><script>alert(1)</script></html>", "pdf_trailing", "after the end"),
+        (pdf_bytes() + b"<p>not a pdf</p>", "pdf_trailing", "after the end"),
+        (
+            b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF",
+            "pdf_polyglot",
+            "web page or script",
+        ),
+        (b"%PDF-1.4\n<p>hello</p>\n%%EOF\n", "pdf_damaged", "could not be read"),
+        (b"%PDF-1.7\nno end of file marker", "pdf_damaged", "damaged or incomplete"),
+        (pdf_bytes()[:400] + b"\n%%EOF\n", "pdf_damaged", "damaged or incomplete"),
+    ],
+    ids=[
+        "open-action-script",
+        "open-action-script-hand-written",
+        "script-name-with-hex-escapes",
+        "script-in-object-stream",
+        "additional-action-script",
+        "launch",
+        "attachment",
+        "embedded-file-in-object-stream",
+        "xfa",
+        "html-before-header",
+        "html-after-eof",
+        "markup-after-eof",
+        "header-html-eof",
+        "header-text-eof",
+        "no-eof",
+        "truncated",
+    ],
+)
+def test_pdfs_with_active_or_hidden_content_are_refused(data, code, message):
+    with pytest.raises(ValidationError) as refused:
+        uploads.evidence_clean(upload(data, name="cert.pdf"))
+    assert refused.value.code == code
+    assert message in refused.value.messages[0]
+
+
+def test_password_protected_pdf_is_refused():
+    def encrypt(writer):
+        writer.encrypt(user_password="secret", algorithm="RC4-128")
+
+    with pytest.raises(ValidationError) as refused:
+        uploads.evidence_clean(upload(pdf_bytes(encrypt), name="cert.pdf"))
+    assert refused.value.code == "pdf_encrypted"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (pdf_bytes(with_open_action_script), "contains JavaScript"),
+        (pdf_bytes(with_attachment), "files or media embedded"),
+        (pdf_bytes() + b"<html><script>alert(1)</script></html>", "after the end of the PDF"),
+    ],
+    ids=["script", "attachment", "trailing-html"],
+)
+def test_refused_report_evidence_shows_why_and_stores_nothing(client, settings, data, message):
+    provider, owner = listing_with_owner(status=ListingStatus.DRAFT)
+    client.force_login(owner)
+    response = client.post(
+        reverse("dashboard:report_create", args=[provider.pk]),
+        {
+            "version": provider.version,
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "impact_worker_definition": "Hired from a target group.",
+            "total_employees": 100,
+            "impact_workers": 40,
+            "provenance": "documented",
+            "evidence_file": upload(data, name="report.pdf", content_type="application/pdf"),
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.text
+    assert not provider.reports.exists()
+    provider.refresh_from_db()
+    assert provider.version == 1
+    assert stored_files(settings) == []
