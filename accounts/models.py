@@ -102,3 +102,22 @@ class Session(AbstractBaseSession):
         from .sessions import SessionStore
 
         return SessionStore
+
+
+class FailedLogin(models.Model):
+    """One failed log-in from a network, kept for the burst limit's window only.
+
+    Counted in the database so every worker sees the same number
+    (``accounts.throttling.login_burst_exceeded``).
+    """
+
+    network = models.CharField(_("network"), max_length=64)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("failed log-in")
+        verbose_name_plural = _("failed log-ins")
+        indexes = [models.Index(fields=["network", "at"], name="failed_login_network_at")]
+
+    def __str__(self):
+        return f"{self.network} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -175,10 +175,20 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ImpactDir] "
 # Tell people when their password or addresses change, so a takeover does not go unnoticed.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
-# Per-account lockout is django-axes' job (below). allauth keeps its other
-# limits and, for failed logins, only its per-IP burst limit, which also catches
-# one address trying many different accounts.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+# Log-in throttling is ours and django-axes' (accounts.throttling), counted in the
+# database so it holds across workers: allauth's limits count in the default cache,
+# per process without CACHE_URL. Its log-in limits are switched off; its others
+# (sign-up, password reset, e-mail confirmation) stay, per process without CACHE_URL.
+ACCOUNT_RATE_LIMITS = {"login": "", "login_failed": ""}
+# One network (an IPv4 address or an IPv6 /64) may fail this many log-ins, whatever
+# the accounts, within this many seconds; beyond that its log-ins are refused, unchecked,
+# until fewer failures fall within the window. A browser that logged in to an account
+# before (a signed cookie) may still log in to that account meanwhile.
+LOGIN_BURST_LIMIT = int(os.environ.get("LOGIN_BURST_LIMIT", "10"))
+LOGIN_BURST_SECONDS = int(os.environ.get("LOGIN_BURST_SECONDS", "60"))
+LOGIN_DEVICE_COOKIE_NAME = "known_device"
+LOGIN_DEVICE_COOKIE_AGE = 180 * 24 * 3600
+LOGIN_DEVICE_COOKIE_PATH = "/accounts/"
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # django-axes: lock by username+IP after repeated failures, with a cool-off so
