@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from impactdir.ids import parse_id
 from providers.models import Provider
 
 from .. import selectors, services
@@ -72,10 +73,10 @@ def inquiry_new(request):
     shortlist = None
     providers = []
     if source.get("shortlist"):
-        shortlist = get_object_or_404(
-            Shortlist.objects.owned_by(request.user),
-            pk=source["shortlist"] if source["shortlist"].isdigit() else 0,
-        )
+        pk = parse_id(source["shortlist"])
+        if pk is None:
+            raise Http404
+        shortlist = get_object_or_404(Shortlist.objects.owned_by(request.user), pk=pk)
         providers = [
             e.provider for e in shortlist.entries.select_related("provider").order_by("position")
         ]

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from impactdir.ids import parse_id
 from providers.models import Provider
 
 from .. import selectors, services
@@ -200,9 +201,9 @@ def shortlist_button_add(request):
     a form cannot sit inside the search form) or, for htmx, as the button in place.
     """
     if request.method == "GET":
-        slug, pk = request.GET.get("provider", ""), request.GET.get("id", "")
-        if pk.isdigit() and len(pk) < 19:
-            provider = get_object_or_404(Provider.objects.published(), pk=int(pk))
+        slug, pk = request.GET.get("provider", ""), parse_id(request.GET.get("id"))
+        if pk is not None:
+            provider = get_object_or_404(Provider.objects.published(), pk=pk)
         elif SLUG_RE.fullmatch(slug):
             provider = get_object_or_404(Provider.objects.published(), slug=slug)
         else:
