@@ -1,4 +1,4 @@
-"""Request-wide account glue: who is signed in."""
+"""Request-wide account glue: who is signed in, and which pages no cache may keep."""
 
 from django.conf import settings
 from django.contrib.auth import (
@@ -13,6 +13,7 @@ from django.contrib.auth.middleware import (
     AuthenticationMiddleware as DjangoAuthenticationMiddleware,
 )
 from django.contrib.auth.models import AnonymousUser
+from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
@@ -82,3 +83,37 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
             return request._cached_user
 
         request.user = SimpleLazyObject(user)
+
+
+#: URL routes (without a language prefix) of pages that show or change one person's
+#: data: they must never be stored by a browser's or a proxy's cache.
+PRIVATE_ROUTES = (
+    "accounts/",
+    "dashboard/",
+    "workspace/",
+    "shortlists/",
+    "searches/",
+    "inquiries/",
+    "exports/providers.csv",
+    "admin/",
+)
+
+
+class PrivatePagesMiddleware:
+    """``Cache-Control: private, no-store`` on every private page.
+
+    Shortlist notes, inquiries (both sides), the dashboard, saved searches, the
+    workspace and account pages are found by their URL route, so a new view in
+    those areas is covered without anyone remembering a decorator. Public pages
+    (home, search, profiles, compare) are left to be cached as they are.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.route.startswith(PRIVATE_ROUTES):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
