@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from impactdir.ids import parse_id
 from providers import uploads
 from providers.forms import (
     CaseStudyForm,
@@ -65,6 +66,9 @@ def _require_issp(user) -> None:
 
 
 def _membership(request, pk: int) -> Membership:
+    # The URL's <int:pk> takes any number of digits; one past a 64-bit id is no listing.
+    if parse_id(str(pk)) is None:
+        raise Http404
     return get_object_or_404(
         Membership.objects.select_related("provider"), provider_id=pk, user=request.user
     )

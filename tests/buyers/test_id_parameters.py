@@ -8,6 +8,7 @@ from buyers import services
 from buyers.models import Inquiry, Shortlist, ShortlistEntry
 from providers.models import ListingStatus
 from tests.factories import ProviderFactory, ServiceCategoryFactory, StaffFactory
+from tests.providers.listing_helpers import listing_with_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,11 @@ def test_admin_action_refuses_a_selection_in_other_digits(client):
     assert "The selection was not understood" in response.content.decode()
     provider.refresh_from_db()
     assert provider.status == ListingStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("name", ["listing", "team", "profile", "certifications"])
+def test_a_dashboard_listing_id_past_64_bits_is_a_404(client, name):
+    provider, owner = listing_with_owner()
+    client.force_login(owner)
+    assert client.get(reverse(f"dashboard:{name}", args=[10**25])).status_code == 404
+    assert client.get(reverse(f"dashboard:{name}", args=[provider.pk])).status_code == 200
