@@ -1,11 +1,12 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
+from . import throttling
 from .models import AccountType
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Store the sign-up path and send each kind of user to where their work is."""
+    """Store the sign-up path, send each kind of user to where their work is, throttle log-ins."""
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
@@ -21,3 +22,22 @@ class AccountAdapter(DefaultAccountAdapter):
         if request.user.is_authenticated and request.user.is_issp:
             return reverse("dashboard:index")
         return reverse("providers:search")
+
+    # Log-in throttling (accounts.throttling). allauth's own limit counts in the
+    # default cache, which is per process without CACHE_URL: each gunicorn worker
+    # let a burst through on its own. This one counts in the database instead.
+
+    def pre_authenticate(self, request, **credentials):
+        if throttling.login_burst_exceeded(
+            request, throttling.login_username(request, credentials)
+        ):
+            # Refused before the password is checked: no guess is tried, none counted.
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials):
+        throttling.login_failure_record(request)
+
+    def post_login(self, request, user, **kwargs):
+        response = super().post_login(request, user, **kwargs)
+        throttling.remember_device(request, response, user.email)
+        return response

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -71,3 +72,52 @@ class User(AbstractUser):
     @property
     def is_issp(self):
         return self.account_type == AccountType.ISSP
+
+
+class Session(AbstractBaseSession):
+    """A session row that also names its signed-in user, so both are read in one query.
+
+    Sessions live in the database only (``accounts.sessions``): every worker
+    reads the same row, so logging out, or changing the password, holds on all
+    of them at once. ``user`` is written from the session data on every save;
+    it has no database constraint, so a session saved while its user is being
+    deleted cannot fail, and reads treat a dangling id as signed out.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore
+
+
+class FailedLogin(models.Model):
+    """One failed log-in from a network, kept for the burst limit's window only.
+
+    Counted in the database so every worker sees the same number
+    (``accounts.throttling.login_burst_exceeded``).
+    """
+
+    network = models.CharField(_("network"), max_length=64)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("failed log-in")
+        verbose_name_plural = _("failed log-ins")
+        indexes = [models.Index(fields=["network", "at"], name="failed_login_network_at")]
+
+    def __str__(self):
+        return f"{self.network} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from impactdir.ids import IdField
+
 from .models import (
     NAME_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -42,7 +44,7 @@ class ShortlistButtonForm(forms.Form):
     """Add a provider to a shortlist (an existing one, or a new one by name) or remove it."""
 
     provider = forms.SlugField(max_length=200)
-    shortlist = forms.IntegerField(required=False, min_value=1)
+    shortlist = IdField(required=False)
     new_name = forms.CharField(required=False, max_length=NAME_MAX_LENGTH)
 
 

@@ -8,10 +8,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from providers import disclosure
 from providers.models import (
@@ -295,6 +296,61 @@ def provider_compare(*, slugs: list[str]) -> Comparison:
 
 
 # --------------------------------------------------------------------------
+# What a buyer may see of a provider that is no longer published
+# --------------------------------------------------------------------------
+#
+# Once a listing is offline (taken offline by its provider, or suspended), its
+# staff may change anything without review, so a buyer's shortlist or inquiry
+# must not show the live row: it shows the name the listing had when the buyer
+# added it or wrote to it (it was published then, so that name was vetted),
+# marked "no longer published", and nothing else of it.
+
+NO_LONGER_PUBLISHED = gettext_lazy("A listing that is no longer published")
+
+
+def _name_at(moment: str):
+    """The provider's name as it was at the row's `moment` field, from the listing's history."""
+    return Subquery(
+        Provider.history.model.objects.filter(
+            id=OuterRef("provider_id"), history_date__lte=OuterRef(moment)
+        )
+        .order_by("-history_date", "-history_id")
+        .values("name")[:1]
+    )
+
+
+def _moment(model) -> str:
+    """When the buyer took the provider in: an entry's `added_at`, an inquiry's `created_at`."""
+    return "added_at" if issubclass(model, ShortlistEntry) else "created_at"
+
+
+def with_names_then(queryset: QuerySet) -> QuerySet:
+    """Shortlist entries or inquiries, each with `provider_name_then` (no extra query)."""
+    return queryset.annotate(provider_name_then=_name_at(_moment(queryset.model)))
+
+
+def listing_name(obj: ShortlistEntry | Inquiry) -> str:
+    """The provider's name as the buyer may see it on a shortlist entry or an inquiry.
+
+    The live name while the listing is published; otherwise the name it had
+    when the entry was added or the inquiry sent (read with `with_names_then`,
+    or looked up here), or a plain "no longer published" when none is known.
+    """
+    if obj.provider.is_published:
+        return obj.provider.name
+    if not hasattr(obj, "provider_name_then"):
+        obj.provider_name_then = (
+            Provider.history.model.objects.filter(
+                id=obj.provider_id, history_date__lte=getattr(obj, _moment(type(obj)))
+            )
+            .order_by("-history_date", "-history_id")
+            .values_list("name", flat=True)
+            .first()
+        )
+    return obj.provider_name_then or str(NO_LONGER_PUBLISHED)
+
+
+# --------------------------------------------------------------------------
 # Workspace lists
 # --------------------------------------------------------------------------
 
@@ -304,9 +360,9 @@ def shortlists_for(*, user) -> QuerySet[Shortlist]:
 
 
 def shortlist_entries(*, shortlist: Shortlist) -> list[ShortlistEntry]:
-    """The shortlist's entries in order, with the provider and its latest report."""
+    """The shortlist's entries in order, with the provider, its latest report and the name then."""
     return list(
-        shortlist.entries.select_related("provider")
+        with_names_then(shortlist.entries.select_related("provider"))
         .prefetch_related(
             Prefetch(
                 "provider__reports",
@@ -318,12 +374,23 @@ def shortlist_entries(*, shortlist: Shortlist) -> list[ShortlistEntry]:
     )
 
 
+def shortlist_entry(*, user, shortlist_pk: int, entry_pk: int) -> ShortlistEntry | None:
+    """One entry of one of the user's shortlists, with the name then; None if not theirs."""
+    return (
+        with_names_then(ShortlistEntry.objects.select_related("shortlist", "provider"))
+        .filter(pk=entry_pk, shortlist__pk=shortlist_pk, shortlist__owner=user)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+
+
 def saved_searches_for(*, user) -> QuerySet[SavedSearch]:
     return SavedSearch.objects.owned_by(user).annotate(sent_count=Count("alerts_sent"))
 
 
 def inquiries_sent(*, user, status: str = "") -> QuerySet[Inquiry]:
-    qs = (
+    qs = with_names_then(
         Inquiry.objects.sent_by(user)
         .select_related("provider")
         .annotate(message_count=Count("messages"))

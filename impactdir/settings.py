@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one, so it also marks what later middleware answer (axes' lockout page).
+    "accounts.middleware.PrivatePagesMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "impactdir.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -98,7 +100,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, reading the signed-in user together with the session row.
+    "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -175,10 +178,20 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ImpactDir] "
 # Tell people when their password or addresses change, so a takeover does not go unnoticed.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
-# Per-account lockout is django-axes' job (below). allauth keeps its other
-# limits and, for failed logins, only its per-IP burst limit, which also catches
-# one address trying many different accounts.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+# Log-in throttling is ours and django-axes' (accounts.throttling), counted in the
+# database so it holds across workers: allauth's limits count in the default cache,
+# per process without CACHE_URL. Its log-in limits are switched off; its others
+# (sign-up, password reset, e-mail confirmation) stay, per process without CACHE_URL.
+ACCOUNT_RATE_LIMITS = {"login": "", "login_failed": ""}
+# One network (an IPv4 address or an IPv6 /64) may fail this many log-ins, whatever
+# the accounts, within this many seconds; beyond that its log-ins are refused, unchecked,
+# until fewer failures fall within the window. A browser that logged in to an account
+# before (a signed cookie) may still log in to that account meanwhile.
+LOGIN_BURST_LIMIT = int(os.environ.get("LOGIN_BURST_LIMIT", "10"))
+LOGIN_BURST_SECONDS = int(os.environ.get("LOGIN_BURST_SECONDS", "60"))
+LOGIN_DEVICE_COOKIE_NAME = "known_device"
+LOGIN_DEVICE_COOKIE_AGE = 180 * 24 * 3600
+LOGIN_DEVICE_COOKIE_PATH = "/accounts/"
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # django-axes: lock by username+IP after repeated failures, with a cool-off so
@@ -277,8 +290,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Sessions read from the cache, written through to the database: one query less per page.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, never in a per-process cache, so ending or changing
+# one holds on every worker at once; the signed-in user is read in the same query
+# (accounts.sessions), so a signed-in page costs no query more than a cached session.
+SESSION_ENGINE = "accounts.sessions"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

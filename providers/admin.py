@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
+from impactdir.ids import parse_id
 from providers import models as m
 from providers.evidence import change_evidence_url, item_evidence_url
 from providers.services.catalogue import provider_refresh_derived
@@ -141,11 +142,8 @@ class DecisionActionsMixin:
     def response_action(self, request, queryset, **kwargs):
         # Django's admin would fail with a server error on a selection that is
         # not a primary key (a hand-made or damaged POST); refuse it instead.
-        pk_field = self.model._meta.pk
         for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-            try:
-                pk_field.to_python(value)
-            except ValidationError:
+            if parse_id(value) is None:
                 self.message_user(
                     request,
                     gettext("The selection was not understood, so nothing was changed."),
@@ -1264,8 +1262,8 @@ class ServiceCategoryListFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "none":
             return queryset.filter(parent__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(parent_id=int(value))
+        if (parent := parse_id(value)) is not None:
+            return queryset.filter(parent_id=parent)
         return queryset
 
 

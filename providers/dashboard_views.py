@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from impactdir.ids import parse_id
 from providers import uploads
 from providers.forms import (
     CaseStudyForm,
@@ -65,6 +66,9 @@ def _require_issp(user) -> None:
 
 
 def _membership(request, pk: int) -> Membership:
+    # The URL's <int:pk> takes any number of digits; one past a 64-bit id is no listing.
+    if parse_id(str(pk)) is None:
+        raise Http404
     return get_object_or_404(
         Membership.objects.select_related("provider"), provider_id=pk, user=request.user
     )
@@ -239,7 +243,7 @@ def invitation(request, token: str):
     invitation = get_object_or_404(
         Invitation.objects.usable().select_related("provider"), token=token
     )
-    matches = request.user.email.lower() == invitation.email.lower()
+    refusal = svc.invitation_refusal(invitation=invitation, user=request.user)
     if request.method == "POST":
         try:
             membership = svc.invitation_accept(invitation=invitation, user=request.user)
@@ -254,7 +258,7 @@ def invitation(request, token: str):
     return render(
         request,
         "providers/dashboard/invitation.html",
-        {"invitation": invitation, "matches": matches},
+        {"invitation": invitation, "refusal": refusal},
     )
 
 
@@ -872,7 +876,7 @@ def team(request, pk: int):
             raise PermissionDenied
         if form.is_valid():
             try:
-                result = svc.member_invite(
+                invitation = svc.member_invite(
                     provider=provider,
                     invited_by=request.user,
                     email=form.cleaned_data["email"],
@@ -882,21 +886,15 @@ def team(request, pk: int):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                if isinstance(result, Membership):
-                    messages.success(
-                        request,
-                        _("%(email)s is now a member and was told by e-mail.")
-                        % {"email": result.user.email},
+                # The same words whether or not the address has an account.
+                messages.success(
+                    request,
+                    _(
+                        "An invitation was e-mailed to %(email)s. They join once they accept "
+                        "it, logged in with that address."
                     )
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "An invitation was e-mailed to %(email)s. They join once they "
-                            "sign up with that address and accept it."
-                        )
-                        % {"email": result.email},
-                    )
+                    % {"email": invitation.email},
+                )
                 return redirect("dashboard:team", pk=pk)
     members = provider.memberships.select_related("user").order_by("user__email")
     invitations = Invitation.objects.usable().filter(provider=provider)

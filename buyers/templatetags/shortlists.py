@@ -1,4 +1,6 @@
-"""`{% shortlist_state provider as state %}`: which of the buyer's shortlists hold a provider.
+"""`{% shortlist_state provider as state %}`: which of the buyer's shortlists hold a provider;
+`{{ entry|listing_name }}`: what a buyer may see as the name of a provider on their shortlist
+or inquiry, once it is no longer published.
 
 The buyer's shortlists are read once per request (one query) and kept on the
 request, so a page of 20 result cards costs one query, not twenty; nothing is
@@ -10,6 +12,7 @@ from types import SimpleNamespace
 from django import template
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .. import selectors
 from ..selectors import shortlist_membership
 
 register = template.Library()
@@ -67,3 +70,9 @@ def shortlist_card_button(context, provider_id):
         "provider": SimpleNamespace(pk=provider_id, slug=None, name=""),
         "shortlist_mode": "link",
     }
+
+
+@register.filter
+def listing_name(obj):
+    """`{{ entry|listing_name }}`: the provider's name as the buyer may see it (see selectors)."""
+    return selectors.listing_name(obj)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from impactdir.ids import parse_id
 from providers.models import Provider
 
 from .. import selectors, services
@@ -37,7 +38,9 @@ def _thread_queryset():
 
 
 def _buyer_thread(request, pk) -> Inquiry:
-    return get_object_or_404(_thread_queryset().filter(buyer=request.user), pk=pk)
+    return get_object_or_404(
+        selectors.with_names_then(_thread_queryset().filter(buyer=request.user)), pk=pk
+    )
 
 
 def _provider_thread(request, pk) -> Inquiry:
@@ -70,15 +73,16 @@ def inquiry_new(request):
     """Compose an inquiry to one provider (?provider=slug) or a whole shortlist (?shortlist=id)."""
     source = request.POST if request.method == "POST" else request.GET
     shortlist = None
-    providers = []
+    providers, skipped = [], []
     if source.get("shortlist"):
-        shortlist = get_object_or_404(
-            Shortlist.objects.owned_by(request.user),
-            pk=source["shortlist"] if source["shortlist"].isdigit() else 0,
-        )
-        providers = [
-            e.provider for e in shortlist.entries.select_related("provider").order_by("position")
-        ]
+        pk = parse_id(source["shortlist"])
+        if pk is None:
+            raise Http404
+        shortlist = get_object_or_404(Shortlist.objects.owned_by(request.user), pk=pk)
+        entries = selectors.shortlist_entries(shortlist=shortlist)
+        providers = [e.provider for e in entries if e.provider.is_published]
+        # Named as they were when added: an offline listing's name is not vetted.
+        skipped = [selectors.listing_name(e) for e in entries if not e.provider.is_published]
     elif source.get("provider"):
         slug = source["provider"]
         if not SLUG_RE.fullmatch(slug):
@@ -87,14 +91,12 @@ def inquiry_new(request):
     else:
         messages.error(request, _("Choose a provider or a shortlist to write to."))
         return redirect("buyers:shortlists")
-    published = [p for p in providers if p.is_published]
-    skipped = [p for p in providers if not p.is_published]
     form = InquiryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             sent = services.inquiry_send(
                 buyer=request.user,
-                providers=published,
+                providers=providers,
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
                 questions=form.cleaned_data["questions"],
@@ -118,7 +120,7 @@ def inquiry_new(request):
     return render(
         request,
         "buyers/inquiries/new.html",
-        {"form": form, "shortlist": shortlist, "providers": published, "skipped": skipped},
+        {"form": form, "shortlist": shortlist, "providers": providers, "skipped": skipped},
         status=400 if form.errors else 200,
     )
 

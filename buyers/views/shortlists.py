@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from impactdir.ids import parse_id
 from providers.models import Provider
 
 from .. import selectors, services
@@ -28,12 +29,10 @@ def _own_shortlist(request, pk) -> Shortlist:
 
 
 def _own_entry(request, pk, entry_pk) -> ShortlistEntry:
-    return get_object_or_404(
-        ShortlistEntry.objects.select_related("shortlist", "provider"),
-        pk=entry_pk,
-        shortlist__pk=pk,
-        shortlist__owner=request.user,
-    )
+    entry = selectors.shortlist_entry(user=request.user, shortlist_pk=pk, entry_pk=entry_pk)
+    if entry is None:
+        raise Http404
+    return entry
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,7 +124,9 @@ def entry_note(request, pk, entry_pk):
         except ValidationError as error:
             report_error(request, error)
         else:
-            messages.success(request, _("Note on %(name)s saved.") % {"name": entry.provider.name})
+            messages.success(
+                request, _("Note on %(name)s saved.") % {"name": selectors.listing_name(entry)}
+            )
     else:
         for text in form.errors["note"]:
             messages.error(request, _("The note was not saved: %(reason)s") % {"reason": text})
@@ -154,7 +155,7 @@ def entry_remove(request, pk, entry_pk):
     messages.success(
         request,
         _("%(provider)s removed from “%(shortlist)s”.")
-        % {"provider": entry.provider.name, "shortlist": entry.shortlist.name},
+        % {"provider": selectors.listing_name(entry), "shortlist": entry.shortlist.name},
     )
     return redirect(entry.shortlist)
 
@@ -200,9 +201,9 @@ def shortlist_button_add(request):
     a form cannot sit inside the search form) or, for htmx, as the button in place.
     """
     if request.method == "GET":
-        slug, pk = request.GET.get("provider", ""), request.GET.get("id", "")
-        if pk.isdigit() and len(pk) < 19:
-            provider = get_object_or_404(Provider.objects.published(), pk=int(pk))
+        slug, pk = request.GET.get("provider", ""), parse_id(request.GET.get("id"))
+        if pk is not None:
+            provider = get_object_or_404(Provider.objects.published(), pk=pk)
         elif SLUG_RE.fullmatch(slug):
             provider = get_object_or_404(Provider.objects.published(), slug=slug)
         else:
@@ -251,7 +252,16 @@ def shortlist_button_remove(request):
     shortlist = get_object_or_404(
         Shortlist.objects.owned_by(request.user), pk=form.cleaned_data["shortlist"]
     )
-    provider = get_object_or_404(Provider, slug=form.cleaned_data["provider"])
+    # The button sits on public pages only: a published provider on this shortlist.
+    # Any other slug (a draft's, or one taken offline) tells nothing about it; an
+    # offline provider is removed from the shortlist's own page.
+    provider = (
+        Provider.objects.published()
+        .filter(slug=form.cleaned_data["provider"], shortlist_entries__shortlist=shortlist)
+        .first()
+    )
+    if provider is None:
+        return _button_response(request, None, _("That provider could not be found."), ok=False)
     services.shortlist_remove(shortlist=shortlist, user=request.user, provider=provider)
     return _button_response(
         request,

@@ -19,6 +19,7 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -1075,10 +1076,14 @@ def provider_deactivate(*, provider: Provider, user) -> None:
 @transaction.atomic
 def member_invite(
     *, provider: Provider, invited_by, email: str, role: str, base_url: str = ""
-) -> Membership | Invitation:
-    """Owner adds a colleague: an existing account joins at once, a new address gets a link.
+) -> Invitation:
+    """Owner invites a colleague by e-mail address; they join once they accept.
 
-    Either way an e-mail goes to the address. Returns the membership or the invitation.
+    Whether the address has an account is never looked at: every invitee gets
+    the same e-mail with a link to accept (signed in with that address, after
+    signing up if need be), and the owner sees the same answer either way, so
+    the form tells nobody who has an account, and nobody, an operator
+    included, becomes a member without saying yes.
     """
     _require_member(provider, invited_by, owner=True)
     email = get_user_model().objects.normalize_email((email or "").strip())
@@ -1086,16 +1091,9 @@ def member_invite(
         raise ValidationError({"role": _("Choose owner or editor.")})
     if not email or "@" not in email:
         raise ValidationError({"email": _("Enter an e-mail address.")})
-    existing = get_user_model().objects.filter(email__iexact=email).first()
-    context = {"provider": provider, "invited_by": invited_by, "base_url": base_url}
-    if existing is not None:
-        if Membership.objects.filter(provider=provider, user=existing).exists():
-            raise ValidationError({"email": _("This person is already a member.")})
-        membership = Membership.objects.create(provider=provider, user=existing, role=role)
-        context["membership"] = membership
-        context["dashboard_url"] = base_url + reverse("dashboard:listing", args=[provider.pk])
-        _send("member_added", context, [existing.email])
-        return membership
+    # Both are on the team page already: saying so reveals nothing.
+    if Membership.objects.filter(provider=provider, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
     if Invitation.objects.usable().filter(provider=provider, email__iexact=email).exists():
         raise ValidationError({"email": _("An invitation to this address is already open.")})
     invitation = Invitation.objects.create(
@@ -1106,23 +1104,48 @@ def member_invite(
         invited_by=invited_by,
         expires_at=timezone.now() + INVITATION_VALID_FOR,
     )
-    context["invitation"] = invitation
-    context["accept_url"] = base_url + reverse("dashboard:invitation", args=[invitation.token])
-    context["signup_url"] = base_url + reverse("account_signup")
+    context = {
+        "provider": provider,
+        "invited_by": invited_by,
+        "invitation": invitation,
+        "accept_url": base_url + reverse("dashboard:invitation", args=[invitation.token]),
+        "signup_url": base_url + reverse("account_signup"),
+    }
     _send("invitation", context, [email])
     return invitation
 
 
+def invitation_refusal(*, invitation: Invitation, user) -> str:
+    """Why `user` may not accept the invitation, or "" when they may.
+
+    Only the invited address's own account may: signed in with that address as
+    its e-mail, and the address confirmed (an account made in the admin, say,
+    has not shown it owns the address).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return _("Log in with the invited address to accept this invitation.")
+    if user.email.lower() != invitation.email.lower():
+        return _(
+            "This invitation was sent to another e-mail address. Log out and log in (or sign "
+            "up) with the invited address to accept it."
+        )
+    confirmed = EmailAddress.objects.filter(
+        user=user, email__iexact=invitation.email, verified=True
+    ).exists()
+    if not confirmed:
+        return _("Confirm your e-mail address first, then accept the invitation.")
+    return ""
+
+
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
-    """The invited person, signed up and logged in with the invited address, joins."""
+    """The invited person, logged in with the invited, confirmed address, joins."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None or invitation.expires_at <= timezone.now():
         raise ValidationError(_("This invitation has expired or was already used."))
-    if user.email.lower() != invitation.email.lower():
-        raise PermissionDenied(
-            _("This invitation was sent to another e-mail address. Log in with that address.")
-        )
+    refusal = invitation_refusal(invitation=invitation, user=user)
+    if refusal:
+        raise PermissionDenied(refusal)
     membership, _created = Membership.objects.get_or_create(
         provider=invitation.provider, user=user, defaults={"role": invitation.role}
     )

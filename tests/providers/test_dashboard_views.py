@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
@@ -360,8 +361,7 @@ def test_team_invite_and_remove(client, django_capture_on_commit_callbacks):
     invitation = Invitation.objects.get()
     assert invitation.token in mail.outbox[0].body
     colleague = IsspUserFactory(email="colleague@example.org")
-    client.post(url("team", provider), {"email": "colleague@example.org", "role": "editor"})
-    membership = Membership.objects.get(provider=provider, user=colleague)
+    membership = MembershipFactory(provider=provider, user=colleague)
     page = client.get(url("team", provider))
     assert "colleague@example.org" in page.text and "new.person@example.org" in page.text
     client.post(url("member_remove", provider, membership.pk))
@@ -388,6 +388,7 @@ def test_invitation_link_lets_the_invited_person_join(client):
     assert not Membership.objects.filter(user=other).exists()
 
     joiner = IsspUserFactory(email="joiner@example.org")
+    EmailAddress.objects.create(user=joiner, email=joiner.email, verified=True, primary=True)
     client.force_login(joiner)
     response = client.post(link)
     assert response.url == url("listing", provider)

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -417,7 +418,7 @@ def test_an_item_of_another_listing_cannot_be_changed_through_mine():
 # --------------------------------------------------------------------------
 
 
-def test_owner_adds_an_existing_user_at_once(django_capture_on_commit_callbacks):
+def test_an_existing_account_is_invited_not_added(django_capture_on_commit_callbacks):
     provider, owner = listing_with_owner()
     colleague = IsspUserFactory(email="colleague@example.org")
     with django_capture_on_commit_callbacks(execute=True):
@@ -428,11 +429,14 @@ def test_owner_adds_an_existing_user_at_once(django_capture_on_commit_callbacks)
             role=MembershipRole.EDITOR,
             base_url="http://testserver",
         )
-    assert isinstance(result, Membership) and result.user == colleague
-    assert mail.outbox[0].to == ["colleague@example.org"]
-    assert f"http://testserver/dashboard/listings/{provider.pk}/" in mail.outbox[0].body
+    assert isinstance(result, Invitation)
+    assert not Membership.objects.filter(user=colleague).exists()
+    assert mail.outbox[0].to == ["Colleague@example.org"]
+    assert f"http://testserver/dashboard/invitations/{result.token}/" in mail.outbox[0].body
     with pytest.raises(ValidationError):
         svc.member_invite(provider=provider, invited_by=owner, email=colleague.email, role="editor")
+    with pytest.raises(ValidationError):
+        svc.member_invite(provider=provider, invited_by=owner, email=owner.email, role="editor")
 
 
 def test_new_address_gets_an_invitation_link_and_joins_after_sign_up(
@@ -455,6 +459,7 @@ def test_new_address_gets_an_invitation_link_and_joins_after_sign_up(
     with pytest.raises(PermissionDenied):
         svc.invitation_accept(invitation=invitation, user=impostor)
     newcomer = IsspUserFactory(email="newcomer@example.org")
+    EmailAddress.objects.create(user=newcomer, email=newcomer.email, verified=True, primary=True)
     membership = svc.invitation_accept(invitation=invitation, user=newcomer)
     assert membership.role == MembershipRole.OWNER
     with pytest.raises(ValidationError):
