@@ -32,6 +32,46 @@ _CODE_POINTS = np.array([WEIGHT_POINTS[w] for w in "DCBA"], dtype=np.int32)
 
 _TOKEN = re.compile(r"\s*(?:'((?:[^'\\]|''|\\.)*)'(?::\*?[A-Da-d]*)?|(<->|<\d+>)|([&|!()]))")
 
+# --------------------------------------------------------------------------
+# web-style query text -> text PostgreSQL can always parse
+# --------------------------------------------------------------------------
+
+#: Most `-` (NOT) operators kept in a row. PostgreSQL's tsquery parser keeps the
+#: operators it has not applied yet on a stack of 32 (STACKDEPTH in tsquery.c);
+#: in `websearch_to_tsquery` only a chain of NOTs can pile up there (besides one
+#: pending OR and one pending AND), so 31 or more `-` in a row fail the whole
+#: query with "tsquery stack too small".
+MAX_NEGATIONS_IN_A_ROW = 30
+
+#: Characters PostgreSQL skips while it waits for the operand of a `-`: a chain of
+#: NOTs can run through all of them (measured over every Unicode character).
+_NEGATION_RUN = re.compile(r"[-\s!&|()<]*-[-\s!&|()<]*")
+
+
+def bound_negations(text: str) -> str:
+    """`text` with no chain of more than MAX_NEGATIONS_IN_A_ROW `-` operators.
+
+    Every chain of NOTs lies inside a run of `-`, spaces and `!&|()<`; where such
+    a run holds too many `-`, pairs of them are dropped. A pair of NOTs cancels
+    out, so the query means what it meant; every other query is left as it is.
+    """
+
+    def shorten(match):
+        run = match.group()
+        excess = run.count("-") - MAX_NEGATIONS_IN_A_ROW
+        if excess <= 0:
+            return run
+        drop = excess + excess % 2
+        kept = []
+        for char in reversed(run):
+            if char == "-" and drop:
+                drop -= 1
+                continue
+            kept.append(char)
+        return "".join(reversed(kept))
+
+    return _NEGATION_RUN.sub(shorten, text)
+
 
 # --------------------------------------------------------------------------
 # tsquery text -> tree
