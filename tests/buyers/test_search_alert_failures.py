@@ -12,6 +12,7 @@ from django.db import connection
 from buyers import services
 from buyers.models import AlertFrequency, SavedSearchAlertSent
 from tests.factories import BuyerFactory, DeliveryCentreFactory, ProviderFactory
+from tests.sqlite_file import fresh_copy, run_python, template_of_test_database
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,36 @@ def test_a_failing_saved_search_is_logged_counted_and_retried_while_the_rest_are
     assert [m.to for m in outbox] == [["first@example.org"]]
     assert "Broken Kenya" in outbox[0].body and "Kenya too" not in outbox[0].body
     assert "1 alert e-mail(s) sent" in output
+
+
+file_database_template = pytest.fixture(scope="module")(template_of_test_database)
+
+#: Run in a process of its own against a database file: two buyers, each with a daily
+#: search, a new provider for both, and a trigger that makes the first buyer's fail.
+SETUP = """
+import django
+django.setup()
+from tests.buyers.test_search_alert_failures import daily, kenyan, refuse_alert_records_for
+from tests.factories import BuyerFactory
+broken = daily(BuyerFactory(email="first@example.org"), "Broken", "country=KE")
+daily(BuyerFactory(email="later@example.org"), "Kenya", "country=KE")
+kenyan("Fresh Kenya")
+refuse_alert_records_for(broken)
+print(broken.pk)
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs manage.py on a database file")
+def test_the_command_exits_with_status_1_and_says_how_many_failed(file_database_template, tmp_path):
+    database = fresh_copy(file_database_template, tmp_path)
+    setup = run_python(database, "-c", SETUP)
+    assert setup.returncode == 0, setup.stderr
+    broken = int(setup.stdout.strip())
+
+    result = run_python(database, "manage.py", "send_search_alerts", "--frequency", "daily")
+
+    assert result.returncode == 1
+    assert result.stdout == "1 alert e-mail(s) sent for daily searches.\n"
+    assert f"1 saved search(es) failed and got no alert (ids: {broken})" in result.stderr
+    assert f"Saved search {broken} (daily alerts) failed" in result.stderr  # the log
+    assert "refused by the test" in result.stderr  # with the cause
