@@ -11,7 +11,9 @@ A query is parsed by PostgreSQL itself (`websearch_to_tsquery`, so stemming and
 stop words are exactly the database's), then evaluated here over the posting
 lists with numpy: AND, OR and NOT of lexemes. Phrases (`"data entry"`, and
 hyphenated words, which PostgreSQL turns into phrases) need word positions,
-which are not kept; those queries are matched by the database instead.
+which are not kept; those queries are matched by the database instead. Before
+any of this the search shortens chains of `-` too long for PostgreSQL's parser,
+keeping their meaning (`bound_negations`).
 
 Relevance: each positive query word scores the best field it appears in
 (`WEIGHT_POINTS`: name, then tagline and services, then description and case
