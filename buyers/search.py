@@ -59,6 +59,7 @@ from providers.services.search_data import SearchIndex, index_order_by, search_i
 from providers.services.search_text import (
     bits_to_bool,
     bool_to_bits,
+    bound_negations,
     parse_tsquery,
     rank_order,
     rank_sql,
@@ -274,7 +275,8 @@ class SearchResult:
 
 
 def clean_query(raw: str) -> tuple[str, bool]:
-    """Normalise odd Unicode, drop control characters, collapse spaces, cap the length."""
+    """Normalise odd Unicode, drop control characters, collapse spaces, cap the length,
+    and drop pairs from chains of `-` too long for PostgreSQL to parse (same meaning)."""
     text = unicodedata.normalize("NFKC", raw)
     text = _CONTROL.sub(" ", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cs", "Co", "Cn"})
@@ -282,7 +284,7 @@ def clean_query(raw: str) -> tuple[str, bool]:
     cut = len(text) > MAX_QUERY_LENGTH
     if cut:
         text = text[:MAX_QUERY_LENGTH].rstrip()
-    return text, cut
+    return bound_negations(text).strip(), cut
 
 
 def _shown(value: str) -> str:
@@ -409,9 +411,8 @@ def parse_search_params(querydict, *, index: SearchIndex | None = None) -> Searc
 # --------------------------------------------------------------------------
 
 
-def similarity_text(q: str) -> str:
-    """The words of `q` a provider's name may resemble (typo tolerance): without the
-    -excluded words and phrases and without `or`, so `-data` finds no "Data Co"."""
+def _wanted_terms(q: str) -> list[str]:
+    """The words and phrases of `q` a buyer wants: not -excluded ones, not `or`, not `""`."""
     kept = []
     for match in _TERMS.finditer(q):
         negate, phrase, word = match.groups()
@@ -420,7 +421,13 @@ def similarity_text(q: str) -> str:
                 kept.append(phrase.strip())
         elif word.lower() != "or" and not (word.startswith("-") and len(word) > 1):
             kept.append(word)
-    return " ".join(kept)
+    return kept
+
+
+def similarity_text(q: str) -> str:
+    """The words of `q` a provider's name may resemble (typo tolerance): without the
+    -excluded words and phrases and without `or`, so `-data` finds no "Data Co"."""
+    return " ".join(_wanted_terms(q))
 
 
 #: PostgreSQL full-text match of a web-style query (one parameter: the query).
@@ -473,9 +480,13 @@ def _text_filtered(queryset, q: str):
 
 
 def _with_rank(queryset, q: str):
-    """SQLite's relevance: a name match ranks above a match elsewhere."""
-    first = next((m.group(2) or m.group(3) for m in _TERMS.finditer(q)), q)
-    first = first.lstrip("-") or q
+    """SQLite's relevance: a name holding the first wanted term ranks above a match elsewhere.
+
+    A query of only exclusions or empty phrases (`-data`, `""`) wants no term: all rank alike.
+    """
+    first = next(iter(_wanted_terms(q)), None)
+    if first is None:
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
     return queryset.annotate(
         rank=Case(
             When(name__icontains=first, then=Value(1.0)),

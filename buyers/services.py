@@ -7,7 +7,9 @@ never change someone else's shortlist, search or thread by passing its object.
 """
 
 import datetime
+import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,6 +57,8 @@ SEARCH_PARAMETERS = (
     "verified",
     "sort",
 )
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SHORTLIST_NAME = "My shortlist"
 MAX_SHORTLISTS = 50
@@ -345,12 +349,46 @@ def saved_search_new_providers(*, saved_search: SavedSearch) -> list[Provider]:
     )
 
 
-def saved_search_send_alerts(*, frequency: str, now: datetime.datetime | None = None) -> int:
+@dataclass(frozen=True)
+class AlertRun:
+    """What one run of the alerts did: e-mails sent, and the saved searches that failed."""
+
+    sent: int
+    failed: tuple[int, ...] = ()
+
+
+def _alert_section(saved_search: SavedSearch, now: datetime.datetime) -> dict | None:
+    """Record and describe the providers new to one search; None when nothing is new."""
+    locked = SavedSearch.objects.select_for_update().filter(pk=saved_search.pk).first()
+    if locked is None:  # deleted by its owner since the run started
+        return None
+    providers = saved_search_new_providers(saved_search=locked)
+    if not providers:
+        return None
+    SavedSearchAlertSent.objects.bulk_create(
+        [SavedSearchAlertSent(saved_search=locked, provider=p) for p in providers],
+        ignore_conflicts=True,
+    )
+    locked.last_alerted_at = now
+    locked.save(update_fields=["last_alerted_at"])
+    return {
+        "search": locked,
+        "search_url": absolute_url(locked.get_search_url()),
+        "providers": [
+            {"provider": p, "url": absolute_url(p.get_absolute_url())} for p in providers
+        ],
+    }
+
+
+def saved_search_send_alerts(*, frequency: str, now: datetime.datetime | None = None) -> AlertRun:
     """E-mail every buyer one digest of the providers new to their searches of this frequency.
 
     Each provider is recorded as sent for its search in the same transaction
     as the e-mail, so a run never repeats a provider and a failed send is
-    retried by the next run. Returns the number of e-mails sent.
+    retried by the next run. A search that cannot be evaluated is logged with
+    its id and left out (nothing recorded for it, so the next run retries it);
+    the buyer's other searches and every other buyer still get their alerts.
+    A failure to send e-mail stops the run: the next one retries it.
     """
     if frequency not in {AlertFrequency.DAILY, AlertFrequency.WEEKLY}:
         raise ValueError(f"unknown alert frequency {frequency!r}")
@@ -365,30 +403,24 @@ def saved_search_send_alerts(*, frequency: str, now: datetime.datetime | None = 
     for saved_search in searches:
         by_owner[saved_search.owner].append(saved_search)
     sent = 0
+    failed = []
     for owner, owner_searches in by_owner.items():
         with transaction.atomic():
             sections = []
             for saved_search in owner_searches:
-                locked = SavedSearch.objects.select_for_update().get(pk=saved_search.pk)
-                providers = saved_search_new_providers(saved_search=locked)
-                if not providers:
+                try:
+                    with transaction.atomic():
+                        section = _alert_section(saved_search, now)
+                except Exception:
+                    logger.exception(
+                        "Saved search %s (%s alerts) failed; its alert was not sent",
+                        saved_search.pk,
+                        frequency,
+                    )
+                    failed.append(saved_search.pk)
                     continue
-                SavedSearchAlertSent.objects.bulk_create(
-                    [SavedSearchAlertSent(saved_search=locked, provider=p) for p in providers],
-                    ignore_conflicts=True,
-                )
-                locked.last_alerted_at = now
-                locked.save(update_fields=["last_alerted_at"])
-                sections.append(
-                    {
-                        "search": locked,
-                        "search_url": absolute_url(locked.get_search_url()),
-                        "providers": [
-                            {"provider": p, "url": absolute_url(p.get_absolute_url())}
-                            for p in providers
-                        ],
-                    }
-                )
+                if section is not None:
+                    sections.append(section)
             if not sections:
                 continue
             count = sum(len(s["providers"]) for s in sections)
@@ -404,7 +436,7 @@ def saved_search_send_alerts(*, frequency: str, now: datetime.datetime | None = 
                 },
             )
             sent += 1
-    return sent
+    return AlertRun(sent=sent, failed=tuple(failed))
 
 
 # --------------------------------------------------------------------------

@@ -27,6 +27,17 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+#: SQLite queues concurrent writers instead of failing with "database is locked": every
+#: transaction takes the write lock when it begins (a deferred one that read first and then
+#: writes cannot wait for the lock, it fails at once), a writer waits up to `timeout`
+#: seconds for the lock, and the write-ahead log lets pages be read while one writes.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL",
+}
+
+
 def database_from_url(url):
     """Translate DATABASE_URL (postgres://user:pass@host:port/name or sqlite:///path)."""
     parsed = urlparse(url)
@@ -47,6 +58,7 @@ def database_from_url(url):
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": parsed.path or BASE_DIR / "db.sqlite3",
+            "OPTIONS": SQLITE_OPTIONS,
         }
     raise ImproperlyConfigured(f"Unsupported DATABASE_URL scheme: {parsed.scheme!r}")
 
@@ -133,7 +145,11 @@ TEMPLATES = [
 DATABASES = {
     "default": database_from_url(os.environ["DATABASE_URL"])
     if os.environ.get("DATABASE_URL")
-    else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+    else {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": BASE_DIR / "db.sqlite3",
+        "OPTIONS": SQLITE_OPTIONS,
+    }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -11,7 +11,9 @@ A query is parsed by PostgreSQL itself (`websearch_to_tsquery`, so stemming and
 stop words are exactly the database's), then evaluated here over the posting
 lists with numpy: AND, OR and NOT of lexemes. Phrases (`"data entry"`, and
 hyphenated words, which PostgreSQL turns into phrases) need word positions,
-which are not kept; those queries are matched by the database instead.
+which are not kept; those queries are matched by the database instead. Before
+any of this the search shortens chains of `-` too long for PostgreSQL's parser,
+keeping their meaning (`bound_negations`).
 
 Relevance: each positive query word scores the best field it appears in
 (`WEIGHT_POINTS`: name, then tagline and services, then description and case
@@ -31,6 +33,46 @@ WEIGHT_POINTS = {"A": 10, "B": 4, "C": 2, "D": 1}
 _CODE_POINTS = np.array([WEIGHT_POINTS[w] for w in "DCBA"], dtype=np.int32)
 
 _TOKEN = re.compile(r"\s*(?:'((?:[^'\\]|''|\\.)*)'(?::\*?[A-Da-d]*)?|(<->|<\d+>)|([&|!()]))")
+
+# --------------------------------------------------------------------------
+# web-style query text -> text PostgreSQL can always parse
+# --------------------------------------------------------------------------
+
+#: Most `-` (NOT) operators kept in a row. PostgreSQL's tsquery parser keeps the
+#: operators it has not applied yet on a stack of 32 (STACKDEPTH in tsquery.c);
+#: in `websearch_to_tsquery` only a chain of NOTs can pile up there (besides one
+#: pending OR and one pending AND), so 31 or more `-` in a row fail the whole
+#: query with "tsquery stack too small".
+MAX_NEGATIONS_IN_A_ROW = 30
+
+#: Characters PostgreSQL skips while it waits for the operand of a `-`: a chain of
+#: NOTs can run through all of them (measured over every Unicode character).
+_NEGATION_RUN = re.compile(r"[-\s!&|()<]*-[-\s!&|()<]*")
+
+
+def bound_negations(text: str) -> str:
+    """`text` with no chain of more than MAX_NEGATIONS_IN_A_ROW `-` operators.
+
+    Every chain of NOTs lies inside a run of `-`, spaces and `!&|()<`; where such
+    a run holds too many `-`, pairs of them are dropped. A pair of NOTs cancels
+    out, so the query means what it meant; every other query is left as it is.
+    """
+
+    def shorten(match):
+        run = match.group()
+        excess = run.count("-") - MAX_NEGATIONS_IN_A_ROW
+        if excess <= 0:
+            return run
+        drop = excess + excess % 2
+        kept = []
+        for char in reversed(run):
+            if char == "-" and drop:
+                drop -= 1
+                continue
+            kept.append(char)
+        return "".join(reversed(kept))
+
+    return _NEGATION_RUN.sub(shorten, text)
 
 
 # --------------------------------------------------------------------------

@@ -4,10 +4,12 @@
     manage.py send_search_alerts --frequency weekly   # e.g. every Monday at 06:00
 
 Safe to run again at any time: a provider is e-mailed for a search at most
-once, and a buyer with nothing new gets no e-mail.
+once, and a buyer with nothing new gets no e-mail. A saved search that fails is
+logged with its id and skipped; the others are sent, and the command then exits
+with status 1 and says how many failed (the next run retries them).
 """
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from buyers.models import AlertFrequency
 from buyers.services import saved_search_send_alerts
@@ -25,5 +27,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, frequency, **options):
-        sent = saved_search_send_alerts(frequency=frequency)
-        self.stdout.write(f"{sent} alert e-mail(s) sent for {frequency} searches.")
+        run = saved_search_send_alerts(frequency=frequency)
+        self.stdout.write(f"{run.sent} alert e-mail(s) sent for {frequency} searches.")
+        if run.failed:
+            ids = ", ".join(str(pk) for pk in run.failed)
+            raise CommandError(
+                f"{len(run.failed)} saved search(es) failed and got no alert (ids: {ids}); "
+                "see the log. The next run tries them again."
+            )
