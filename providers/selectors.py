@@ -719,6 +719,15 @@ class HomeStats:
     impact_workers: int
     top_services: list[Ranked]
     top_regions: list[Ranked]
+    #: ISO code -> published providers delivering from it (the home page's map)
+    providers_by_country: dict = field(default_factory=dict)
+
+    @property
+    def country_map(self):
+        """A small tile map of where the work is delivered."""
+        from .stats.selectors import home_map
+
+        return home_map(self.providers_by_country)
 
 
 class _CountDistinctProviders(Func):
@@ -752,11 +761,12 @@ def home_stats(*, limit: int = 6) -> HomeStats:
             0,
         ),
     )
-    countries = (
+    by_country = dict(
         DeliveryCentre.objects.filter(provider__status=ListingStatus.PUBLISHED)
+        .order_by()
         .values("country")
-        .distinct()
-        .count()
+        .annotate(n=Count("provider_id", distinct=True))
+        .values_list("country", "n")
     )
     top_services = (
         Service.objects.leaves()
@@ -789,16 +799,17 @@ def home_stats(*, limit: int = 6) -> HomeStats:
     )
     return HomeStats(
         providers=totals["providers"],
-        countries=countries,
+        countries=len(by_country),
         impact_workers=totals["impact_workers"],
         top_services=[Ranked(*row) for row in top_services],
         top_regions=[Ranked(*row) for row in top_regions],
+        providers_by_country={str(code): n for code, n in by_country.items()},
     )
 
 
 #: How long the home page's headline figures are shared between visitors.
 HOME_STATS_CACHE_SECONDS = 300
-_HOME_STATS_CACHE_KEY = "providers:home_stats:v1"
+_HOME_STATS_CACHE_KEY = "providers:home_stats:v2"
 
 
 def home_stats_cached() -> HomeStats:

@@ -260,20 +260,20 @@ def compare_charts(*, providers: list, figures: list[dict], csv_url: str) -> lis
             continue
         code = metric.iris_code
         title = f"{metric.label} (IRIS+ {code})" if code else str(metric.label)
-        result.append(
-            charts.bar_chart(
-                id=f"chart-compare-{metric.key.replace('_', '-')}",
-                title=title,
-                desc=_("Bar chart comparing %(figure)s: %(values)s.")
-                % {
-                    "figure": str(metric.label).lower(),
-                    "values": "; ".join(f"{name} {text}" for name, _v, text in items),
-                },
-                table=table,
-                items=items,
-                csv_url=csv_url,
-            )
+        chart = charts.bar_chart(
+            id=f"chart-compare-{metric.key.replace('_', '-')}",
+            title=title,
+            desc=_("Bar chart comparing %(figure)s: %(values)s.")
+            % {
+                "figure": str(metric.label).lower(),
+                "values": "; ".join(f"{name} {text}" for name, _v, text in items),
+            },
+            table=table,
+            items=items,
+            csv_url=csv_url,
         )
+        chart.differs = len({text for _name, _value, text in items}) > 1
+        result.append(chart)
     return result
 
 

@@ -132,6 +132,8 @@ class BarChart:
     csv_url: str = ""
     width: int = BAR_WIDTH
     kind: str = "bar"
+    #: whether the values differ (the comparison's "only differences" view hides charts that do not)
+    differs: bool = True
 
     @property
     def height(self) -> int:

@@ -779,3 +779,40 @@ def _trend_desc(name, labels, points) -> str:
         "last": last[1],
         "last_year": last[0],
     }
+
+
+def home_map(providers_by_country: dict) -> charts.TileMap:
+    """The home page's small map: published providers per delivery country."""
+    names = {code: str(country_names.name(code)) or code for code in providers_by_country}
+    busiest = sorted(providers_by_country.items(), key=lambda item: (-item[1], names[item[0]]))[:3]
+    table = DataTable(
+        caption=_("Providers by delivery country"),
+        columns=[
+            Column("country", _("Country")),
+            Column("providers", _("Providers"), numeric=True),
+        ],
+        rows=[
+            [Cell.plain(names[code]), Cell.number(n)]
+            for code, n in sorted(providers_by_country.items(), key=lambda item: names[item[0]])
+        ],
+    )
+    return charts.tile_map(
+        id="chart-home-countries",
+        title=_("Where the work is delivered"),
+        desc=(
+            _(
+                "Tile map of the world, one square per country, shaded by the number of "
+                "providers delivering from it. Most providers: %(list)s."
+            )
+            % {"list": ", ".join(f"{names[code]} ({n})" for code, n in busiest)}
+            if busiest
+            else _("Tile map of the world; no published provider delivers from any country yet.")
+        ),
+        table=table,
+        values=providers_by_country,
+        names=names,
+        tile_text=_tile_text,
+        range_text=_range_text,
+        csv_url=reverse("stats:csv", args=["countries"]),
+        show_codes=False,
+    )
