@@ -29,21 +29,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import F, IntegerField, Q
-from django.db.models.functions import Cast, ExtractYear, Round
 from django.utils import timezone
 
 from providers import disclosure
-from providers.models import (
-    DeliveryCentre,
-    ImpactReport,
-    ImpactReportGroup,
-    ListingStatus,
-    Provenance,
-    Provider,
-    Region,
-    RegionCountry,
-)
+from providers.models import Provenance, Region, RegionCountry
 from providers.services import search_data
 
 logger = logging.getLogger(__name__)
@@ -193,12 +182,41 @@ def _state(shown: disclosure.Shown) -> int:
 # --------------------------------------------------------------------------
 
 
-def _hundredths(name):
-    return Cast(Round(F(name) * 100), IntegerField())
+#: Providers read per batch while building: memory stays flat whatever their number.
+BATCH = 5000
+
+_RATES_SQL = ", ".join(f"CAST(ROUND(r.{name} * 100) AS INTEGER)" for name in RATE_FIELDS)
+_COUNTS_SQL = ", ".join(f"r.{name}" for name in disclosure.REPORT_COUNT_FIELDS)
+_PUBLISHED = "p.status = 'published' AND p.id >= %s AND p.id < %s"
+# Constant SQL (table and column names only); the batch bounds are parameters.
+_REPORTS_SQL = (
+    f"SELECT r.provider_id, r.is_latest, r.period_end, r.provenance, {_COUNTS_SQL}, {_RATES_SQL} "  # noqa: S608
+    "FROM providers_impactreport r JOIN providers_provider p ON p.id = r.provider_id "
+    f"WHERE {_PUBLISHED} ORDER BY r.provider_id, r.period_end, r.id"
+)
+_CENTRES_SQL = (
+    "SELECT c.provider_id, c.country, c.headcount, c.impact_workers "  # noqa: S608
+    "FROM providers_deliverycentre c JOIN providers_provider p ON p.id = c.provider_id "
+    # The order of `with_display_data` (Meta ordering), which exports and comparison use.
+    f"WHERE {_PUBLISHED} ORDER BY c.provider_id, c.country, c.city, c.id"
+)
+_GROUPS_SQL = (
+    "SELECT r.provider_id, t.slug, g.workers FROM providers_impactreportgroup g "  # noqa: S608
+    "JOIN providers_impactreport r ON r.id = g.report_id AND r.is_latest "
+    "JOIN providers_provider p ON p.id = r.provider_id "
+    "JOIN providers_targetgroup t ON t.id = g.target_group_id "
+    f"WHERE {_PUBLISHED} ORDER BY r.provider_id, t.position, t.name"
+)
+_PROVIDERS_SQL = f"SELECT p.id, p.workforce FROM providers_provider p WHERE {_PUBLISHED}"  # noqa: S608
+_COUNTS_AT = 4
+_RATES_AT = _COUNTS_AT + len(disclosure.REPORT_COUNT_FIELDS)
+_WORKERS_AT = _COUNTS_AT + disclosure.REPORT_COUNT_FIELDS.index("impact_workers")
+_TOTAL_AT = _COUNTS_AT + disclosure.REPORT_COUNT_FIELDS.index("total_employees")
 
 
-def _published(prefix=""):
-    return Q(**{f"{prefix}status": ListingStatus.PUBLISHED})
+def _year(value) -> int:
+    """The year of a date (raw SQLite rows give ISO text)."""
+    return int(value[:4]) if isinstance(value, str) else value.year
 
 
 def build(index) -> StatsData:
@@ -214,18 +232,177 @@ def build(index) -> StatsData:
     return data
 
 
-def _build_in_snapshot(index) -> StatsData:
-    size = index.size
-    to_position = index.id_to_position
+def _by_provider(rows) -> dict:
+    grouped: dict = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    return grouped
 
-    def positions_of(ids) -> np.ndarray:
-        ids = np.asarray(ids, dtype=np.int64)
-        found = np.full(len(ids), -1, dtype=np.int32)
-        inside = (ids >= 0) & (ids < len(to_position))
-        found[inside] = to_position[ids[inside]]
-        return found
 
-    # Regions: parents, the countries each holds, each country's top-level regions.
+class _Builder:
+    """Accumulates the columns of every batch of providers."""
+
+    def __init__(self, index):
+        size = index.size
+        self.to_position = index.id_to_position
+        self.has_report = np.zeros(size, dtype=bool)
+        self.report_year = np.zeros(size, dtype=np.int16)
+        self.provenance = np.full(size, -1, dtype=np.int8)
+        self.impact_workers = np.zeros(size, dtype=np.int64)
+        self.impact_state = np.zeros(size, dtype=np.int8)
+        self.share = np.full(size, -1, dtype=np.int16)
+        self.share_state = np.zeros(size, dtype=np.int8)
+        self.rates = {name: np.full(size, -1, dtype=np.int64) for name in RATE_FIELDS}
+        self.countries: dict = {}  # code -> index, in order of first sight
+        self.group_index = {
+            option.key: i for i, option in enumerate(index.options.get("group", ()))
+        }
+        self._empty_lists()
+        # Each batch's lists become small numpy arrays, so Python ints never pile up.
+        self.centre_parts, self.group_parts, self.report_parts = [], [], []
+
+    def _empty_lists(self):
+        self.centres = ([], [], [], [])
+        self.groups = ([], [], [], [])
+        self.reports = ([], [], [], [], [], [], [[] for _ in RATE_FIELDS])
+
+    def _flush(self):
+        self.centre_parts.append(_rows(self.centres))
+        self.group_parts.append(_rows(self.groups))
+        out = self.reports
+        self.report_parts.append(
+            (
+                np.array(out[0], dtype=np.int32),
+                np.array(out[1], dtype=np.int16),
+                np.array(out[2], dtype=np.int64),
+                np.array(out[3], dtype=np.int8),
+                np.array(out[4], dtype=np.int16),
+                np.array(out[5], dtype=np.int8),
+                [np.array(values, dtype=np.int64) for values in out[6]],
+            )
+        )
+        self._empty_lists()
+
+    def position(self, provider_id) -> int:
+        if 0 <= provider_id < len(self.to_position):
+            return int(self.to_position[provider_id])
+        return -1
+
+    def add_batch(self, cursor, low, high):
+        params = [low, high]
+        cursor.execute(_PROVIDERS_SQL, params)
+        workforce_of = dict(cursor.fetchall())
+        cursor.execute(_REPORTS_SQL, params)
+        reports_of = _by_provider(cursor.fetchall())
+        cursor.execute(_CENTRES_SQL, params)
+        centres_of = _by_provider(cursor.fetchall())
+        cursor.execute(_GROUPS_SQL, params)
+        groups_of = _by_provider(cursor.fetchall())
+        for provider_id, workforce in workforce_of.items():
+            position = self.position(provider_id)
+            if position < 0:
+                continue  # published after the index was built
+            self.add_provider(
+                position,
+                workforce,
+                reports_of.get(provider_id, []),
+                centres_of.get(provider_id, []),
+                groups_of.get(provider_id, []),
+            )
+        self._flush()
+
+    def add_provider(self, position, workforce, reports, centres, groups):
+        latest = next((row for row in reports if row[1]), None)
+        report = (
+            dict(zip(disclosure.REPORT_COUNT_FIELDS, latest[_COUNTS_AT:_RATES_AT], strict=True))
+            if latest
+            else None
+        )
+        groups = groups if latest else []
+        shown = public_counts(
+            workforce=workforce,
+            report=report,
+            groups=[g[2] for g in groups],
+            centres=[(c[2], c[3]) for c in centres],
+        )
+        if latest:
+            self.has_report[position] = True
+            self.report_year[position] = _year(latest[2])
+            self.provenance[position] = PROVENANCES.index(latest[3])
+            self.impact_state[position] = _state(shown.impact_workers)
+            if shown.impact_workers.is_exact:
+                self.impact_workers[position] = shown.impact_workers.value
+            self.share_state[position] = _state(shown.impact_share)
+            if shown.impact_share.is_exact:
+                self.share[position] = shown.impact_share.value
+            for name, value in zip(RATE_FIELDS, latest[_RATES_AT:], strict=True):
+                if value is not None:
+                    self.rates[name][position] = value
+        for centre, workers in zip(centres, shown.centre_workers, strict=True):
+            key = self.countries.setdefault(centre[1], len(self.countries))
+            _append(self.centres, position, key, workers)
+        for group, workers in zip(groups, shown.groups, strict=True):
+            if group[1] in self.group_index:
+                _append(self.groups, position, self.group_index[group[1]], workers)
+        # The trend: one report per year, the last to end in it (rows come oldest first).
+        per_year = {_year(row[2]): row for row in reports}
+        out = self.reports
+        for year, row in per_year.items():
+            # Earlier reports are shown on their own (profile, open data): each count by
+            # `disclosure.count`, the share only when its impact workers are exact. The
+            # latest report's totals come out the same (totals are never withheld).
+            workers = disclosure.count(row[_WORKERS_AT])
+            ratio = _share(
+                workers, {"total_employees": row[_TOTAL_AT], "impact_workers": row[_WORKERS_AT]}
+            )
+            out[0].append(position)
+            out[1].append(year)
+            out[2].append(workers.value if workers.is_exact else 0)
+            out[3].append(_state(workers))
+            out[4].append(ratio.value if ratio.is_exact else -1)
+            out[5].append(_state(ratio))
+            for i, value in enumerate(row[_RATES_AT:]):
+                out[6][i].append(-1 if value is None else value)
+
+    def result_reports(self) -> Reports:
+        parts = self.report_parts or [
+            (np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.int64),
+             np.zeros(0, np.int8), np.zeros(0, np.int16), np.zeros(0, np.int8),
+             [np.zeros(0, np.int64) for _ in RATE_FIELDS])
+        ]  # fmt: skip
+
+        def joined(i):
+            return np.concatenate([part[i] for part in parts])
+
+        year = joined(1)
+        order = np.argsort(year, kind="stable")  # a year's reports side by side
+        return Reports(
+            position=joined(0)[order],
+            year=year[order],
+            impact_workers=joined(2)[order],
+            impact_state=joined(3)[order],
+            share=joined(4)[order],
+            share_state=joined(5)[order],
+            rates={
+                name: np.concatenate([part[6][i] for part in parts])[order]
+                for i, name in enumerate(RATE_FIELDS)
+            },
+        )
+
+    @staticmethod
+    def joined_rows(parts) -> Rows:
+        if not parts:
+            return _rows(([], [], [], []))
+        return Rows(
+            position=np.concatenate([p.position for p in parts]),
+            key=np.concatenate([p.key for p in parts]),
+            value=np.concatenate([p.value for p in parts]),
+            state=np.concatenate([p.state for p in parts]),
+        )
+
+
+def _regions() -> tuple[dict, dict, dict]:
+    """(parent of each region, countries of each region, top-level regions of each country)."""
     regions = list(Region.objects.values_list("slug", "parent__slug", "id"))
     parent = {slug: parent_slug for slug, parent_slug, _id in regions}
     slug_of = {region_id: slug for slug, _parent, region_id in regions}
@@ -237,123 +414,41 @@ def _build_in_snapshot(index) -> StatsData:
         if parent[slug] is None:
             for code in codes:
                 top_regions.setdefault(code, []).append(slug)
+    return parent, region_countries, top_regions
 
-    # Every report of a published provider, oldest first per provider.
-    report_rows = list(
-        ImpactReport.objects.filter(_published("provider__"))
-        .order_by("provider_id", "period_end", "id")
-        .annotate(year=ExtractYear("period_end"), **{f"h_{n}": _hundredths(n) for n in RATE_FIELDS})
-        .values_list(
-            "provider_id",
-            "is_latest",
-            "year",
-            "provenance",
-            *disclosure.REPORT_COUNT_FIELDS,
-            *(f"h_{n}" for n in RATE_FIELDS),
-        )
-    )
-    counts_at = 4
-    rates_at = counts_at + len(disclosure.REPORT_COUNT_FIELDS)
 
-    centre_rows = list(
-        DeliveryCentre.objects.filter(_published("provider__"))
-        # The order of `with_display_data`, which exports and comparison use.
-        .order_by("provider_id", "country", "city", "id")
-        .values_list("provider_id", "country", "headcount", "impact_workers")
-    )
-    group_rows = list(
-        ImpactReportGroup.objects.filter(report__is_latest=True)
-        .filter(_published("report__provider__"))
-        .order_by("report__provider_id", "target_group__position", "target_group__name")
-        .values_list("report__provider_id", "target_group__slug", "workers")
-    )
-    workforce_of = dict(Provider.objects.published().values_list("id", "workforce"))
-
-    countries = sorted({row[1] for row in centre_rows})
-    country_index = {code: i for i, code in enumerate(countries)}
-    group_slugs = [option.key for option in index.options.get("group", ())]
-    group_index = {slug: i for i, slug in enumerate(group_slugs)}
-
-    # Latest reports, decided together with the listing's centres and group counts.
-    latest = {row[0]: row for row in report_rows if row[1]}
-    centres_of: dict = {}
-    for row in centre_rows:
-        centres_of.setdefault(row[0], []).append(row)
-    groups_of: dict = {}
-    for row in group_rows:
-        groups_of.setdefault(row[0], []).append(row)
-
-    has_report = np.zeros(size, dtype=bool)
-    report_year = np.zeros(size, dtype=np.int16)
-    provenance = np.full(size, -1, dtype=np.int8)
-    impact_workers = np.zeros(size, dtype=np.int64)
-    impact_state = np.zeros(size, dtype=np.int8)
-    share = np.full(size, -1, dtype=np.int16)
-    share_state = np.zeros(size, dtype=np.int8)
-    rates = {name: np.full(size, -1, dtype=np.int64) for name in RATE_FIELDS}
-    centre_out = ([], [], [], [])
-    group_out = ([], [], [], [])
-
-    for provider_id in sorted(set(workforce_of) | set(centres_of)):
-        position = int(to_position[provider_id]) if provider_id < len(to_position) else -1
-        if position < 0 or provider_id not in workforce_of:
-            continue  # published after the index was built (or no longer published)
-        row = latest.get(provider_id)
-        centres = centres_of.get(provider_id, [])
-        groups = groups_of.get(provider_id, []) if row else []
-        report = (
-            dict(zip(disclosure.REPORT_COUNT_FIELDS, row[counts_at:rates_at], strict=True))
-            if row
-            else None
-        )
-        shown = public_counts(
-            workforce=workforce_of[provider_id],
-            report=report,
-            groups=[g[2] for g in groups],
-            centres=[(c[2], c[3]) for c in centres],
-        )
-        if row:
-            has_report[position] = True
-            report_year[position] = row[2]
-            provenance[position] = PROVENANCES.index(row[3])
-            impact_state[position] = _state(shown.impact_workers)
-            if shown.impact_workers.is_exact:
-                impact_workers[position] = shown.impact_workers.value
-            share_state[position] = _state(shown.impact_share)
-            if shown.impact_share.is_exact:
-                share[position] = shown.impact_share.value
-            for name, value in zip(RATE_FIELDS, row[rates_at:], strict=True):
-                if value is not None:
-                    rates[name][position] = value
-        for centre, workers in zip(centres, shown.centre_workers, strict=True):
-            _append(centre_out, position, country_index[centre[1]], workers)
-        for group, workers in zip(groups, shown.groups, strict=True):
-            if group[1] in group_index:
-                _append(group_out, position, group_index[group[1]], workers)
-
+def _build_in_snapshot(index) -> StatsData:
+    parent, region_countries, top_regions = _regions()
+    builder = _Builder(index)
+    ids = np.sort(index.ids)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            builder.add_batch(cursor, int(chunk[0]), int(chunk[-1]) + 1)
+    countries = list(builder.countries)
     return StatsData(
         token=index.token,
         day=index.day,
-        size=size,
+        size=index.size,
         bits={param: dict(index.bits.get(param, {})) for param in FACETS},
         options={param: list(index.options.get(param, ())) for param in FACETS},
         all_bits=index.all_bits,
         region_parent=parent,
         top_regions={code: tuple(sorted(slugs)) for code, slugs in top_regions.items()},
         region_countries={slug: frozenset(codes) for slug, codes in region_countries.items()},
-        has_report=has_report,
-        report_year=report_year,
-        provenance=provenance,
-        impact_workers=impact_workers,
-        impact_state=impact_state,
-        share=share,
-        share_state=share_state,
-        rates=rates,
-        centres=_rows(centre_out),
+        has_report=builder.has_report,
+        report_year=builder.report_year,
+        provenance=builder.provenance,
+        impact_workers=builder.impact_workers,
+        impact_state=builder.impact_state,
+        share=builder.share,
+        share_state=builder.share_state,
+        rates=builder.rates,
+        centres=builder.joined_rows(builder.centre_parts),
         countries=countries,
-        groups=_rows(group_out),
-        group_slugs=group_slugs,
-        reports=_reports(report_rows, positions_of, counts_at, rates_at),
+        groups=builder.joined_rows(builder.group_parts),
+        group_slugs=list(builder.group_index),
+        reports=builder.result_reports(),
     )
 
 
@@ -370,44 +465,6 @@ def _rows(out) -> Rows:
         key=np.array(out[1], dtype=np.int32),
         value=np.array(out[2], dtype=np.int64),
         state=np.array(out[3], dtype=np.int8),
-    )
-
-
-def _reports(rows, positions_of, counts_at, rates_at) -> Reports:
-    """One report per provider and year: the last to end in that year (rows come oldest first)."""
-    kept: dict = {}
-    for row in rows:
-        kept[(row[0], row[2])] = row
-    rows = list(kept.values())
-    position = positions_of([row[0] for row in rows])
-    workers_at = counts_at + disclosure.REPORT_COUNT_FIELDS.index("impact_workers")
-    total_at = counts_at + disclosure.REPORT_COUNT_FIELDS.index("total_employees")
-    workers, workers_state, share, share_state = [], [], [], []
-    for row in rows:
-        # Earlier reports are shown on their own (profile, open data): each count by
-        # `disclosure.count`, the share only when the impact workers are exact. The
-        # latest report's totals come out the same way (totals are never withheld).
-        shown = disclosure.count(row[workers_at])
-        ratio = _share(shown, {"total_employees": row[total_at], "impact_workers": row[workers_at]})
-        workers.append(shown.value if shown.is_exact else 0)
-        workers_state.append(_state(shown))
-        share.append(ratio.value if ratio.is_exact else -1)
-        share_state.append(_state(ratio))
-    keep = position >= 0
-    rates = {
-        name: np.array(
-            [-1 if row[rates_at + i] is None else row[rates_at + i] for row in rows], dtype=np.int64
-        )[keep]
-        for i, name in enumerate(RATE_FIELDS)
-    }
-    return Reports(
-        position=position[keep],
-        year=np.array([row[2] for row in rows], dtype=np.int16)[keep],
-        impact_workers=np.array(workers, dtype=np.int64)[keep],
-        impact_state=np.array(workers_state, dtype=np.int8)[keep],
-        share=np.array(share, dtype=np.int16)[keep],
-        share_state=np.array(share_state, dtype=np.int8)[keep],
-        rates=rates,
     )
 
 

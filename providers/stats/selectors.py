@@ -19,10 +19,13 @@ What is counted (the methodology page says the same in words):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import numpy as np
+from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -43,6 +46,8 @@ MAX_VALUES = 30
 MAX_CACHED_ANSWERS = 256
 #: Reporting years the trend shows at most (the most recent ones).
 TREND_YEARS = 8
+
+SEARCH_URL = "/providers/"  # reverse("providers:search"), checked by a test
 
 CHART_NAMES = (
     "countries",
@@ -79,6 +84,16 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.services or self.regions)
+
+    @property
+    def querydict(self) -> QueryDict:
+        """The filters kept, as the starting point of every filter link."""
+        query = QueryDict(mutable=True)
+        if self.regions:
+            query.setlist("region", list(self.regions))
+        if self.services:
+            query.setlist("service", list(self.services))
+        return query
 
     @property
     def query(self) -> str:
@@ -163,11 +178,11 @@ NO_PEOPLE = PeopleSum(0, 0, 0)
 
 
 def people_sum(values: np.ndarray, states: np.ndarray, keep: np.ndarray) -> PeopleSum:
-    exact = keep & (states == EXACT)
+    """The published counts among `keep` (values hold 0 where a count is not exact)."""
     return PeopleSum(
-        total=int(values[exact].sum()),
-        counted=int(exact.sum()),
-        left_out=int((keep & (states == HIDDEN)).sum()),
+        total=int(np.sum(values, where=keep)),
+        counted=int(np.count_nonzero(keep & (states == EXACT))),
+        left_out=int(np.count_nonzero(keep & (states == HIDDEN))),
     )
 
 
@@ -205,8 +220,17 @@ class SectorStats:
     charts: dict  # name -> chart
     trend_charts: list  # the small multiples drawn from the "trend" table
 
+    #: the rendered page body, cached with the answer (per filters and language)
+    body: str | None = None
+
     def chart(self, name):
         return self.charts[name]
+
+    def rendered_body(self, template: str, context: dict) -> str:
+        """The page body for these statistics, rendered once and kept with them."""
+        if self.body is None:
+            self.body = render_to_string(template, {"stats": self, **context})
+        return self.body
 
 
 def sector_stats(*, querydict) -> SectorStats:
@@ -216,13 +240,14 @@ def sector_stats(*, querydict) -> SectorStats:
     key = (filters.services, filters.regions, get_language())
     answer = data.answers.get(key)
     if answer is None:
-        answer = _compute(data, filters)
+        answer = _compute(data, Filters(services=filters.services, regions=filters.regions))
         if len(data.answers) >= MAX_CACHED_ANSWERS:
             data.answers.clear()
         data.answers[key] = answer
     if filters.problems:
-        # Problems are about this request's spelling, not about the filters kept.
-        answer = SectorStats(**{**answer.__dict__, "filters": filters})
+        # Problems are about this request's spelling, not about the filters kept; the
+        # page shows them outside the cached body.
+        return SectorStats(**{**answer.__dict__, "filters": filters})
     return answer
 
 
@@ -310,7 +335,7 @@ def _where(data, bits, keep, csv):
         code: (bits & country_bits).bit_count()
         for code, country_bits in data.bits["country"].items()
     }
-    names = {code: str(country_names.name(code)) or code for code in providers_in}
+    names = names_of(providers_in)
     rows = sorted(
         ((names[code], code) for code, n in providers_in.items() if n),
         key=lambda item: item[0],
@@ -330,7 +355,7 @@ def _where(data, bits, keep, csv):
         table.rows.append(
             [
                 Cell.plain(code),
-                Cell.plain(name, href=f"{reverse('providers:search')}?country={code}"),
+                Cell.plain(name, href=f"{SEARCH_URL}?country={code}"),
                 Cell.number(providers_in[code]),
                 people.cell(),
                 people.left_out_cell(),
@@ -409,12 +434,25 @@ def _where(data, bits, keep, csv):
 
 
 def _tile_text(name, value):
+    return _tile_template_in(get_language(), value) % {"country": name, "n": value}
+
+
+@functools.lru_cache(maxsize=512)
+def _tile_template_in(language, value):
     if not value:
-        return _("%(country)s: no providers") % {"country": name}
-    return ngettext("%(country)s: %(n)s provider", "%(country)s: %(n)s providers", value) % {
-        "country": name,
-        "n": value,
-    }
+        return _("%(country)s: no providers")
+    return ngettext("%(country)s: %(n)s provider", "%(country)s: %(n)s providers", value)
+
+
+@functools.lru_cache(maxsize=8)
+def country_names_in(language) -> dict:
+    """ISO code -> country name in `language` (the active one when called)."""
+    return {code: str(name) for code, name in country_names}
+
+
+def names_of(codes) -> dict:
+    names = country_names_in(get_language())
+    return {code: names.get(code, code) for code in codes}
 
 
 def _range_text(low, high):
@@ -518,7 +556,7 @@ def _groups(data, bits, keep, csv_url):
         people = by_slug.get(option.key, NO_PEOPLE)
         table.rows.append(
             [
-                Cell.plain(option.label, href=f"{reverse('providers:search')}?group={option.key}"),
+                Cell.plain(option.label, href=f"{SEARCH_URL}?group={option.key}"),
                 Cell.number(providers),
                 people.cell(),
                 people.left_out_cell(),
@@ -624,9 +662,7 @@ def _certifications(data, bits, csv_url):
     for option, n in rows:
         table.rows.append(
             [
-                Cell.plain(
-                    option.label, href=f"{reverse('providers:search')}?certification={option.key}"
-                ),
+                Cell.plain(option.label, href=f"{SEARCH_URL}?certification={option.key}"),
                 Cell.number(n),
             ]
         )
@@ -660,26 +696,35 @@ def trend_years(data: StatsData, keep: np.ndarray) -> list[TrendYear]:
     """Per reporting year (most recent TREND_YEARS): reports, impact workers, medians."""
     reports = data.reports
     kept = keep[reports.position] if len(reports.position) else np.zeros(0, dtype=bool)
+    # Reports are sorted by year: each year is one slice.
+    all_years, starts = np.unique(reports.year, return_index=True)
+    ends = [*starts[1:], len(reports.year)]
     years = []
-    for year in sorted(set(np.unique(reports.year[kept]).tolist()))[-TREND_YEARS:]:
-        selected = kept & (reports.year == year)
+    for year, start, end in zip(all_years.tolist(), starts.tolist(), ends, strict=True):
+        selected = kept[start:end]
+        if not selected.any():
+            continue
         medians = []
         for metric in METRICS:
             if metric.key == "impact_share":
-                values = reports.share[selected & (reports.share_state == EXACT)]
+                values = reports.share[start:end][
+                    selected & (reports.share_state[start:end] == EXACT)
+                ]
             else:
-                rates = reports.rates[metric.key]
+                rates = reports.rates[metric.key][start:end]
                 values = rates[selected & (rates >= 0)]
             medians.append(median(metric, values))
         years.append(
             TrendYear(
                 year=int(year),
-                reports=int(selected.sum()),
-                impact_workers=people_sum(reports.impact_workers, reports.impact_state, selected),
+                reports=int(np.count_nonzero(selected)),
+                impact_workers=people_sum(
+                    reports.impact_workers[start:end], reports.impact_state[start:end], selected
+                ),
                 medians=medians,
             )
         )
-    return years
+    return years[-TREND_YEARS:]
 
 
 def _trend(data, keep, csv_url):
@@ -783,7 +828,7 @@ def _trend_desc(name, labels, points) -> str:
 
 def home_map(providers_by_country: dict) -> charts.TileMap:
     """The home page's small map: published providers per delivery country."""
-    names = {code: str(country_names.name(code)) or code for code in providers_by_country}
+    names = names_of(providers_by_country)
     busiest = sorted(providers_by_country.items(), key=lambda item: (-item[1], names[item[0]]))[:3]
     table = DataTable(
         caption=_("Providers by delivery country"),

@@ -34,10 +34,12 @@ def _csv_response(table, filename: str) -> HttpResponse:
 @require_GET
 def stats(request):
     """The sector at a glance; `region` and `service` (repeatable) filter it."""
+    result = sector_stats(querydict=request.GET)
+    numbers = {"min_providers": MIN_PROVIDERS, "threshold": disclosure.THRESHOLD}
     context = {
-        "stats": sector_stats(querydict=request.GET),
-        "min_providers": MIN_PROVIDERS,
-        "threshold": disclosure.THRESHOLD,
+        "stats": result,
+        "body": result.rendered_body("providers/stats/body.html", numbers),
+        **numbers,
     }
     return render(request, "providers/stats/index.html", context)
 
