@@ -6,6 +6,7 @@ it, so those checks skip there.
 """
 
 import datetime
+import io
 import json
 import os
 import shutil
@@ -30,7 +31,7 @@ WIDTHS = [390, 1280]
 
 @pytest.fixture
 def directory(db):
-    call_command("seed_demo", providers=60, seed=3, stdout=open(os.devnull, "w"))
+    call_command("seed_demo", providers=60, seed=3, stdout=io.StringIO(), stderr=io.StringIO())
     provider = (
         Provider.objects.published().filter(reports__is_latest=False).order_by("name").first()
     )
@@ -94,7 +95,7 @@ def _vnu():
     candidates = [
         os.environ.get("VNU_JAR", ""),
         str(Path(__file__).resolve().parents[2] / "node_modules/vnu-jar/build/dist/vnu.jar"),
-        "/tmp/node_modules/vnu-jar/build/dist/vnu.jar",
+        "/tmp/node_modules/vnu-jar/build/dist/vnu.jar",  # noqa: S108 (where MACHINE.md installs it)
     ]
     jar = next((c for c in candidates if c and Path(c).exists()), None)
     return (java, jar) if java and jar else None
