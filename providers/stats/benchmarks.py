@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -30,6 +31,9 @@ from .selectors import _latest_median, filter_bits
 # --------------------------------------------------------------------------
 # Sector medians beside a profile
 # --------------------------------------------------------------------------
+
+#: Peer groups whose medians a worker keeps (small answers; profiles share them).
+MAX_CACHED_PEERS = 2048
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,8 @@ def profile_benchmarks(
     regions = tuple(
         sorted({region for code in countries for region in data.top_regions.get(code, ())})
     )
-    key = ("peers", services, regions)
-    answer = data.answers.get(key)
+    key = (services, regions, get_language())
+    answer = data.peers.get(key)
     if answer is not None:
         return answer
     bits = filter_bits(data, services=services, regions=regions)
@@ -121,7 +125,9 @@ def profile_benchmarks(
         providers=n,
         medians={metric.key: _latest_median(data, metric, keep) for metric in METRICS},
     )
-    data.answers[key] = answer
+    if len(data.peers) >= MAX_CACHED_PEERS:
+        data.peers.clear()
+    data.peers[key] = answer
     return answer
 
 

@@ -111,8 +111,10 @@ class StatsData:
     group_slugs: list
     reports: Reports
     built_seconds: float = 0.0
-    #: per-process cache of computed answers (selectors.py), dropped with the data
+    #: per-process caches of computed answers (selectors.py, benchmarks.py), dropped
+    #: with the data
     answers: dict = field(default_factory=dict)
+    peers: dict = field(default_factory=dict)
 
     def is_current_for(self, token: str, day: datetime.date) -> bool:
         return self.token == token and self.day == day

@@ -42,8 +42,9 @@ from .metrics import METRICS, Median, median
 
 #: Most values kept per filter; more are ignored (and reported), as on search.
 MAX_VALUES = 30
-#: Answers kept per worker (per data build) for filters asked before.
-MAX_CACHED_ANSWERS = 256
+#: Answers kept per worker (per data build) for filters asked before; each holds its
+#: rendered page body (about 130 KB), so this bounds the cache near 6 MB.
+MAX_CACHED_ANSWERS = 48
 #: Reporting years the trend shows at most (the most recent ones).
 TREND_YEARS = 8
 
@@ -242,7 +243,7 @@ def sector_stats(*, querydict) -> SectorStats:
     if answer is None:
         answer = _compute(data, Filters(services=filters.services, regions=filters.regions))
         if len(data.answers) >= MAX_CACHED_ANSWERS:
-            data.answers.clear()
+            data.answers.clear()  # rare: a crawler walking every combination
         data.answers[key] = answer
     if filters.problems:
         # Problems are about this request's spelling, not about the filters kept; the

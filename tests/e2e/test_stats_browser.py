@@ -6,6 +6,7 @@ it, so those checks skip there.
 """
 
 import datetime
+import importlib
 import io
 import json
 import os
@@ -15,15 +16,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
-from providers.models import Provider
+from providers.models import Provider, Service
 from providers.stats.data import stats_data
 from tests import factories as f
 
+seed_migration = importlib.import_module("providers.migrations.0002_seed_taxonomies")
+
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 WIDTHS = [390, 1280]
@@ -31,6 +35,9 @@ WIDTHS = [390, 1280]
 
 @pytest.fixture
 def directory(db):
+    if not Service.objects.exists():
+        # Transactional tests before this one emptied the tables the migration seeded.
+        seed_migration.seed(apps, None)
     call_command("seed_demo", providers=60, seed=3, stdout=io.StringIO(), stderr=io.StringIO())
     provider = (
         Provider.objects.published().filter(reports__is_latest=False).order_by("name").first()
