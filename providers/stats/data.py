@@ -62,7 +62,7 @@ class Rows:
 
     position: np.ndarray  # int32: the provider's position in the index
     key: np.ndarray  # int16/int32: what the row is about (a country, a group, a year)
-    value: np.ndarray  # int64: the count when shown exactly, else 0
+    value: np.ndarray  # int32: the count when shown exactly, else 0
     state: np.ndarray  # int8: MISSING, EXACT or HIDDEN
 
 
@@ -72,11 +72,11 @@ class Reports:
 
     position: np.ndarray  # int32
     year: np.ndarray  # int16
-    impact_workers: np.ndarray  # int64, exact value or 0
+    impact_workers: np.ndarray  # int32, exact value or 0
     impact_state: np.ndarray  # int8
     share: np.ndarray  # int16, exact whole percent or -1
     share_state: np.ndarray  # int8
-    rates: dict  # rate name -> int64 hundredths, -1 when not reported
+    rates: dict  # rate name -> int32 hundredths, -1 when not reported
 
 
 @dataclass
@@ -98,11 +98,11 @@ class StatsData:
     has_report: np.ndarray  # bool
     report_year: np.ndarray  # int16, 0 without a report
     provenance: np.ndarray  # int8, -1 without a report
-    impact_workers: np.ndarray  # int64, exact value or 0
+    impact_workers: np.ndarray  # int32, exact value or 0
     impact_state: np.ndarray  # int8
     share: np.ndarray  # int16, exact whole percent or -1
     share_state: np.ndarray  # int8
-    rates: dict  # rate name -> int64 hundredths, -1 when not reported
+    rates: dict  # rate name -> int32 hundredths, -1 when not reported
     #: delivery centres' impact workers; key = index into `countries`
     centres: Rows
     countries: list
@@ -231,6 +231,8 @@ def build(index) -> StatsData:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         data = _build_in_snapshot(index)
     data.built_seconds = time.perf_counter() - started
+    # Hand the build's scratch back to the system, as the search index does after its own.
+    search_data._release_free_memory()
     return data
 
 
@@ -250,11 +252,11 @@ class _Builder:
         self.has_report = np.zeros(size, dtype=bool)
         self.report_year = np.zeros(size, dtype=np.int16)
         self.provenance = np.full(size, -1, dtype=np.int8)
-        self.impact_workers = np.zeros(size, dtype=np.int64)
+        self.impact_workers = np.zeros(size, dtype=np.int32)
         self.impact_state = np.zeros(size, dtype=np.int8)
         self.share = np.full(size, -1, dtype=np.int16)
         self.share_state = np.zeros(size, dtype=np.int8)
-        self.rates = {name: np.full(size, -1, dtype=np.int64) for name in RATE_FIELDS}
+        self.rates = {name: np.full(size, -1, dtype=np.int32) for name in RATE_FIELDS}
         self.countries: dict = {}  # code -> index, in order of first sight
         self.group_index = {
             option.key: i for i, option in enumerate(index.options.get("group", ()))
@@ -276,11 +278,11 @@ class _Builder:
             (
                 np.array(out[0], dtype=np.int32),
                 np.array(out[1], dtype=np.int16),
-                np.array(out[2], dtype=np.int64),
+                np.array(out[2], dtype=np.int32),
                 np.array(out[3], dtype=np.int8),
                 np.array(out[4], dtype=np.int16),
                 np.array(out[5], dtype=np.int8),
-                [np.array(values, dtype=np.int64) for values in out[6]],
+                [np.array(values, dtype=np.int32) for values in out[6]],
             )
         )
         self._empty_lists()
@@ -368,9 +370,9 @@ class _Builder:
 
     def result_reports(self) -> Reports:
         parts = self.report_parts or [
-            (np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.int64),
+            (np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.int32),
              np.zeros(0, np.int8), np.zeros(0, np.int16), np.zeros(0, np.int8),
-             [np.zeros(0, np.int64) for _ in RATE_FIELDS])
+             [np.zeros(0, np.int32) for _ in RATE_FIELDS])
         ]  # fmt: skip
 
         def joined(i):
@@ -465,7 +467,7 @@ def _rows(out) -> Rows:
     return Rows(
         position=np.array(out[0], dtype=np.int32),
         key=np.array(out[1], dtype=np.int32),
-        value=np.array(out[2], dtype=np.int64),
+        value=np.array(out[2], dtype=np.int32),
         state=np.array(out[3], dtype=np.int8),
     )
 
