@@ -233,6 +233,8 @@ def main():
             + urlencode([("q", "data"), ("region", "africa"), ("certification", "iso-27001")]),
         ),
         ("deep page", f"/providers/?page={deep_page}"),
+        ("stats", "/stats/"),
+        ("stats, filtered", "/stats/?region=africa&service=data-services"),
     ]
 
     # SQL queries per page, in process (the index is built once before counting).
@@ -262,7 +264,7 @@ def main():
     for name, path in mix[1:]:
         page = client.get(path.replace("{n}", "total")).content
         match = re.search(rb'id="result-count"[^>]*>\s*([^<]*)<', page)
-        totals[name] = match.group(1).decode().strip() if match else "?"
+        totals[name] = match.group(1).decode().strip() if match else ""
     connection.close()
 
     print(

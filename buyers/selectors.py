@@ -7,8 +7,10 @@ providers in a fixed number of queries, whatever their number.
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -25,6 +27,8 @@ from providers.models import (
     Provider,
     ProviderService,
 )
+from providers.stats.benchmarks import compare_charts, compare_table
+from providers.stats.data import RATE_FIELDS
 
 from .models import Inquiry, SavedSearch, Shortlist, ShortlistEntry
 
@@ -139,6 +143,10 @@ class Comparison:
     rows: list[CompareRow] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    #: the impact-worker share and key IRIS+ figures drawn as bars, one chart per figure
+    charts: list = field(default_factory=list)
+    #: the same figures as one table (its CSV)
+    figures_table: object = None
 
     @property
     def ready(self) -> bool:
@@ -292,7 +300,29 @@ def provider_compare(*, slugs: list[str]) -> Comparison:
     comparison.not_found = [s for s in wanted if s not in found]
     if comparison.ready:
         comparison.rows = _compare_rows(comparison.providers)
+        figures = [_key_figures(p) for p in comparison.providers]
+        csv_url = (
+            reverse("stats:compare_csv")
+            + "?"
+            + urlencode([("p", p.slug) for p in comparison.providers])
+        )
+        comparison.charts = compare_charts(
+            providers=comparison.providers, figures=figures, csv_url=csv_url
+        )
+        comparison.figures_table = compare_table(providers=comparison.providers, figures=figures)
     return comparison
+
+
+def _key_figures(provider: Provider) -> dict:
+    """The key figures of the latest report as the public may see them (metric key -> Shown)."""
+    report = latest_report(provider)
+    if report is None:
+        return {}
+    shown = public_figures(provider)
+    return {
+        "impact_share": shown.impact_share,
+        **{name: shown.report_figure(name, getattr(report, name)) for name in RATE_FIELDS},
+    }
 
 
 # --------------------------------------------------------------------------

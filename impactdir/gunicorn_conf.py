@@ -21,7 +21,9 @@ limit_request_field_size = 8190
 
 
 def post_worker_init(worker):
-    """Build the worker's in-memory search index while it starts taking requests."""
+    """Build the worker's in-memory search index (then its statistics) while it starts."""
     from providers.services.search_data import warm_search_index
+    from providers.stats.data import warm as warm_stats
 
     warm_search_index()
+    warm_stats()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("how-results-are-ordered/", buyer_search_views.ordering, name="ordering"),
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
+    path("stats/", include("providers.stats.urls")),
     path("", include("buyers.urls")),
     path("dashboard/", include("providers.dashboard_urls")),
     path("evidence/", include("providers.evidence")),

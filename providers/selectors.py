@@ -7,6 +7,7 @@ N+1 as providers add centres, certifications or case studies.
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connections
@@ -26,6 +27,7 @@ from django.db.models import (
     TextField,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django_countries.fields import Country
@@ -49,6 +51,8 @@ from .models import (
     VerificationState,
     VoiceKind,
 )
+from .services.search_data import TOKEN_TABLE
+from .stats.benchmarks import ReportPoint, profile_benchmarks, provider_trend
 
 # --------------------------------------------------------------------------
 # Profile data
@@ -113,6 +117,7 @@ class Figure:
     label: str
     shown: Shown
     iris_code: str
+    name: str = ""  # the report field
 
 
 @dataclass
@@ -140,6 +145,16 @@ class ImpactSummary:
     groups: list[GroupCount]
 
 
+#: Rates of an earlier report the profile shows beside its counts.
+EARLIER_REPORT_RATES = (
+    "min_wage_multiple",
+    "training_hours_per_employee",
+    "average_tenure_months",
+    "voluntary_turnover_pct",
+    "placement_rate_pct",
+)
+
+
 @dataclass(frozen=True)
 class EarlierReport:
     period_start: datetime.date
@@ -147,6 +162,9 @@ class EarlierReport:
     total_employees: Shown
     impact_workers: Shown
     provenance_label: str
+    impact_share: Shown = disclosure.MISSING
+    #: rate field -> Shown (rates are shown as reported)
+    rates: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -180,6 +198,10 @@ class ProviderProfile:
     impact: ImpactSummary | None
     earlier_reports: list[EarlierReport]
     case_studies: list[CaseStudyView]
+    #: sector medians of the provider's peers (None while this worker has no statistics)
+    benchmarks: object = None
+    #: its reports over time as a chart (None with fewer than two reports)
+    trend: object = None
 
     @property
     def delivery_countries(self) -> list[Country]:
@@ -187,6 +209,18 @@ class ProviderProfile:
         for centre in self.centres:
             seen.setdefault(centre.country.code, centre.country)
         return sorted(seen.values(), key=lambda country: str(country.name))
+
+    @property
+    def figure_rows(self) -> list[tuple[Figure, object]]:
+        """The latest report's figures, each with its sector median (None when it has none)."""
+        if self.impact is None:
+            return []
+        medians = self.benchmarks.medians if self.benchmarks is not None else {}
+        return [(figure, medians.get(figure.name)) for figure in self.impact.figures]
+
+    @property
+    def share_median(self):
+        return self.benchmarks.get("impact_share") if self.benchmarks is not None else None
 
     @property
     def recent_case_studies(self) -> list[CaseStudyView]:
@@ -339,6 +373,11 @@ def _profile_union(provider_id):
             "report",
             row_id="pk",
             t1="provenance",
+            # Rates travel as text: the union's columns have one type each.
+            **{
+                f"t{i}": Cast(name, TextField())
+                for i, name in enumerate(EARLIER_REPORT_RATES, start=2)
+            },
             n1="total_employees",
             n2="impact_workers",
             d1="period_start",
@@ -412,6 +451,7 @@ def _impact_summary(report, groups, figures_shown, today):
             label=str(report._meta.get_field(name).verbose_name),
             shown=figures_shown.report_figure(name, getattr(report, name)),
             iris_code=code,
+            name=name,
         )
         for name, code in report.figure_codes()
     ]
@@ -454,6 +494,9 @@ def listing_figures_of(provider, report, groups, centres) -> disclosure.ListingF
     return shown
 
 
+_TOKEN_SQL = f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1"  # noqa: S608 (a constant table)
+
+
 def provider_profile(*, slug: str) -> ProviderProfile:
     """The public profile of the published provider `slug`, in two SQL queries.
 
@@ -466,6 +509,8 @@ def provider_profile(*, slug: str) -> ProviderProfile:
         Provider.objects.published()
         .annotate(
             latest=FilteredRelation("reports", condition=Q(reports__is_latest=True)),
+            # Read with the provider, so sector medians cost the profile no query.
+            search_token=RawSQL(_TOKEN_SQL, ()),  # noqa: S611 (constant SQL, no parameters)
         )
         .select_related("latest")
         .get(slug=slug)
@@ -520,15 +565,7 @@ def provider_profile(*, slug: str) -> ProviderProfile:
         elif kind == "group":
             groups.append((row["n2"] or 0, row["t1"], GroupCount(row["t1"], row["t2"], row["n1"])))
         elif kind == "report":
-            earlier.append(
-                EarlierReport(
-                    period_start=row["d1"],
-                    period_end=row["d2"],
-                    total_employees=disclosure.count(row["n1"]),
-                    impact_workers=disclosure.count(row["n2"]),
-                    provenance_label=str(Provenance(row["t1"]).label),
-                )
-            )
+            earlier.append(_earlier_report(row))
         elif kind == "case_study":
             year = row["n1"]
             case_studies.append(
@@ -571,6 +608,13 @@ def provider_profile(*, slug: str) -> ProviderProfile:
     group_list = [g for _, _, g in sorted(groups)]
     shown = listing_figures_of(provider, latest_report, group_list, centre_list)
 
+    impact = (
+        _impact_summary(latest_report, group_list, shown, today)
+        if latest_report is not None
+        else None
+    )
+    earlier_reports = sorted(earlier, key=lambda r: r.period_end, reverse=True)
+    services = [offer.slug for category in categories.values() for offer in category.services]
     return ProviderProfile(
         provider=provider,
         workforce=shown.workforce,
@@ -582,14 +626,76 @@ def provider_profile(*, slug: str) -> ProviderProfile:
         markets=ordered("market"),
         pricing_models=ordered("pricing"),
         delivery_modes=ordered("mode"),
-        impact=(
-            _impact_summary(latest_report, group_list, shown, today)
-            if latest_report is not None
+        impact=impact,
+        earlier_reports=earlier_reports,
+        case_studies=sorted(case_studies, key=lambda c: (-c.year, c.title.casefold())),
+        benchmarks=(
+            profile_benchmarks(
+                token=provider.search_token,
+                services=services,
+                countries=[centre.country.code for centre in centre_list],
+            )
+            if impact is not None
             else None
         ),
-        earlier_reports=sorted(earlier, key=lambda r: r.period_end, reverse=True),
-        case_studies=sorted(case_studies, key=lambda c: (-c.year, c.title.casefold())),
+        trend=provider_trend(
+            slug=provider.slug,
+            points=_report_points(impact, earlier_reports),
+        ),
     )
+
+
+def _earlier_report(row) -> EarlierReport:
+    total, workers = row["n1"], row["n2"]
+    workers_shown = disclosure.count(workers)
+    return EarlierReport(
+        period_start=row["d1"],
+        period_end=row["d2"],
+        total_employees=disclosure.count(total),
+        impact_workers=workers_shown,
+        provenance_label=str(Provenance(row["t1"]).label),
+        impact_share=(
+            disclosure.share(workers_shown, total, disclosure.percent_of(workers, total))
+            if total and workers is not None
+            else disclosure.MISSING
+        ),
+        rates={
+            name: disclosure.rate(Decimal(row[f"t{i}"]) if row[f"t{i}"] is not None else None)
+            for i, name in enumerate(EARLIER_REPORT_RATES, start=2)
+        },
+    )
+
+
+def _report_points(impact, earlier_reports) -> list[ReportPoint]:
+    """Every report of the profile (latest and earlier), as the trend draws them."""
+    points = [
+        ReportPoint(
+            period_start=r.period_start,
+            period_end=r.period_end,
+            total_employees=r.total_employees,
+            impact_workers=r.impact_workers,
+            impact_share=r.impact_share,
+            rates=r.rates,
+            provenance_label=r.provenance_label,
+        )
+        for r in earlier_reports
+    ]
+    if impact is not None:
+        figures = {figure.name: figure.shown for figure in impact.figures}
+        points.append(
+            ReportPoint(
+                period_start=impact.period_start,
+                period_end=impact.period_end,
+                total_employees=figures.get("total_employees", disclosure.MISSING),
+                impact_workers=figures.get("impact_workers", disclosure.MISSING),
+                impact_share=impact.impact_share,
+                rates={
+                    name: figures.get(name, disclosure.MISSING) for name in EARLIER_REPORT_RATES
+                },
+                provenance_label=impact.provenance_label,
+            )
+        )
+    return points
 
 
 # --------------------------------------------------------------------------
@@ -613,6 +719,15 @@ class HomeStats:
     impact_workers: int
     top_services: list[Ranked]
     top_regions: list[Ranked]
+    #: ISO code -> published providers delivering from it (the home page's map)
+    providers_by_country: dict = field(default_factory=dict)
+
+    @property
+    def country_map(self):
+        """A small tile map of where the work is delivered."""
+        from .stats.selectors import home_map
+
+        return home_map(self.providers_by_country)
 
 
 class _CountDistinctProviders(Func):
@@ -646,11 +761,12 @@ def home_stats(*, limit: int = 6) -> HomeStats:
             0,
         ),
     )
-    countries = (
+    by_country = dict(
         DeliveryCentre.objects.filter(provider__status=ListingStatus.PUBLISHED)
+        .order_by()
         .values("country")
-        .distinct()
-        .count()
+        .annotate(n=Count("provider_id", distinct=True))
+        .values_list("country", "n")
     )
     top_services = (
         Service.objects.leaves()
@@ -683,16 +799,17 @@ def home_stats(*, limit: int = 6) -> HomeStats:
     )
     return HomeStats(
         providers=totals["providers"],
-        countries=countries,
+        countries=len(by_country),
         impact_workers=totals["impact_workers"],
         top_services=[Ranked(*row) for row in top_services],
         top_regions=[Ranked(*row) for row in top_regions],
+        providers_by_country={str(code): n for code, n in by_country.items()},
     )
 
 
 #: How long the home page's headline figures are shared between visitors.
 HOME_STATS_CACHE_SECONDS = 300
-_HOME_STATS_CACHE_KEY = "providers:home_stats:v1"
+_HOME_STATS_CACHE_KEY = "providers:home_stats:v2"
 
 
 def home_stats_cached() -> HomeStats:
