@@ -1,7 +1,31 @@
 """Cross-app request handling that must run before anything reads a request body."""
 
 from django.conf import settings
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
+
+from impactdir import health
+
+
+class HealthCheckMiddleware:
+    """Answer the load balancers' probes (/healthz, /readyz) before any other middleware.
+
+    First in MIDDLEWARE, so a probe costs no session, CSRF cookie or user lookup, and
+    neither ALLOWED_HOSTS nor SECURE_SSL_REDIRECT applies to it: a load balancer
+    probes each worker with its own Host header over plain HTTP. The answers reveal
+    nothing but ready or not (impactdir.health).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        probe = health.PROBES.get(request.path_info)
+        if probe is None:
+            return self.get_response(request)
+        if request.method not in {"GET", "HEAD"}:
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return probe()
 
 
 class RequestSizeLimitMiddleware:

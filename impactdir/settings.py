@@ -87,9 +87,13 @@ INSTALLED_APPS = [
     "accounts",
     "providers",
     "buyers",
+    # Cross-app glue: health probes, error pages, backup and restore commands.
+    "impactdir",
 ]
 
 MIDDLEWARE = [
+    # Load balancer probes, answered before host checks, HTTPS redirects and sessions.
+    "impactdir.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "impactdir.middleware.RequestSizeLimitMiddleware",
