@@ -5,8 +5,9 @@ middleware saving the session) into a call of `handler500` while the exception i
 being handled, so `server_error` sees it with `sys.exception()`. A lost or refused
 database connection is not a bug in the page: it is answered 503 with Retry-After,
 in the site's layout, by a template that needs no request, user or database. Every
-other error keeps Django's 500 handling. Django still logs each one (with its
-traceback) in the server log, never on the page.
+other error keeps Django's 500 handling. Django logs each one (with its traceback)
+in the server log, never on the page; `impactdir.middleware.DatabaseUnavailableMiddleware`
+answers views' failures before that, in one log line each.
 
 The connection is not reused after such an error: Django marks it as having had an
 error and, at the end of the request, closes it if it no longer answers; with

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Load balancer probes, answered before host checks, HTTPS redirects and sessions.
     "impactdir.middleware.HealthCheckMiddleware",
+    # A view's lost database connection: the 503 page, one log line (impactdir.errors).
+    "impactdir.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "impactdir.middleware.RequestSizeLimitMiddleware",

@@ -1,5 +1,6 @@
 """While the database cannot be reached, pages answer 503 in the site's layout, not a traceback."""
 
+import logging
 import time
 
 import pytest
@@ -54,6 +55,14 @@ def test_a_lost_database_gives_a_503_page_made_without_any_query(anonymous, path
     assert 'class="site-header"' in page  # the site's layout
     assert "Traceback" not in page and "server closed" not in page
     assert refuse.attempts == 1  # the page itself asked nothing of the database
+
+
+def test_an_outage_is_logged_in_one_line_per_request_not_a_traceback(anonymous, caplog):
+    with connection.execute_wrapper(Refuse()), caplog.at_level(logging.WARNING):
+        assert anonymous.get("/providers/").status_code == 503
+
+    assert "Database unavailable (OperationalError): server closed" in caplog.text
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 def test_a_logged_in_user_gets_the_same_page_without_a_session_lookup(anonymous):
