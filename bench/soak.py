@@ -407,6 +407,7 @@ def outage_phase(args, port, script, master, cluster, checks) -> list:
         cluster.ctl("stop")
         stopped_at = time.time()
         time.sleep(args.outage)
+        start_called = time.time()
         cluster.ctl("start")
         wait_until_accepting(cluster.port)
         restarted_at = time.time()
@@ -414,10 +415,10 @@ def outage_phase(args, port, script, master, cluster, checks) -> list:
         if restarted_at is None:  # never leave the cluster down
             cluster.ctl("start")
         run = finish_wrk(wrk, f"database down {args.outage} s", started, seconds)
-    outage_seconds = restarted_at - stopped_at
     print(
-        f"  stopped at +{stopped_at - started:.1f} s (stop took {stopped_at - stop_called:.1f} s),"
-        f" down {outage_seconds:.1f} s, accepting again at +{restarted_at - started:.1f} s",
+        f"  stopped at +{stopped_at - started:.1f} s (stopping took {stopped_at - stop_called:.1f}"
+        f" s), down {start_called - stopped_at:.1f} s, accepting again at "
+        f"+{restarted_at - started:.1f} s (starting took {restarted_at - start_called:.1f} s)",
         flush=True,
     )
     unavailable = run.seconds_with(lambda s: s == 503)
