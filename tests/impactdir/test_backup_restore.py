@@ -6,6 +6,7 @@ another process, and serve the restored site there: every published profile and 
 CSV export of all rows must be the same, byte for byte, and so must every file.
 """
 
+import importlib
 import io
 import json
 import os
@@ -16,6 +17,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -31,14 +33,17 @@ from tests.providers.listing_helpers import image_bytes, stored_evidence
 BUYER = "buyer@impactdir.example"  # made by seed_demo
 
 # pg_dump and the restoring process read committed rows only.
-# The demo data needs the taxonomies the migrations seed; a transactional test before this
-# one flushed them, so they are restored from the serialized database.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+seed_migration = importlib.import_module("providers.migrations.0002_seed_taxonomies")
 
 
 @pytest.fixture
 def directory(settings):
     """A small demo directory with a logo on a published listing and evidence files."""
+    # The taxonomies come from a data migration; a transactional test before this one
+    # flushed them (seeding is idempotent).
+    seed_migration.seed(apps, None)
     call_command("seed_demo", "--providers", "24", stdout=io.StringIO(), stderr=io.StringIO())
     published = list(Provider.objects.published().order_by("pk")[:3])
     logo = uploads.logo_store(
