@@ -99,24 +99,27 @@ def backup_write(*, destination: Path) -> Summary:
                 "(delete the file if so)."
             ) from None
         try:
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
-                entries.append(_add_file(tar, dump, dump.name))
-                for folder, setting in FOLDERS.items():
-                    root = Path(getattr(settings, setting))
-                    for path in _files_under(root):
-                        name = f"{folder}/{path.relative_to(root).as_posix()}"
-                        entries.append(_add_bytes(tar, name, path.read_bytes(), path))
-                        counts[folder] += 1
-                manifest = {
-                    "format": FORMAT,
-                    "version": FORMAT_VERSION,
-                    "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                    "database": {"vendor": vendor, "member": dump.name},
-                    "migrations": migrations,
-                    "files": entries,
-                }
-                data = json.dumps(manifest, indent=1, sort_keys=True).encode()
-                _add_bytes(tar, MANIFEST, data)
+            with os.fdopen(fd, "wb") as raw:
+                with tarfile.open(fileobj=raw, mode="w") as tar:
+                    entries.append(_add_file(tar, dump, dump.name))
+                    for folder, setting in FOLDERS.items():
+                        root = Path(getattr(settings, setting))
+                        for path in _files_under(root):
+                            name = f"{folder}/{path.relative_to(root).as_posix()}"
+                            entries.append(_add_bytes(tar, name, path.read_bytes(), path))
+                            counts[folder] += 1
+                    manifest = {
+                        "format": FORMAT,
+                        "version": FORMAT_VERSION,
+                        "created": datetime.datetime.now(datetime.UTC).isoformat(
+                            timespec="seconds"
+                        ),
+                        "database": {"vendor": vendor, "member": dump.name},
+                        "migrations": migrations,
+                        "files": entries,
+                    }
+                    data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+                    _add_bytes(tar, MANIFEST, data)
                 raw.flush()
                 os.fsync(raw.fileno())
         except BaseException:
@@ -204,7 +207,7 @@ def _libpq(settings_dict: dict) -> tuple[str, dict]:
         if key not in _NOT_LIBPQ and isinstance(value, str | int):
             params[key] = value
     conninfo = " ".join(
-        f"{key}='{str(value).replace(chr(92), chr(92) * 2).replace(chr(39), chr(92) + chr(39))}'"
+        f"{key}={_conninfo_quote(value)}"
         for key, value in params.items()
         if value not in (None, "")
     )
@@ -212,6 +215,11 @@ def _libpq(settings_dict: dict) -> tuple[str, dict]:
     if settings_dict.get("PASSWORD"):
         env["PGPASSWORD"] = settings_dict["PASSWORD"]
     return conninfo, env
+
+
+def _conninfo_quote(value) -> str:
+    """A libpq connection-string value: in single quotes, with \\ and ' escaped."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _run(command: list, env: dict, **kwargs) -> subprocess.CompletedProcess:
@@ -269,7 +277,7 @@ def _pg_restore(dump: Path, *, replace: bool) -> None:
             env,
         )
         wrapper = Path(work) / "run.sql"
-        wrapper.write_text(f"BEGIN;\n{prefix}\\i {script}\nCOMMIT;\n")
+        wrapper.write_text(f"BEGIN;\n{prefix}\\i '{script}'\nCOMMIT;\n")
         try:
             _run(
                 [
@@ -281,7 +289,7 @@ def _pg_restore(dump: Path, *, replace: bool) -> None:
                     f"--dbname={conninfo}",
                     f"--file={wrapper}",
                 ],
-                {**env, "PGOPTIONS": "--client-min-messages=warning"},
+                {**env, "PGOPTIONS": "-c client_min_messages=warning"},
                 stdin=subprocess.DEVNULL,
             )
         except BackupError as error:
