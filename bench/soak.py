@@ -30,6 +30,7 @@ import http.client
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -638,6 +639,7 @@ def main():
             server.wait(timeout=40)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(work / "static", ignore_errors=True)  # the log stays for reading
     report(runs, mix, args, checks)
     if checks.failed:
         raise SystemExit(1)
