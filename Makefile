@@ -19,13 +19,14 @@ for c in "$$PYTHON" python3.14 python3.13 python3.12 \
 done; exit 1
 endef
 
-.PHONY: help venv run test lint format bench clean
+.PHONY: help venv run test lint format bench soak clean
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve http://$(HOST):$(PORT) on SQLite"
 	@echo "make test   - lint and run the whole test suite (PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make bench  - generate $(BENCH_PROVIDERS) providers into PostgreSQL and measure search"
+	@echo "make soak   - 64 connections for 60 s, then PostgreSQL stopped 10 s and a worker killed under load"
 
 $(STAMP): requirements.txt
 	@py=$$($(find_python)) || { echo "ImpactDir needs Python 3.12 or newer. None was found: tried \$$PYTHON, python3.14, python3.13, python3.12 and pyenv's versions/3.12+. Install one, or set PYTHON=/path/to/python3.12+." >&2; exit 1; }; \
@@ -57,6 +58,12 @@ format: $(STAMP)
 bench: $(STAMP)
 	@[ -n "$$DATABASE_URL" ] || { echo "make bench needs PostgreSQL: set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/impactdir_bench" >&2; exit 1; }
 	$(BIN)/python bench/run.py --providers $(BENCH_PROVIDERS)
+
+# Stops and starts the local PostgreSQL cluster DATABASE_URL's port belongs to.
+# SOAK_ARGS passes options to bench/soak.py (e.g. --no-faults, --seconds 20).
+soak: $(STAMP)
+	@[ -n "$$DATABASE_URL" ] || { echo "make soak needs PostgreSQL on this machine: set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/impactdir_bench (its cluster is stopped for 10 s)" >&2; exit 1; }
+	$(BIN)/python bench/soak.py --providers $(BENCH_PROVIDERS) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

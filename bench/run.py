@@ -26,7 +26,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 # A developer tool that runs fixed local commands (manage.py, gunicorn, wrk, apt-get).
 # ruff: noqa: S603, S607
@@ -182,7 +181,8 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from providers.models import DeliveryCentre, Provider
+    from bench.mix import search_mix
+    from providers.models import Provider
 
     existing = Provider.objects.count()
     if existing < args.providers:
@@ -195,44 +195,9 @@ def main():
     connection.close()
 
     published = Provider.objects.published().count()
-    top_countries = [
-        row["country"]
-        for row in DeliveryCentre.objects.filter(provider__status="published")
-        .values("country")
-        .annotate(n=django.db.models.Count("id"))
-        .order_by("-n")[:2]
-    ]
-    sample = Provider.objects.published().order_by("id")[published // 2]
-    narrow = sample.name
-    deep_page = max(1, int(published / 20 * 0.9))
     mix = [
         ("bare view", "/__bench__/bare/"),
-        ("empty search", "/providers/"),
-        ("one facet", "/providers/?" + urlencode({"country": top_countries[0]})),
-        (
-            "several facets",
-            "/providers/?"
-            + urlencode(
-                [
-                    ("service", "data-services"),
-                    ("country", top_countries[0]),
-                    ("country", top_countries[1]),
-                    ("size", "50-249"),
-                    ("size", "250-999"),
-                    ("impact_min", "25"),
-                ]
-            ),
-        ),
-        ("broad text (data)", "/providers/?q=data"),
-        # The same matches as "data", but a text never seen before: no cached text match.
-        ("broad text, uncached", "/providers/?q=data+or+zq{n}x"),
-        ("narrow text", "/providers/?" + urlencode({"q": narrow})),
-        (
-            "text + facets",
-            "/providers/?"
-            + urlencode([("q", "data"), ("region", "africa"), ("certification", "iso-27001")]),
-        ),
-        ("deep page", f"/providers/?page={deep_page}"),
+        *search_mix(),
         ("stats", "/stats/"),
         ("stats, filtered", "/stats/?region=africa&service=data-services"),
     ]

@@ -1,7 +1,59 @@
 """Cross-app request handling that must run before anything reads a request body."""
 
+import logging
+
 from django.conf import settings
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
+
+from impactdir import health
+from impactdir.errors import database_unavailable, service_unavailable
+
+logger = logging.getLogger(__name__)
+
+
+class HealthCheckMiddleware:
+    """Answer the load balancers' probes (/healthz, /readyz) before any other middleware.
+
+    First in MIDDLEWARE, so a probe costs no session, CSRF cookie or user lookup, and
+    neither ALLOWED_HOSTS nor SECURE_SSL_REDIRECT applies to it: a load balancer
+    probes each worker with its own Host header over plain HTTP. The answers reveal
+    nothing but ready or not (impactdir.health).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        probe = health.PROBES.get(request.path_info)
+        if probe is None:
+            return self.get_response(request)
+        if request.method not in {"GET", "HEAD"}:
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return probe()
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer a view that lost its database connection with the 503 page, logged in one line.
+
+    `impactdir.errors.server_error` (handler500) gives the same page for such errors
+    raised outside a view (a middleware saving the session, say), but Django logs each
+    of those with its traceback; while the database is away every request fails, so
+    views' failures, nearly all of them, are logged here in one line each instead.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not database_unavailable(exception):
+            return None
+        first_line = (str(exception).strip().splitlines() or [""])[0]
+        logger.warning("Database unavailable (%s): %s", type(exception).__name__, first_line)
+        return service_unavailable()
 
 
 class RequestSizeLimitMiddleware:

@@ -99,9 +99,15 @@ INSTALLED_APPS = [
     "accounts",
     "providers",
     "buyers",
+    # Cross-app glue: health probes, error pages, backup and restore commands.
+    "impactdir",
 ]
 
 MIDDLEWARE = [
+    # Load balancer probes, answered before host checks, HTTPS redirects and sessions.
+    "impactdir.middleware.HealthCheckMiddleware",
+    # A view's lost database connection: the 503 page, one log line (impactdir.errors).
+    "impactdir.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost but one, so it also marks what later middleware answer (axes' lockout page).
     "accounts.middleware.PrivatePagesMiddleware",

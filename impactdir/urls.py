@@ -5,6 +5,11 @@ from django.urls import include, path
 from buyers.views import search as buyer_search_views
 from providers import views as provider_views
 
+# /healthz and /readyz are answered by impactdir.middleware.HealthCheckMiddleware.
+
+# 503 (not 500) while the database cannot be reached; Django's 500 page otherwise.
+handler500 = "impactdir.errors.server_error"
+
 urlpatterns = [
     path("", provider_views.home, name="home"),
     path("providers/", include("providers.urls")),

@@ -229,6 +229,11 @@ def _rebuild_until_current() -> None:
         connections.close_all()  # this thread's connections only
 
 
+def search_index_ready() -> bool:
+    """Whether this process has an index to answer searches from (impactdir.health)."""
+    return _current is not None
+
+
 def warm_search_index() -> None:
     """Start building this process's first index in the background (impactdir/gunicorn_conf.py
     calls this when a worker starts, so its first search finds the index ready or nearly so)."""

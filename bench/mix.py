@@ -1,0 +1,68 @@
+"""The requests `make bench` and `make soak` send: one definition of the search mix.
+
+Needs Django set up on the benchmark's database. `{n}` in a path stands for a fresh
+number on each request (a text nobody asked for before).
+"""
+
+from urllib.parse import urlencode
+
+
+def search_mix() -> list:
+    """(name, path) of each search in the mix, chosen from the data in the database."""
+    from django.db.models import Count
+
+    from providers.models import DeliveryCentre, Provider
+
+    published = Provider.objects.published().count()
+    top_countries = [
+        row["country"]
+        for row in DeliveryCentre.objects.filter(provider__status="published")
+        .values("country")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:2]
+    ]
+    sample = Provider.objects.published().order_by("id")[published // 2]
+    narrow = sample.name
+    deep_page = max(1, int(published / 20 * 0.9))
+    return [
+        ("empty search", "/providers/"),
+        ("one facet", "/providers/?" + urlencode({"country": top_countries[0]})),
+        (
+            "several facets",
+            "/providers/?"
+            + urlencode(
+                [
+                    ("service", "data-services"),
+                    ("country", top_countries[0]),
+                    ("country", top_countries[1]),
+                    ("size", "50-249"),
+                    ("size", "250-999"),
+                    ("impact_min", "25"),
+                ]
+            ),
+        ),
+        ("broad text (data)", "/providers/?q=data"),
+        # The same matches as "data", but a text never seen before: no cached text match.
+        ("broad text, uncached", "/providers/?q=data+or+zq{n}x"),
+        ("narrow text", "/providers/?" + urlencode({"q": narrow})),
+        (
+            "text + facets",
+            "/providers/?"
+            + urlencode([("q", "data"), ("region", "africa"), ("certification", "iso-27001")]),
+        ),
+        ("deep page", f"/providers/?page={deep_page}"),
+    ]
+
+
+def profile_paths(count: int) -> list:
+    """Profiles of `count` published providers spread evenly over the directory."""
+    from providers.models import Provider
+
+    slugs = list(Provider.objects.published().order_by("id").values_list("slug", flat=True))
+    step = max(1, len(slugs) // max(count, 1))
+    return [f"/providers/{slug}/" for slug in slugs[::step][:count]]
+
+
+#: JSON API requests for the soak once /api/v1/ exists,
+#: e.g. ("api search", "/api/v1/providers/?q=data").
+API_MIX: list = []
