@@ -20,7 +20,9 @@ the data (an unreported part counts as 0, as a reader might assume), this module
 plays the reader who knows the rule: exact parts are known, a banded part lies
 between 0 and 9, a withheld part is at least 10 and at least every exact part
 left beside it (we always withhold the largest one). If that still pins a banded
-part down to a single value, the largest exact part is withheld too, and so on.
+part down to a single value, the largest exact part is withheld too (all parts
+tied for largest, so the outcome never depends on the order of the parts), and
+so on.
 When every part is hidden and the total still pins one down (say two centres of
 9 beside a total of 18), every part of that sum is shown as withheld, so a reader
 can no longer tell which of them is small. Totals themselves are never hidden by
@@ -211,8 +213,13 @@ def _suppress(cells: dict[str, _Cell], relations: Iterable[_Sum]) -> None:
                 if cells[key].status is Status.EXACT and cells[key].value
             ]
             if exact:
-                largest = max(exact, key=lambda key: cells[key].value)
-                cells[largest].status = Status.WITHHELD
+                # Every part tied for largest goes together: the outcome then depends only
+                # on the values, never on the order an output lists the parts in, so two
+                # outputs can never hide different ones of two equal centres.
+                largest = max(cells[key].value for key in exact)
+                for key in exact:
+                    if cells[key].value == largest:
+                        cells[key].status = Status.WITHHELD
             else:
                 # Nothing left to withhold: show every hidden part alike, so that
                 # none of them can be told to be the small one.

@@ -229,3 +229,39 @@ def test_no_banded_count_can_be_worked_out(listing):
     for key, values in _feasible(cells, holding).items():
         if cells[key][1].status is Status.BANDED:
             assert values != {cells[key][0] or 0}, (key, cells)
+
+
+@settings(max_examples=200, deadline=None)
+@given(listings(), st.randoms(use_true_random=False))
+def test_the_outcome_does_not_depend_on_the_order_of_the_parts(listing, rng):
+    """Outputs list centres in different orders (by name, by code): they must hide the same."""
+    workforce, total, impact, centres, groups = listing
+    report = {"total_employees": total, "impact_workers": impact}
+    order = list(range(len(centres)))
+    rng.shuffle(order)
+
+    straight = disclosure.listing_figures(
+        workforce=workforce, report=report, groups=dict(enumerate(groups)), centres=centres
+    )
+    shuffled = disclosure.listing_figures(
+        workforce=workforce,
+        report=report,
+        groups={i: groups[i] for i in reversed(range(len(groups)))},
+        centres=[centres[i] for i in order],
+    )
+
+    assert [shuffled.centres[order.index(i)] for i in range(len(centres))] == straight.centres
+    assert shuffled.groups == straight.groups
+    assert shuffled.report == straight.report
+
+
+def test_two_equal_largest_centres_are_withheld_together():
+    figures = disclosure.listing_figures(
+        workforce=248, centres=[(120, None), (8, None), (120, None)]
+    )
+
+    assert statuses(c.headcount for c in figures.centres) == [
+        Status.WITHHELD,
+        Status.BANDED,
+        Status.WITHHELD,
+    ]
