@@ -42,7 +42,6 @@ IRIS_CODES = {
     "placement_rate_pct": "PI3527",
 }
 
-
 #: The figures of an impact report, in display order (profiles, comparison, exports).
 REPORT_FIGURE_FIELDS = [
     "total_employees",
@@ -57,7 +56,6 @@ REPORT_FIGURE_FIELDS = [
     "voluntary_turnover_pct",
     "placement_rate_pct",
 ]
-
 
 PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 
