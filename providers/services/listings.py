@@ -20,19 +20,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from impactdir.mail import send_templated_mail
 from providers.models import (
     CaseStudy,
     CertificationHolding,
@@ -194,28 +192,6 @@ def _member_emails(provider: Provider) -> list[str]:
     )
 
 
-def _send(template: str, context: dict, recipients: list[str]) -> None:
-    """E-mail each recipient (alone, so no one sees the others' addresses) once committed.
-
-    A mail failure is logged by `on_commit(robust=True)` and never undoes the change.
-    """
-    subject = render_to_string(f"emails/listings/{template}_subject.txt", context)
-    body = render_to_string(f"emails/listings/{template}_body.txt", context)
-    subject = " ".join(subject.split())
-    messages = [
-        EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
-        for to in sorted(set(recipients))
-    ]
-    if not messages:
-        return
-
-    def send():
-        with mailers.default as connection:
-            connection.send_messages(messages)
-
-    transaction.on_commit(send, robust=True)
-
-
 # --------------------------------------------------------------------------
 # Create and claim
 # --------------------------------------------------------------------------
@@ -277,10 +253,10 @@ def claim_submit(*, user, provider: Provider, message: str, base_url: str = "") 
     claim = Claim(provider=provider, user=user, message=message)
     claim.full_clean()
     claim.save()
-    _send(
-        "claim_submitted",
-        {"claim": claim, "provider": provider, "base_url": base_url},
-        _admin_emails(),
+    send_templated_mail(
+        template="listings/claim_submitted",
+        to=_admin_emails(),
+        context={"claim": claim, "provider": provider, "base_url": base_url},
     )
     return claim
 
@@ -444,10 +420,10 @@ def pending_changes_apply(*, provider: Provider, decided_by=None) -> int:
         Provider.objects.filter(pk=provider.pk).update(version=F("version") + 1)
         provider_refresh_derived(provider=provider)
         provider.refresh_from_db()
-        _send(
-            "changes_approved",
-            {"provider": provider, "changes": changes},
-            _member_emails(provider),
+        send_templated_mail(
+            template="listings/changes_approved",
+            to=_member_emails(provider),
+            context={"provider": provider, "changes": changes},
         )
     return len(changes)
 
@@ -467,10 +443,10 @@ def pending_changes_discard(*, provider: Provider, reason: str, decided_by=None)
         change.save()
         files_release(evidence=[change.data.get("evidence", "")])
     if changes:
-        _send(
-            "changes_rejected",
-            {"provider": provider, "changes": changes, "reason": reason},
-            _member_emails(provider),
+        send_templated_mail(
+            template="listings/changes_rejected",
+            to=_member_emails(provider),
+            context={"provider": provider, "changes": changes, "reason": reason},
         )
     return len(changes)
 
@@ -1020,7 +996,11 @@ def provider_submit(*, provider: Provider, user, base_url: str = "") -> str:
         if changes:
             unsent.update(submitted_at=timezone.now())
             context["changes"] = changes
-            _send("changes_submitted", context, _admin_emails() + _member_emails(provider))
+            send_templated_mail(
+                template="listings/changes_submitted",
+                to=_admin_emails() + _member_emails(provider),
+                context=context,
+            )
             return "changes"
         if provider.status == ListingStatus.PUBLISHED:
             raise ValidationError(_("There are no changes waiting to be sent for review."))
@@ -1038,7 +1018,11 @@ def provider_submit(*, provider: Provider, user, base_url: str = "") -> str:
         )
     provider.status = ListingStatus.SUBMITTED
     provider.save()
-    _send("submitted", context, _admin_emails() + _member_emails(provider))
+    send_templated_mail(
+        template="listings/submitted",
+        to=_admin_emails() + _member_emails(provider),
+        context=context,
+    )
     return "listing"
 
 
@@ -1111,7 +1095,7 @@ def member_invite(
         "accept_url": base_url + reverse("dashboard:invitation", args=[invitation.token]),
         "signup_url": base_url + reverse("account_signup"),
     }
-    _send("invitation", context, [email])
+    send_templated_mail(template="listings/invitation", to=[email], context=context)
     return invitation
 
 

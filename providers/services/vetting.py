@@ -20,16 +20,14 @@ provider sent for review.
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from impactdir.mail import send_templated_mail
 from providers.models import (
     CertificationHolding,
     Claim,
@@ -95,19 +93,6 @@ def _save(instance, *, by: User, reason: str, update_fields: list[str]) -> None:
     instance.save(update_fields=update_fields)
 
 
-def _send_after_commit(messages: list[EmailMessage]) -> None:
-    """Send once the decision is committed; a failed message is logged, never undoes it."""
-    for message in messages:
-        transaction.on_commit(message.send, robust=True)
-
-
-def _message(*, template: str, subject: str, to: str, context: dict) -> EmailMessage:
-    body = render_to_string(f"emails/vetting/{template}.txt", context)
-    # Subjects must be one line, whatever a provider's name holds.
-    subject = " ".join(subject.split())
-    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
-
-
 def _member_emails(provider: Provider) -> list[str]:
     return list(
         Membership.objects.filter(provider=provider, user__is_active=True)
@@ -118,15 +103,12 @@ def _member_emails(provider: Provider) -> list[str]:
     )
 
 
-def _notify_members(
-    provider: Provider, *, template: str, subject: str, extra: dict | None = None
-) -> None:
-    context = {"provider": provider, **(extra or {})}
-    _send_after_commit(
-        [
-            _message(template=template, subject=subject, to=email, context=context)
-            for email in _member_emails(provider)
-        ]
+def _notify_members(provider: Provider, *, template: str, extra: dict | None = None) -> None:
+    """E-mail every member once the decision is committed (a failure never undoes it)."""
+    send_templated_mail(
+        template=f"vetting/{template}",
+        to=_member_emails(provider),
+        context={"provider": provider, **(extra or {})},
     )
 
 
@@ -161,7 +143,6 @@ def listing_approve(*, provider: Provider, by: User) -> Provider:
     _notify_members(
         provider,
         template="listing_approved",
-        subject=_("Your listing “%(name)s” is published") % {"name": provider.name},
     )
     return provider
 
@@ -193,7 +174,6 @@ def listing_reject(*, provider: Provider, by: User, reason: str) -> Provider:
     _notify_members(
         provider,
         template="listing_rejected",
-        subject=_("Your listing “%(name)s” needs changes") % {"name": provider.name},
         extra={"reason": reason},
     )
     return provider
@@ -223,7 +203,6 @@ def listing_suspend(*, provider: Provider, by: User, reason: str = "") -> Provid
     _notify_members(
         provider,
         template="listing_suspended",
-        subject=_("Your listing “%(name)s” is suspended") % {"name": provider.name},
         extra={"reason": reason},
     )
     return provider
@@ -257,7 +236,6 @@ def listing_reinstate(*, provider: Provider, by: User, note: str = "") -> Provid
     _notify_members(
         provider,
         template="listing_reinstated",
-        subject=_("Your listing “%(name)s” is published again") % {"name": provider.name},
         extra={"note": note},
     )
     return provider
@@ -334,18 +312,11 @@ def _require_pending(claim: Claim) -> None:
         )
 
 
-def _notify_claimant(claim: Claim, *, template: str, subject: str) -> None:
-    if not claim.user.email:
-        return
-    _send_after_commit(
-        [
-            _message(
-                template=template,
-                subject=subject,
-                to=claim.user.email,
-                context={"claim": claim, "provider": claim.provider},
-            )
-        ]
+def _notify_claimant(claim: Claim, *, template: str) -> None:
+    send_templated_mail(
+        template=f"vetting/{template}",
+        to=[claim.user.email],
+        context={"claim": claim, "provider": claim.provider},
     )
 
 
@@ -379,7 +350,6 @@ def claim_approve(*, claim: Claim, by: User) -> Claim:
     _notify_claimant(
         claim,
         template="claim_approved",
-        subject=_("You now manage “%(name)s” on ImpactDir") % {"name": claim.provider.name},
     )
     return claim
 
@@ -408,7 +378,6 @@ def claim_reject(*, claim: Claim, by: User, reason: str) -> Claim:
     _notify_claimant(
         claim,
         template="claim_rejected",
-        subject=_("Your claim of “%(name)s” was not approved") % {"name": claim.provider.name},
     )
     return claim
 
