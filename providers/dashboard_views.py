@@ -3,7 +3,7 @@
 Every view that names a listing finds it through the user's own membership, so
 a listing the user is not a member of is a 404, whatever the URL says; items of
 a listing (certifications, reports, …) are looked up within that listing. The
-services in `providers.services.listings` check membership again and do the
+services in `providers.services` check membership again and do the
 writing; views only parse, call and render.
 """
 
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from impactdir.ids import parse_id
 from providers import uploads
+from providers.dashboard import selectors
 from providers.forms import (
     CaseStudyForm,
     CentreForm,
@@ -44,7 +45,8 @@ from providers.models import (
     PendingChangeKind,
     Provider,
 )
-from providers.services import listings as svc
+from providers.services import access, onboarding, parts, pending_changes, submission
+from providers.services import team as team_services
 
 EDIT = require_http_methods(["GET", "POST"])
 
@@ -111,7 +113,7 @@ def _listing_context(membership: Membership, **extra) -> dict:
         "provider": provider,
         "membership": membership,
         "is_owner": membership.role == MembershipRole.OWNER,
-        "pending_changes": list(svc.pending_changes_for(provider)),
+        "pending_changes": list(selectors.pending_changes_for(provider)),
         **extra,
     }
 
@@ -132,7 +134,7 @@ def _run(form, call, provider: Provider) -> tuple[bool, dict]:
     """Call a service; on refusal put its message on the form. Returns (ok, extra context)."""
     try:
         call()
-    except svc.StaleEditError as exc:
+    except access.StaleEditError as exc:
         extra = _stale_context(provider)
         _add_errors(form, exc)
         _show_current_version(form, provider)
@@ -152,7 +154,7 @@ def _run(form, call, provider: Provider) -> tuple[bool, dict]:
 @require_GET
 def index(request):
     _require_dashboard_user(request.user)
-    providers = svc.with_checklist_facts(
+    providers = selectors.with_checklist_facts(
         Provider.objects.filter(memberships__user=request.user)
     ).order_by("name", "id")
     roles = dict(Membership.objects.filter(user=request.user).values_list("provider_id", "role"))
@@ -160,7 +162,7 @@ def index(request):
         {
             "provider": p,
             "role": MembershipRole(roles[p.pk]).label,
-            "checklist": svc.provider_checklist(p),
+            "checklist": selectors.provider_checklist(p),
         }
         for p in providers
     ]
@@ -185,7 +187,7 @@ def listing_create(request):
     form = ProviderCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            provider = svc.provider_create(user=request.user, name=form.cleaned_data["name"])
+            provider = onboarding.provider_create(user=request.user, name=form.cleaned_data["name"])
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -203,7 +205,9 @@ def claim_search(request):
     form = ClaimSearchForm(request.GET or None)
     results = None
     if form.is_valid() and form.cleaned_data["q"]:
-        results = list(svc.claimable_providers(user=request.user, query=form.cleaned_data["q"]))
+        results = list(
+            selectors.claimable_providers(user=request.user, query=form.cleaned_data["q"])
+        )
     return render(
         request, "providers/dashboard/claim_search.html", {"form": form, "results": results}
     )
@@ -219,7 +223,7 @@ def claim_create(request, provider_id: int):
     form = ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            svc.claim_submit(
+            onboarding.claim_submit(
                 user=request.user,
                 provider=provider,
                 message=form.cleaned_data["message"],
@@ -243,10 +247,10 @@ def invitation(request, token: str):
     invitation = get_object_or_404(
         Invitation.objects.usable().select_related("provider"), token=token
     )
-    refusal = svc.invitation_refusal(invitation=invitation, user=request.user)
+    refusal = team_services.invitation_refusal(invitation=invitation, user=request.user)
     if request.method == "POST":
         try:
-            membership = svc.invitation_accept(invitation=invitation, user=request.user)
+            membership = team_services.invitation_accept(invitation=invitation, user=request.user)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
@@ -274,9 +278,9 @@ def listing(request, pk: int):
     provider = membership.provider
     context = _listing_context(
         membership,
-        checklist=svc.provider_checklist(provider),
+        checklist=selectors.provider_checklist(provider),
         submit_form=VersionForm(initial={"version": provider.version}),
-        unsent=[c for c in svc.pending_changes_for(provider) if c.submitted_at is None],
+        unsent=[c for c in selectors.pending_changes_for(provider) if c.submitted_at is None],
     )
     return render(request, "providers/dashboard/listing.html", context)
 
@@ -286,7 +290,7 @@ def listing(request, pk: int):
 def listing_submit(request, pk: int):
     membership = _membership(request, pk)
     try:
-        what = svc.provider_submit(
+        what = submission.provider_submit(
             provider=membership.provider, user=request.user, base_url=_base_url(request)
         )
     except ValidationError as exc:
@@ -310,7 +314,7 @@ def listing_submit(request, pk: int):
 def listing_deactivate(request, pk: int):
     membership = _membership(request, pk)
     try:
-        svc.provider_deactivate(provider=membership.provider, user=request.user)
+        submission.provider_deactivate(provider=membership.provider, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -326,7 +330,7 @@ def listing_deactivate(request, pk: int):
 def profile_edit(request, pk: int):
     membership = _membership(request, pk)
     provider = membership.provider
-    pending = svc.pending_change_for_target(provider, PendingChangeKind.PROFILE, None)
+    pending = selectors.pending_change_for_target(provider, PendingChangeKind.PROFILE, None)
     initial = {"version": provider.version}
     if pending is not None:
         initial.update(pending.data)
@@ -340,7 +344,7 @@ def profile_edit(request, pk: int):
         result = {}
 
         def call():
-            result["held"] = svc.provider_update_profile(
+            result["held"] = parts.provider_update_profile(
                 provider=provider,
                 user=request.user,
                 version=form.cleaned_data["version"],
@@ -375,7 +379,7 @@ def profile_edit(request, pk: int):
 def _differences(form, provider: Provider) -> list[tuple[str, str, str]]:
     """(field label, value you entered, value saved now) for each field that differs."""
     rows = []
-    for name in svc.PROFILE_FIELDS:
+    for name in parts.PROFILE_FIELDS:
         mine = form.data.get(form.add_prefix(name), "")
         current = getattr(provider, name)
         current_text = "" if current in (None, "") else str(current)
@@ -400,7 +404,7 @@ def services_edit(request, pk: int):
         and _rows_belong(formset)
     ):
         rows = [
-            svc.ServiceRow(
+            parts.ServiceRow(
                 service=f.cleaned_data.get("service"),
                 voice=f.cleaned_data.get("voice", ""),
                 note=f.cleaned_data.get("note", ""),
@@ -412,7 +416,7 @@ def services_edit(request, pk: int):
         ]
         ok, extra = _run(
             version_form,
-            lambda: svc.provider_update_services(
+            lambda: parts.provider_update_services(
                 provider=provider,
                 user=request.user,
                 version=version_form.cleaned_data["version"],
@@ -459,7 +463,7 @@ def centre_edit(request, pk: int, item: int | None = None):
     extra = {}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        row = svc.CentreRow(
+        row = parts.CentreRow(
             country=data["country"],
             city=data.get("city", ""),
             seats=data.get("seats"),
@@ -470,7 +474,7 @@ def centre_edit(request, pk: int, item: int | None = None):
         )
         ok, extra = _run(
             form,
-            lambda: svc.provider_update_centres(
+            lambda: parts.provider_update_centres(
                 provider=provider, user=request.user, version=data["version"], rows=[row]
             ),
             provider,
@@ -488,12 +492,12 @@ def centre_delete(request, pk: int, item: int):
     membership = _membership(request, pk)
     provider = membership.provider
     centre = get_object_or_404(provider.centres, pk=item)
-    row = svc.CentreRow(country=str(centre.country), instance=centre, delete=True)
+    row = parts.CentreRow(country=str(centre.country), instance=centre, delete=True)
     return _delete_item(
         request,
         membership,
         centre,
-        lambda version: svc.provider_update_centres(
+        lambda version: parts.provider_update_centres(
             provider=provider, user=request.user, version=version, rows=[row]
         ),
         _("Delivery centre removed."),
@@ -514,7 +518,7 @@ def logo_edit(request, pk: int):
         name = uploads.logo_store(form.cleaned_data["logo"])
         ok, extra = _run(
             form,
-            lambda: svc.provider_set_logo(
+            lambda: parts.provider_set_logo(
                 provider=provider,
                 user=request.user,
                 version=form.cleaned_data["version"],
@@ -549,7 +553,7 @@ def logo_remove(request, pk: int):
     form = VersionForm(request.POST)
     if form.is_valid():
         try:
-            svc.provider_remove_logo(
+            parts.provider_remove_logo(
                 provider=membership.provider,
                 user=request.user,
                 version=form.cleaned_data["version"],
@@ -570,7 +574,9 @@ def logo_remove(request, pk: int):
 
 def _pending_by_target(provider: Provider, kind: str) -> dict:
     return {
-        c.target_id: c for c in svc.pending_changes_for(provider).filter(kind=kind) if c.target_id
+        c.target_id: c
+        for c in selectors.pending_changes_for(provider).filter(kind=kind)
+        if c.target_id
     }
 
 
@@ -597,7 +603,7 @@ def certification_edit(request, pk: int, item: int | None = None):
     holding = get_object_or_404(provider.certifications, pk=item) if item else None
     initial = {"version": provider.version}
     pending = (
-        svc.pending_change_for_target(provider, PendingChangeKind.CERTIFICATION, item)
+        selectors.pending_change_for_target(provider, PendingChangeKind.CERTIFICATION, item)
         if item
         else None
     )
@@ -611,7 +617,7 @@ def certification_edit(request, pk: int, item: int | None = None):
     )
     extra = {}
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k in svc.CERTIFICATION_FIELDS}
+        data = {k: v for k, v in form.cleaned_data.items() if k in parts.CERTIFICATION_FIELDS}
         evidence = form.cleaned_data.get("evidence_file")
         stored = (
             uploads.evidence_store(evidence, folder="evidence/certifications") if evidence else ""
@@ -620,7 +626,7 @@ def certification_edit(request, pk: int, item: int | None = None):
         result = {}
 
         def call():
-            result["saved"] = svc.certification_save(
+            result["saved"] = parts.certification_save(
                 provider=provider,
                 user=request.user,
                 version=form.cleaned_data["version"],
@@ -653,7 +659,7 @@ def _delete_item(request, membership, item, delete, success: str, target: str):
         return redirect(target, pk=membership.provider_id)
     try:
         result = delete(form.cleaned_data["version"])
-    except svc.StaleEditError:
+    except access.StaleEditError:
         messages.error(
             request,
             _(
@@ -684,7 +690,7 @@ def certification_delete(request, pk: int, item: int):
         request,
         membership,
         holding,
-        lambda version: svc.certification_delete(
+        lambda version: parts.certification_delete(
             provider=provider, user=request.user, version=version, holding=holding
         ),
         _("Certification removed."),
@@ -714,7 +720,9 @@ def report_edit(request, pk: int, item: int | None = None):
     provider = membership.provider
     report = get_object_or_404(provider.reports, pk=item) if item else None
     pending = (
-        svc.pending_change_for_target(provider, PendingChangeKind.REPORT, item) if item else None
+        selectors.pending_change_for_target(provider, PendingChangeKind.REPORT, item)
+        if item
+        else None
     )
     initial = {"version": provider.version}
     pending_groups = None
@@ -732,14 +740,14 @@ def report_edit(request, pk: int, item: int | None = None):
     )
     extra = {}
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k in svc.REPORT_FIELDS}
+        data = {k: v for k, v in form.cleaned_data.items() if k in parts.REPORT_FIELDS}
         evidence = form.cleaned_data.get("evidence_file")
         stored = uploads.evidence_store(evidence, folder="evidence/reports") if evidence else ""
         data["evidence"] = stored
         result = {}
 
         def call():
-            result["saved"] = svc.report_save(
+            result["saved"] = parts.report_save(
                 provider=provider,
                 user=request.user,
                 version=form.cleaned_data["version"],
@@ -776,7 +784,7 @@ def report_delete(request, pk: int, item: int):
         request,
         membership,
         report,
-        lambda version: svc.report_delete(
+        lambda version: parts.report_delete(
             provider=provider, user=request.user, version=version, report=report
         ),
         _("Impact report removed."),
@@ -807,10 +815,10 @@ def case_study_edit(request, pk: int, item: int | None = None):
     )
     extra = {}
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k in svc.CASE_STUDY_FIELDS}
+        data = {k: v for k, v in form.cleaned_data.items() if k in parts.CASE_STUDY_FIELDS}
         ok, extra = _run(
             form,
-            lambda: svc.case_study_save(
+            lambda: parts.case_study_save(
                 provider=provider,
                 user=request.user,
                 version=form.cleaned_data["version"],
@@ -836,7 +844,7 @@ def case_study_delete(request, pk: int, item: int):
         request,
         membership,
         case_study,
-        lambda version: svc.case_study_delete(
+        lambda version: parts.case_study_delete(
             provider=provider, user=request.user, version=version, case_study=case_study
         ),
         _("Case study removed."),
@@ -849,9 +857,9 @@ def case_study_delete(request, pk: int, item: int):
 def pending_withdraw(request, pk: int, item: int):
     membership = _membership(request, pk)
     provider = membership.provider
-    change = get_object_or_404(svc.pending_changes_for(provider), pk=item)
+    change = get_object_or_404(selectors.pending_changes_for(provider), pk=item)
     try:
-        svc.pending_change_withdraw(provider=provider, user=request.user, change=change)
+        pending_changes.pending_change_withdraw(provider=provider, user=request.user, change=change)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -876,7 +884,7 @@ def team(request, pk: int):
             raise PermissionDenied
         if form.is_valid():
             try:
-                invitation = svc.member_invite(
+                invitation = team_services.member_invite(
                     provider=provider,
                     invited_by=request.user,
                     email=form.cleaned_data["email"],
@@ -914,7 +922,7 @@ def member_remove(request, pk: int, item: int):
     provider = membership.provider
     target = get_object_or_404(provider.memberships.select_related("user"), pk=item)
     try:
-        svc.member_remove(provider=provider, removed_by=request.user, membership=target)
+        team_services.member_remove(provider=provider, removed_by=request.user, membership=target)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -930,6 +938,8 @@ def invitation_cancel(request, pk: int, item: int):
     membership = _membership(request, pk)
     provider = membership.provider
     invitation = get_object_or_404(provider.invitations, pk=item)
-    svc.invitation_cancel(provider=provider, cancelled_by=request.user, invitation=invitation)
+    team_services.invitation_cancel(
+        provider=provider, cancelled_by=request.user, invitation=invitation
+    )
     messages.success(request, _("The invitation was cancelled."))
     return redirect("dashboard:team", pk=pk)

@@ -24,7 +24,7 @@ from providers.models import (
     Service,
     TargetGroup,
 )
-from providers.services.listings import (
+from providers.services.parts import (
     PROFILE_FIELDS,
     PROFILE_M2M_FIELDS,
     centre_validate,

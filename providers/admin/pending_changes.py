@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from providers import models as m
 from providers.evidence import change_evidence_url, item_evidence_url
-from providers.services.listings import CERTIFICATION_FIELDS, REPORT_FIELDS
+from providers.services.parts import CERTIFICATION_FIELDS, REPORT_FIELDS
 
 from .mixins import EMPTY, HistoryAdmin
 

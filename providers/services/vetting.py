@@ -39,7 +39,8 @@ from providers.models import (
     Provider,
     VerificationState,
 )
-from providers.services.listings import pending_changes_apply, pending_changes_discard
+from providers.services.pending_changes import pending_changes_apply, pending_changes_discard
+from providers.services.recipients import member_emails
 
 #: The history tables store the change reason in a 100-character column.
 CHANGE_REASON_MAX_LENGTH = 100
@@ -93,21 +94,11 @@ def _save(instance, *, by: User, reason: str, update_fields: list[str]) -> None:
     instance.save(update_fields=update_fields)
 
 
-def _member_emails(provider: Provider) -> list[str]:
-    return list(
-        Membership.objects.filter(provider=provider, user__is_active=True)
-        .exclude(user__email="")
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-        .distinct()
-    )
-
-
 def _notify_members(provider: Provider, *, template: str, extra: dict | None = None) -> None:
     """E-mail every member once the decision is committed (a failure never undoes it)."""
     send_templated_mail(
         template=f"vetting/{template}",
-        to=_member_emails(provider),
+        to=member_emails(provider),
         context={"provider": provider, **(extra or {})},
     )
 
@@ -421,7 +412,7 @@ def changes_approve(*, provider: Provider, by: User) -> int:
 
     Refuses (ValidationError, nothing changed) when the listing has no sent
     changes or a change no longer fits the live data. Otherwise
-    `listings.pending_changes_apply` writes them into the live rows, marks them
+    `pending_changes.pending_changes_apply` writes them into the live rows, marks them
     applied with `by` in their history, refreshes search data and e-mails the
     members; this function adds the decision to the listing's own history
     ("Changes approved: …", by `by`). Changes the provider has not sent yet stay
@@ -458,7 +449,7 @@ def changes_reject(*, provider: Provider, by: User, reason: str) -> int:
     """Turn down the changes a provider sent for review, with a reason they see.
 
     The reason is required and must not be blank. The published values stay as
-    they are. `listings.pending_changes_discard` marks the changes not approved
+    they are. `pending_changes.pending_changes_discard` marks the changes not approved
     (with `by` in their history) and e-mails the reason to the members; this
     function adds the decision to the listing's history ("Changes rejected: …",
     by `by`). Returns how many changes were turned down.

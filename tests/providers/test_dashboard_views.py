@@ -464,10 +464,11 @@ def test_search_keeps_the_published_name_until_a_rename_is_approved(client):
     assert "Zanzibar Fictional" in client.get("/providers/", {"q": "Zanzibar"}).text
     assert "Quokka Renamed" not in client.get("/providers/", {"q": "Quokka"}).text
     provider.refresh_from_db()
-    from providers.services import listings as svc
+    from providers.services.pending_changes import pending_changes_apply
+    from providers.services.submission import provider_submit
 
-    svc.provider_submit(provider=provider, user=owner)
-    svc.pending_changes_apply(provider=provider)
+    provider_submit(provider=provider, user=owner)
+    pending_changes_apply(provider=provider)
     assert "Quokka Renamed" in client.get("/providers/", {"q": "Quokka"}).text
 
 

@@ -1,0 +1,1 @@
+"""The ISSP dashboard: a user's own listings, their parts, submission, team and inquiries."""
