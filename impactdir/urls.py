@@ -11,7 +11,7 @@ urlpatterns = [
     path("how-results-are-ordered/", buyer_search_views.ordering, name="ordering"),
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
     path("", include("buyers.urls")),
-    path("dashboard/", include("providers.dashboard_urls")),
+    path("dashboard/", include("providers.dashboard.urls")),
     path("evidence/", include("providers.evidence")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,4 +1,4 @@
-"""Reads of the ISSP dashboard: listings to claim, open proposals, the completeness checklist.
+"""Reads of the ISSP dashboard: the overview, listings to claim, open proposals, the checklist.
 
 `provider_checklist` is also the rule `provider_submit` applies: a listing is
 submitted only when nothing required is missing.
@@ -16,10 +16,38 @@ from providers.models import (
     ClaimStatus,
     DeliveryCentre,
     ImpactReport,
+    Invitation,
+    Membership,
+    MembershipRole,
     PendingChange,
     Provider,
     ProviderService,
 )
+
+
+def dashboard_overview(*, user) -> dict:
+    """The dashboard's first page: the user's listings with their checklists, their claims,
+    and the invitations waiting for them, in a fixed number of queries."""
+    providers = with_checklist_facts(Provider.objects.filter(memberships__user=user)).order_by(
+        "name", "id"
+    )
+    roles = dict(Membership.objects.filter(user=user).values_list("provider_id", "role"))
+    rows = [
+        {
+            "provider": p,
+            "role": MembershipRole(roles[p.pk]).label,
+            "checklist": provider_checklist(p),
+        }
+        for p in providers
+    ]
+    claims = Claim.objects.filter(user=user).select_related("provider")[:20]
+    invitations = (
+        Invitation.objects.usable()
+        .filter(email__iexact=user.email)
+        .exclude(provider__memberships__user=user)
+        .select_related("provider")
+    )
+    return {"rows": rows, "claims": claims, "invitations": invitations}
 
 
 def claimable_providers(*, user, query: str, limit: int = 20):

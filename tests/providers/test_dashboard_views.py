@@ -88,9 +88,19 @@ def test_index_and_navigation_lead_members_to_their_inquiry_inbox(client):
     mine, owner = listing_with_owner(name="Mine Ltd")
     client.force_login(owner)
     response = client.get(reverse("dashboard:index"))
-    inbox = reverse("buyers:inbox")
+    inbox = reverse("dashboard:inbox")
     assert response.text.count(f'href="{inbox}"') == 2  # the listing overview and the nav
     assert client.get(inbox).status_code == 200
+
+
+def test_the_navigation_marks_the_inbox_or_the_dashboard_as_the_current_page(client):
+    _mine, owner = listing_with_owner(name="Mine Ltd")
+    client.force_login(owner)
+    dashboard, inbox = reverse("dashboard:index"), reverse("dashboard:inbox")
+    for page, current, other in [(dashboard, dashboard, inbox), (inbox, inbox, dashboard)]:
+        text = client.get(page).text
+        assert f'href="{current}" aria-current="page"' in text
+        assert f'href="{other}" aria-current="page"' not in text
 
 
 def test_create_listing(client):
