@@ -245,6 +245,34 @@ def test_services_formset_adds_changes_and_removes(client):
     assert new_service.name in provider.service_text
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("spelling", ["arabic-indic", "padded", "leading zero", "letters"])
+def test_services_formset_reads_row_ids_as_the_rest_of_the_site_does(client, spelling):
+    provider, owner = listing_with_owner()
+    offering = ProviderServiceFactory(provider=provider, note="as it was")
+    client.force_login(owner)
+    row_id = {
+        "arabic-indic": str(offering.pk).translate(ARABIC_INDIC),
+        "padded": f" {offering.pk} ",
+        "leading zero": f"0{offering.pk}",
+        "letters": "three",
+    }[spelling]
+    data = formset_data(
+        "services",
+        [{"id": row_id, "service": offering.service_id, "note": "changed"}],
+        initial=1,
+    )
+    response = client.post(url("services", provider), {"version": provider.version, **data})
+    # Not an id (impactdir.ids.parse_id), so it selects no row and nothing is saved.
+    assert response.status_code == 200
+    assert "does not belong to this listing" in response.text
+    offering.refresh_from_db()
+    assert offering.note == "as it was"
+    assert provider.services.count() == 1
+
+
 def test_services_formset_refuses_a_category_and_duplicates(client):
     provider, owner = listing_with_owner()
     service = ServiceFactory()
