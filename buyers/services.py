@@ -40,7 +40,7 @@ from .models import (
     StandardQuestion,
 )
 
-#: Parameters of the search page a saved search keeps (PRODUCT.md contract); `page` is dropped.
+#: Parameters of the search page's URL (`buyers.filters`) a saved search keeps; `page` is dropped.
 SEARCH_PARAMETERS = (
     "q",
     "service",

@@ -7,7 +7,7 @@ lifecycle does not allow (with a `ValidationError` saying why), saves through
 the model so django-simple-history records who decided and why, and e-mails the
 people concerned once the decision is committed.
 
-Lifecycle (PRODUCT.md): draft → submitted → published | rejected; published →
+The listing lifecycle: draft → submitted → published | rejected; published →
 suspended (operator) or inactive (provider); suspended → published only when an
 operator reinstates it (the provider cannot resubmit a suspended listing, see
 `listing_reinstate`). Verification records what an operator checked; it is not
