@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from providers.checklist import provider_checklist
 from providers.dashboard import selectors
 from providers.forms import ClaimForm, ClaimSearchForm, ProviderCreateForm, VersionForm
 from providers.models import Membership, Provider
@@ -100,7 +101,7 @@ def listing(request, pk: int):
     provider = membership.provider
     context = listing_context(
         membership,
-        checklist=selectors.provider_checklist(provider),
+        checklist=provider_checklist(provider),
         submit_form=VersionForm(initial={"version": provider.version}),
         unsent=[c for c in selectors.pending_changes_for(provider) if c.submitted_at is None],
     )

@@ -124,6 +124,10 @@ class PendingChangeQuerySet(models.QuerySet):
         """Open changes the provider has sent for review: the admin queue."""
         return self.open().filter(submitted_at__isnull=False)
 
+    def of_item(self, provider, kind, target_id=None):
+        """Changes to one vetted thing of a listing: its own facts (no target) or one row."""
+        return self.filter(provider=provider, kind=kind, target_id=target_id)
+
 
 class PendingChange(models.Model):
     """A proposed edit to a vetted fact of a published listing, held until an admin approves.

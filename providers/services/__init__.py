@@ -20,6 +20,7 @@ Operators and the rest:
 - `search_data`, `search_text`: the in-memory search index and its text matching;
 - `recipients`: who is e-mailed about a listing.
 
-The dashboard's reads (the checklist, open proposals, claimable listings) are
-in `providers.dashboard.selectors`.
+The completeness checklist a listing must pass to be submitted is
+`providers.checklist`; the dashboard's reads (open proposals, claimable
+listings) are in `providers.dashboard.selectors`.
 """

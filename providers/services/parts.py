@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from providers.dashboard.selectors import pending_change_for_target
 from providers.models import (
     CaseStudy,
     CertificationHolding,
@@ -136,7 +135,9 @@ def _update_profile(provider: Provider, user, data: dict) -> list[str]:
                 new = values.pop(name)
                 if new != getattr(provider, name):
                     proposed[name] = new
-        open_change = pending_change_for_target(provider, PendingChangeKind.PROFILE, None)
+        open_change = (
+            PendingChange.objects.open().of_item(provider, PendingChangeKind.PROFILE).first()
+        )
         if proposed:
             check = Provider(**{n: getattr(provider, n) for n in PROFILE_FIELDS})
             assign_values(check, proposed)
@@ -256,7 +257,7 @@ def _keep_evidence_on_file(provider: Provider, kind: str, item, values: dict) ->
         return
     values.pop("evidence", None)
     if held_for_review(provider):
-        open_change = pending_change_for_target(provider, kind, item.pk)
+        open_change = PendingChange.objects.open().of_item(provider, kind, item.pk).first()
         proposed = open_change.data.get("evidence") if open_change is not None else None
         if proposed and open_change.action == PendingChangeAction.UPDATE:
             values["evidence"] = proposed

@@ -97,11 +97,7 @@ def pending_change_propose(
     """Record (or replace) the open proposal for one vetted thing of a published listing."""
     existing = None
     if target_id is not None or kind == PendingChangeKind.PROFILE:
-        existing = (
-            PendingChange.objects.open()
-            .filter(provider=provider, kind=kind, target_id=target_id)
-            .first()
-        )
+        existing = PendingChange.objects.open().of_item(provider, kind, target_id).first()
     if existing is not None and existing.action == PendingChangeAction.CREATE:
         action = PendingChangeAction.CREATE
     if existing is not None and existing.action == action and existing.data == data:

@@ -1,7 +1,7 @@
 """Sending a listing, or a published listing's proposed changes, for review; taking it offline.
 
 A draft, rejected or inactive listing is submitted once its checklist
-(`providers.dashboard.selectors.provider_checklist`) has nothing required left.
+(`providers.checklist.provider_checklist`) has nothing required left.
 """
 
 from django.core.exceptions import ValidationError
@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from impactdir.mail import send_templated_mail
-from providers.dashboard.selectors import provider_checklist
+from providers.checklist import provider_checklist
 from providers.models import ListingStatus, PendingChange, PendingChangeStatus, Provider
 from providers.services.access import require_member
 from providers.services.catalogue import provider_refresh_derived

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from providers.dashboard.selectors import provider_checklist
+from providers.checklist import provider_checklist
 from providers.models import (
     CertificationHolding,
     Claim,
