@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import inquiries, listings, parts, team
+from . import inquiries, listings, parts, profile, team
 
 app_name = "dashboard"
 
@@ -20,9 +20,12 @@ urlpatterns = [
         listings.pending_withdraw,
         name="pending_withdraw",
     ),
-    # A listing's parts
-    path("listings/<int:pk>/profile/", parts.profile_edit, name="profile"),
-    path("listings/<int:pk>/services/", parts.services_edit, name="services"),
+    # A listing's own facts: profile, services offered, logo
+    path("listings/<int:pk>/profile/", profile.profile_edit, name="profile"),
+    path("listings/<int:pk>/services/", profile.services_edit, name="services"),
+    path("listings/<int:pk>/logo/", profile.logo_edit, name="logo"),
+    path("listings/<int:pk>/logo/remove/", profile.logo_remove, name="logo_remove"),
+    # A listing's items: centres, certifications, reports, case studies
     path("listings/<int:pk>/centres/", parts.centres, name="centres"),
     path("listings/<int:pk>/centres/new/", parts.centre_edit, name="centre_create"),
     path("listings/<int:pk>/centres/<int:item>/", parts.centre_edit, name="centre_edit"),
@@ -31,8 +34,6 @@ urlpatterns = [
         parts.centre_delete,
         name="centre_delete",
     ),
-    path("listings/<int:pk>/logo/", parts.logo_edit, name="logo"),
-    path("listings/<int:pk>/logo/remove/", parts.logo_remove, name="logo_remove"),
     path("listings/<int:pk>/certifications/", parts.certifications, name="certifications"),
     path(
         "listings/<int:pk>/certifications/new/",
