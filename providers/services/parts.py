@@ -213,6 +213,7 @@ class CentreRow:
 
 
 def centre_validate(*, headcount, impact_workers, seats=None) -> None:
+    """Refuse a centre with more impact workers than people (the form checks the same)."""
     if headcount is not None and impact_workers is not None and impact_workers > headcount:
         raise ValidationError(
             {"impact_workers": _("Impact workers cannot exceed the centre's headcount.")}
@@ -316,6 +317,7 @@ def certification_save(
 def certification_delete(
     *, provider: Provider, user, version: int, holding: CertificationHolding
 ) -> PendingChange | None:
+    """Remove a certification held; on a listing held for review, propose the removal."""
     require_member(provider, user)
     if holding.provider_id != provider.pk:
         raise PermissionDenied(_("That certification does not belong to this listing."))
@@ -448,6 +450,7 @@ def report_save(
 def report_delete(
     *, provider: Provider, user, version: int, report: ImpactReport
 ) -> PendingChange | None:
+    """Remove an impact report; on a listing held for review, propose the removal."""
     require_member(provider, user)
     if report.provider_id != provider.pk:
         raise PermissionDenied(_("That report does not belong to this listing."))
@@ -486,6 +489,7 @@ def case_study_save(
 
 @transaction.atomic
 def case_study_delete(*, provider: Provider, user, version: int, case_study: CaseStudy) -> None:
+    """Remove a case study (not a vetted fact: at once)."""
     require_member(provider, user)
     if case_study.provider_id != provider.pk:
         raise PermissionDenied(_("That case study does not belong to this listing."))
@@ -506,6 +510,7 @@ def provider_set_logo(*, provider: Provider, user, version: int, logo_name: str)
 
 @transaction.atomic
 def provider_remove_logo(*, provider: Provider, user, version: int) -> None:
+    """Take the logo off the listing; the file goes once nothing needs it."""
     require_member(provider, user)
     lock_version(provider, version)
     files_release(logos=[_current_logo(provider)])

@@ -118,6 +118,7 @@ def member_remove(*, provider: Provider, removed_by, membership: Membership) -> 
 
 @transaction.atomic
 def invitation_cancel(*, provider: Provider, cancelled_by, invitation: Invitation) -> None:
+    """An owner withdraws an invitation; its link stops working."""
     require_member(provider, cancelled_by, owner=True)
     if invitation.provider_id != provider.pk:
         raise PermissionDenied(_("That invitation is not for this listing."))
