@@ -244,7 +244,7 @@ class Inquiry(models.Model):
         return reverse("buyers:inquiry_detail", kwargs={"pk": self.pk})
 
     def get_provider_url(self):
-        return reverse("buyers:inbox_detail", kwargs={"pk": self.pk})
+        return reverse("dashboard:inbox_detail", kwargs={"pk": self.pk})
 
 
 class InquiryMessage(models.Model):

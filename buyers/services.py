@@ -13,17 +13,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.http import QueryDict
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from impactdir.mail import send_templated_mail
 from providers.models import Provider
 
 from .models import (
@@ -41,7 +40,7 @@ from .models import (
     StandardQuestion,
 )
 
-#: Parameters of the search page a saved search keeps (PRODUCT.md contract); `page` is dropped.
+#: Parameters of the search page's URL (`buyers.filters`) a saved search keeps; `page` is dropped.
 SEARCH_PARAMETERS = (
     "q",
     "service",
@@ -424,8 +423,10 @@ def saved_search_send_alerts(*, frequency: str, now: datetime.datetime | None = 
             if not sections:
                 continue
             count = sum(len(s["providers"]) for s in sections)
-            _send(
-                template="search_alert",
+            # Sent now, inside the transaction that records what it holds: a failure
+            # to send records nothing, and the next run retries.
+            send_templated_mail(
+                template="buyers/search_alert",
                 to=[owner.email],
                 context={
                     "user": owner,
@@ -434,6 +435,7 @@ def saved_search_send_alerts(*, frequency: str, now: datetime.datetime | None = 
                     "frequency": AlertFrequency(frequency).label,
                     "searches_url": absolute_url(reverse("buyers:searches")),
                 },
+                after_commit=False,
             )
             sent += 1
     return AlertRun(sent=sent, failed=tuple(failed))
@@ -442,20 +444,6 @@ def saved_search_send_alerts(*, frequency: str, now: datetime.datetime | None = 
 # --------------------------------------------------------------------------
 # Inquiries
 # --------------------------------------------------------------------------
-
-
-def _send(*, template: str, to: list[str], context: dict, reply_to: list[str] | None = None):
-    to = [address for address in to if address]
-    if not to:
-        return
-    subject = render_to_string(f"emails/buyers/{template}_subject.txt", context)
-    body = render_to_string(f"emails/buyers/{template}.txt", context)
-    EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
-        to=to,
-        reply_to=reply_to,
-    ).send()
 
 
 def _provider_recipients(provider: Provider) -> list[str]:
@@ -567,12 +555,10 @@ def inquiry_send(
             "questions": inquiry.question_labels(),
             "url": absolute_url(inquiry.get_provider_url()),
         }
-        transaction.on_commit(
-            lambda inquiry=inquiry, context=context: _send(
-                template="inquiry_new",
-                to=_provider_recipients(inquiry.provider),
-                context=context,
-            )
+        send_templated_mail(
+            template="buyers/inquiry_new",
+            to=_provider_recipients(inquiry.provider),
+            context=context,
         )
     return inquiries
 
@@ -613,7 +599,7 @@ def inquiry_reply(*, inquiry: Inquiry, user: User, body: str) -> InquiryMessage:
         to = _provider_recipients(inquiry.provider)
         url = absolute_url(inquiry.get_provider_url())
     context = {"inquiry": inquiry, "message": message, "side": side, "url": url}
-    transaction.on_commit(lambda: _send(template="inquiry_reply", to=to, context=context))
+    send_templated_mail(template="buyers/inquiry_reply", to=to, context=context)
     return message
 
 
@@ -634,5 +620,5 @@ def inquiry_close(*, inquiry: Inquiry, user: User) -> Inquiry:
         to = _provider_recipients(inquiry.provider)
         url = absolute_url(inquiry.get_provider_url())
     context = {"inquiry": inquiry, "side": side, "url": url, "user": user}
-    transaction.on_commit(lambda: _send(template="inquiry_closed", to=to, context=context))
+    send_templated_mail(template="buyers/inquiry_closed", to=to, context=context)
     return inquiry

@@ -39,15 +39,10 @@ urlpatterns = [
     path("searches/new/", searches.search_new, name="search_new"),
     path("searches/<int:pk>/update/", searches.search_update, name="search_update"),
     path("searches/<int:pk>/delete/", searches.search_delete, name="search_delete"),
-    # Inquiries: the buyer's side
+    # Inquiries: the buyer's side (the provider's inbox is in providers/dashboard/urls.py)
     path("inquiries/", inquiries.inquiry_list, name="inquiries"),
     path("inquiries/new/", inquiries.inquiry_new, name="inquiry_new"),
     path("inquiries/<int:pk>/", inquiries.inquiry_detail, name="inquiry_detail"),
     path("inquiries/<int:pk>/reply/", inquiries.inquiry_reply, name="inquiry_reply"),
     path("inquiries/<int:pk>/close/", inquiries.inquiry_close, name="inquiry_close"),
-    # Inquiries: the provider's side, in the ISSP dashboard
-    path("dashboard/inquiries/", inquiries.inbox, name="inbox"),
-    path("dashboard/inquiries/<int:pk>/", inquiries.inbox_detail, name="inbox_detail"),
-    path("dashboard/inquiries/<int:pk>/reply/", inquiries.inbox_reply, name="inbox_reply"),
-    path("dashboard/inquiries/<int:pk>/close/", inquiries.inbox_close, name="inbox_close"),
 ]

@@ -17,7 +17,7 @@ urlpatterns = [
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
     path("stats/", include("providers.stats.urls")),
     path("", include("buyers.urls")),
-    path("dashboard/", include("providers.dashboard_urls")),
+    path("dashboard/", include("providers.dashboard.urls")),
     path("evidence/", include("providers.evidence")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -11,6 +11,7 @@ from django import forms
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from impactdir.ids import IdField, parse_id
 from providers import uploads
 from providers.models import (
     REPORT_FIGURE_FIELDS,
@@ -24,7 +25,7 @@ from providers.models import (
     Service,
     TargetGroup,
 )
-from providers.services.listings import (
+from providers.services.parts import (
     PROFILE_FIELDS,
     PROFILE_M2M_FIELDS,
     centre_validate,
@@ -89,10 +90,55 @@ class ProfileForm(VersionMixin, forms.ModelForm):
         """The slug is not edited here, nothing else is unique."""
 
 
+def _row_id(value):
+    """A posted row id, read by `parse_id` like every other id of the site.
+
+    Django's own reading is `int()`, which takes "٣" (an Arabic-Indic three), " 3 "
+    and "03" for row 3.
+    """
+    parsed = parse_id(value)
+    if parsed is None:
+        raise forms.ValidationError(IdField.default_error_messages["invalid"], code="invalid")
+    return parsed
+
+
+class RowIdField(forms.ModelChoiceField):
+    """The hidden id of a formset row, read by `parse_id` before it is looked up."""
+
+    default_error_messages = {"invalid_choice": _("This row does not belong to this listing.")}
+
+    def to_python(self, value):
+        posted = value not in self.empty_values and not isinstance(value, self.queryset.model)
+        if posted and parse_id(str(value)) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class SharedChoicesFormSet(BaseModelFormSet):
-    """Reads each choice list once for all rows instead of once per row (no N+1)."""
+    """The dashboard's model formsets.
+
+    Row ids are read by `parse_id`: a posted row id that is not an id selects no row
+    and the row says it does not belong to the listing. Each choice list is read
+    once for all rows instead of once per row (no N+1).
+    """
 
     shared_choice_fields: tuple[str, ...] = ()
+
+    def _get_to_python(self, field):
+        # How the formset reads a posted row id to find the row it edits.
+        if field == self.model._meta.pk:
+            return _row_id
+        return super()._get_to_python(field)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name = self.model._meta.pk.name
+        plain = form.fields[name]
+        form.fields[name] = RowIdField(
+            plain.queryset, initial=plain.initial, required=plain.required, widget=plain.widget
+        )
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)

@@ -1,8 +1,9 @@
 """Inquiries: a buyer writes to a provider or a whole shortlist; both sides read and reply.
 
-Buyers use /inquiries/…; a provider's members use /dashboard/inquiries/…. A
-thread is found only through the querysets of its two sides, so anyone else
-gets a 404 and learns nothing about it.
+Buyers use /inquiries/… (here); a provider's members use /dashboard/inquiries/…
+(`providers.dashboard.inquiries`). Both sides share the thread page, replying
+and closing below. A thread is found only through the querysets of its two
+sides, so anyone else gets a 404 and learns nothing about it.
 """
 
 from django.contrib import messages
@@ -21,17 +22,19 @@ from .. import selectors, services
 from ..forms import InquiryForm, ReplyForm
 from ..models import Inquiry, InquiryMessage, InquiryStatus, Shortlist
 from ..selectors import SLUG_RE
-from .workspace import buyer_required, member_required, report_error
+from .workspace import buyer_required, report_error
 
 STATUS_FILTERS = [("", gettext_lazy("All")), *InquiryStatus.choices]
 
 
-def _status(request) -> str:
+def status_filter(request) -> str:
+    """The status a list of threads is filtered by (`?status=`), or "" for all."""
     status = request.GET.get("status", "")
     return status if status in InquiryStatus.values else ""
 
 
-def _thread_queryset():
+def thread_queryset():
+    """Threads with their provider, buyer and messages (with their authors)."""
     return Inquiry.objects.select_related("provider", "buyer").prefetch_related(
         Prefetch("messages", queryset=InquiryMessage.objects.select_related("author"))
     )
@@ -39,23 +42,14 @@ def _thread_queryset():
 
 def _buyer_thread(request, pk) -> Inquiry:
     return get_object_or_404(
-        selectors.with_names_then(_thread_queryset().filter(buyer=request.user)), pk=pk
-    )
-
-
-def _provider_thread(request, pk) -> Inquiry:
-    return get_object_or_404(
-        _thread_queryset().filter(
-            provider__in=Provider.objects.filter(memberships__user=request.user).values("pk")
-        ),
-        pk=pk,
+        selectors.with_names_then(thread_queryset().filter(buyer=request.user)), pk=pk
     )
 
 
 @require_GET
 @buyer_required
 def inquiry_list(request):
-    status = _status(request)
+    status = status_filter(request)
     return render(
         request,
         "buyers/inquiries/list.html",
@@ -125,7 +119,8 @@ def inquiry_new(request):
     )
 
 
-def _thread(request, inquiry, side):
+def thread_page(request, inquiry, side):
+    """The thread as one side (`"buyer"` or `"provider"`) sees it, with the reply form."""
     return render(
         request,
         "buyers/inquiries/thread.html",
@@ -133,7 +128,8 @@ def _thread(request, inquiry, side):
     )
 
 
-def _reply(request, inquiry, redirect_to):
+def thread_reply(request, inquiry, redirect_to):
+    """Post the reply in the request to the thread, say how it went, go to `redirect_to`."""
     form = ReplyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write a reply of at most 5,000 characters."))
@@ -147,7 +143,8 @@ def _reply(request, inquiry, redirect_to):
     return redirect(redirect_to)
 
 
-def _close(request, inquiry, redirect_to):
+def thread_close(request, inquiry, redirect_to):
+    """Close the thread for both sides and go to `redirect_to`."""
     services.inquiry_close(inquiry=inquiry, user=request.user)
     messages.success(request, _("Inquiry closed."))
     return redirect(redirect_to)
@@ -156,53 +153,18 @@ def _close(request, inquiry, redirect_to):
 @require_GET
 @buyer_required
 def inquiry_detail(request, pk):
-    return _thread(request, _buyer_thread(request, pk), "buyer")
+    return thread_page(request, _buyer_thread(request, pk), "buyer")
 
 
 @require_POST
 @buyer_required
 def inquiry_reply(request, pk):
     inquiry = _buyer_thread(request, pk)
-    return _reply(request, inquiry, inquiry.get_buyer_url())
+    return thread_reply(request, inquiry, inquiry.get_buyer_url())
 
 
 @require_POST
 @buyer_required
 def inquiry_close(request, pk):
     inquiry = _buyer_thread(request, pk)
-    return _close(request, inquiry, inquiry.get_buyer_url())
-
-
-@require_GET
-@member_required
-def inbox(request):
-    status = _status(request)
-    return render(
-        request,
-        "buyers/inquiries/inbox.html",
-        {
-            "inquiries": selectors.inquiries_received(user=request.user, status=status),
-            "status": status,
-            "status_filters": STATUS_FILTERS,
-        },
-    )
-
-
-@require_GET
-@member_required
-def inbox_detail(request, pk):
-    return _thread(request, _provider_thread(request, pk), "provider")
-
-
-@require_POST
-@member_required
-def inbox_reply(request, pk):
-    inquiry = _provider_thread(request, pk)
-    return _reply(request, inquiry, inquiry.get_provider_url())
-
-
-@require_POST
-@member_required
-def inbox_close(request, pk):
-    inquiry = _provider_thread(request, pk)
-    return _close(request, inquiry, inquiry.get_provider_url())
+    return thread_close(request, inquiry, inquiry.get_buyer_url())

@@ -26,18 +26,6 @@ def buyer_required(view):
     return wrapper
 
 
-def member_required(view):
-    """The provider side (dashboard inbox): signed-in users; threads are filtered by membership."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def safe_next(request, default: str) -> str:
     """The `next` the form carried, when it is a path on this site; otherwise `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""

@@ -7,7 +7,7 @@ lifecycle does not allow (with a `ValidationError` saying why), saves through
 the model so django-simple-history records who decided and why, and e-mails the
 people concerned once the decision is committed.
 
-Lifecycle (PRODUCT.md): draft → submitted → published | rejected; published →
+The listing lifecycle: draft → submitted → published | rejected; published →
 suspended (operator) or inactive (provider); suspended → published only when an
 operator reinstates it (the provider cannot resubmit a suspended listing, see
 `listing_reinstate`). Verification records what an operator checked; it is not
@@ -20,16 +20,14 @@ provider sent for review.
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from impactdir.mail import send_templated_mail
 from providers.models import (
     CertificationHolding,
     Claim,
@@ -41,7 +39,8 @@ from providers.models import (
     Provider,
     VerificationState,
 )
-from providers.services.listings import pending_changes_apply, pending_changes_discard
+from providers.services.pending_changes import pending_changes_apply, pending_changes_discard
+from providers.services.recipients import member_emails
 
 #: The history tables store the change reason in a 100-character column.
 CHANGE_REASON_MAX_LENGTH = 100
@@ -95,38 +94,12 @@ def _save(instance, *, by: User, reason: str, update_fields: list[str]) -> None:
     instance.save(update_fields=update_fields)
 
 
-def _send_after_commit(messages: list[EmailMessage]) -> None:
-    """Send once the decision is committed; a failed message is logged, never undoes it."""
-    for message in messages:
-        transaction.on_commit(message.send, robust=True)
-
-
-def _message(*, template: str, subject: str, to: str, context: dict) -> EmailMessage:
-    body = render_to_string(f"emails/vetting/{template}.txt", context)
-    # Subjects must be one line, whatever a provider's name holds.
-    subject = " ".join(subject.split())
-    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
-
-
-def _member_emails(provider: Provider) -> list[str]:
-    return list(
-        Membership.objects.filter(provider=provider, user__is_active=True)
-        .exclude(user__email="")
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-        .distinct()
-    )
-
-
-def _notify_members(
-    provider: Provider, *, template: str, subject: str, extra: dict | None = None
-) -> None:
-    context = {"provider": provider, **(extra or {})}
-    _send_after_commit(
-        [
-            _message(template=template, subject=subject, to=email, context=context)
-            for email in _member_emails(provider)
-        ]
+def _notify_members(provider: Provider, *, template: str, extra: dict | None = None) -> None:
+    """E-mail every member once the decision is committed (a failure never undoes it)."""
+    send_templated_mail(
+        template=f"vetting/{template}",
+        to=member_emails(provider),
+        context={"provider": provider, **(extra or {})},
     )
 
 
@@ -161,7 +134,6 @@ def listing_approve(*, provider: Provider, by: User) -> Provider:
     _notify_members(
         provider,
         template="listing_approved",
-        subject=_("Your listing “%(name)s” is published") % {"name": provider.name},
     )
     return provider
 
@@ -193,7 +165,6 @@ def listing_reject(*, provider: Provider, by: User, reason: str) -> Provider:
     _notify_members(
         provider,
         template="listing_rejected",
-        subject=_("Your listing “%(name)s” needs changes") % {"name": provider.name},
         extra={"reason": reason},
     )
     return provider
@@ -223,7 +194,6 @@ def listing_suspend(*, provider: Provider, by: User, reason: str = "") -> Provid
     _notify_members(
         provider,
         template="listing_suspended",
-        subject=_("Your listing “%(name)s” is suspended") % {"name": provider.name},
         extra={"reason": reason},
     )
     return provider
@@ -257,7 +227,6 @@ def listing_reinstate(*, provider: Provider, by: User, note: str = "") -> Provid
     _notify_members(
         provider,
         template="listing_reinstated",
-        subject=_("Your listing “%(name)s” is published again") % {"name": provider.name},
         extra={"note": note},
     )
     return provider
@@ -334,18 +303,11 @@ def _require_pending(claim: Claim) -> None:
         )
 
 
-def _notify_claimant(claim: Claim, *, template: str, subject: str) -> None:
-    if not claim.user.email:
-        return
-    _send_after_commit(
-        [
-            _message(
-                template=template,
-                subject=subject,
-                to=claim.user.email,
-                context={"claim": claim, "provider": claim.provider},
-            )
-        ]
+def _notify_claimant(claim: Claim, *, template: str) -> None:
+    send_templated_mail(
+        template=f"vetting/{template}",
+        to=[claim.user.email],
+        context={"claim": claim, "provider": claim.provider},
     )
 
 
@@ -379,7 +341,6 @@ def claim_approve(*, claim: Claim, by: User) -> Claim:
     _notify_claimant(
         claim,
         template="claim_approved",
-        subject=_("You now manage “%(name)s” on ImpactDir") % {"name": claim.provider.name},
     )
     return claim
 
@@ -408,7 +369,6 @@ def claim_reject(*, claim: Claim, by: User, reason: str) -> Claim:
     _notify_claimant(
         claim,
         template="claim_rejected",
-        subject=_("Your claim of “%(name)s” was not approved") % {"name": claim.provider.name},
     )
     return claim
 
@@ -452,7 +412,7 @@ def changes_approve(*, provider: Provider, by: User) -> int:
 
     Refuses (ValidationError, nothing changed) when the listing has no sent
     changes or a change no longer fits the live data. Otherwise
-    `listings.pending_changes_apply` writes them into the live rows, marks them
+    `pending_changes.pending_changes_apply` writes them into the live rows, marks them
     applied with `by` in their history, refreshes search data and e-mails the
     members; this function adds the decision to the listing's own history
     ("Changes approved: …", by `by`). Changes the provider has not sent yet stay
@@ -489,7 +449,7 @@ def changes_reject(*, provider: Provider, by: User, reason: str) -> int:
     """Turn down the changes a provider sent for review, with a reason they see.
 
     The reason is required and must not be blank. The published values stay as
-    they are. `listings.pending_changes_discard` marks the changes not approved
+    they are. `pending_changes.pending_changes_discard` marks the changes not approved
     (with `by` in their history) and e-mails the reason to the members; this
     function adds the decision to the listing's history ("Changes rejected: …",
     by `by`). Returns how many changes were turned down.

@@ -69,7 +69,7 @@ def staff_pages(w):
         reverse("dashboard:index"),
         reverse("dashboard:listing", args=[p.pk]),
         reverse("dashboard:team", args=[p.pk]),
-        reverse("buyers:inbox"),
+        reverse("dashboard:inbox"),
         w["inquiry"].get_provider_url(),
     ]
 

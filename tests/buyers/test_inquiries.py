@@ -71,7 +71,7 @@ def test_send_to_a_whole_shortlist_opens_one_private_thread_each(buyer_client, b
         buyer_client.force_login(user)
         assert buyer_client.get(own.get_provider_url()).status_code == 200
         assert buyer_client.get(other.get_provider_url()).status_code == 404
-        inbox = buyer_client.get(reverse("buyers:inbox")).content.decode()
+        inbox = buyer_client.get(reverse("dashboard:inbox")).content.decode()
         assert own.get_provider_url() in inbox and other.get_provider_url() not in inbox
 
 
@@ -93,7 +93,7 @@ def test_thread_visibility_only_the_two_sides(client, buyer, other_buyer, provid
             response = client.get(url)
             assert response.status_code in (403, 404)
             assert "Annotation team" not in response.content.decode()
-        inbox = client.get(reverse("buyers:inbox")).content.decode()
+        inbox = client.get(reverse("dashboard:inbox")).content.decode()
         assert "Annotation team" not in inbox
     client.logout()
     for url in urls:
@@ -110,7 +110,7 @@ def test_reply_both_ways_and_close(client, buyer, provider, member):
     mail.outbox.clear()
     client.force_login(member)
     response = client.post(
-        reverse("buyers:inbox_reply", args=[inquiry.pk]), {"body": "We have 60 seats free."}
+        reverse("dashboard:inbox_reply", args=[inquiry.pk]), {"body": "We have 60 seats free."}
     )
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [[buyer.email]]
@@ -126,7 +126,7 @@ def test_reply_both_ways_and_close(client, buyer, provider, member):
 
     client.force_login(member)
     mail.outbox.clear()
-    client.post(reverse("buyers:inbox_close", args=[inquiry.pk]))
+    client.post(reverse("dashboard:inbox_close", args=[inquiry.pk]))
     inquiry.refresh_from_db()
     assert inquiry.status == InquiryStatus.CLOSED and inquiry.closed_at
     assert [m.to for m in mail.outbox] == [[buyer.email]]
@@ -145,11 +145,11 @@ def test_reply_both_ways_and_close(client, buyer, provider, member):
 def test_outsiders_cannot_reply_or_close(client, buyer, other_buyer, provider, member):
     [inquiry] = services.inquiry_send(buyer=buyer, providers=[provider], **_kw())
     client.force_login(other_buyer)
-    for name in ["buyers:inquiry_reply", "buyers:inquiry_close", "buyers:inbox_reply"]:
+    for name in ["buyers:inquiry_reply", "buyers:inquiry_close", "dashboard:inbox_reply"]:
         response = client.post(reverse(name, args=[inquiry.pk]), {"body": "spam"})
         assert response.status_code == 404
     client.force_login(IsspUserFactory())
-    for name in ["buyers:inbox_reply", "buyers:inbox_close"]:
+    for name in ["dashboard:inbox_reply", "dashboard:inbox_close"]:
         assert client.post(reverse(name, args=[inquiry.pk]), {"body": "x"}).status_code == 404
     inquiry.refresh_from_db()
     assert inquiry.status == "open" and inquiry.messages.count() == 1
@@ -210,7 +210,7 @@ def test_replies_are_rate_limited(client, buyer, provider, member, settings):
     [inquiry] = services.inquiry_send(buyer=buyer, providers=[provider], **_kw())
     client.force_login(member)
     for n in range(3):
-        client.post(reverse("buyers:inbox_reply", args=[inquiry.pk]), {"body": f"reply {n}"})
+        client.post(reverse("dashboard:inbox_reply", args=[inquiry.pk]), {"body": f"reply {n}"})
     assert list(
         InquiryMessage.objects.filter(from_provider=True).values_list("body", flat=True)
     ) == ["reply 0", "reply 1"]
@@ -221,9 +221,9 @@ def test_inbox_and_sent_lists_filter_by_status(client, buyer, provider, member):
     services.inquiry_send(buyer=buyer, providers=[provider], **_kw(subject="Second one"))
     services.inquiry_close(inquiry=one, user=member)
     client.force_login(member)
-    open_only = client.get(reverse("buyers:inbox") + "?status=open").content.decode()
+    open_only = client.get(reverse("dashboard:inbox") + "?status=open").content.decode()
     assert "Second one" in open_only and "First one" not in open_only
-    everything = client.get(reverse("buyers:inbox") + "?status=bogus").content.decode()
+    everything = client.get(reverse("dashboard:inbox") + "?status=bogus").content.decode()
     assert "Second one" in everything and "First one" in everything
     client.force_login(buyer)
     closed = client.get(reverse("buyers:inquiries") + "?status=closed").content.decode()
@@ -238,6 +238,6 @@ def test_the_provider_never_sees_the_buyers_email_address(client, provider, memb
     [inquiry] = services.inquiry_send(buyer=nameless, providers=[provider], **_kw())
     assert "private.person" not in mail.outbox[0].body
     client.force_login(member)
-    for url in [inquiry.get_provider_url(), reverse("buyers:inbox")]:
+    for url in [inquiry.get_provider_url(), reverse("dashboard:inbox")]:
         html = client.get(url).content.decode()
         assert "private.person" not in html and "A buyer" in html

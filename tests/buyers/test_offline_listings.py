@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from buyers import services
 from providers.models import ListingStatus, PendingChange
-from providers.services import listings as svc
 from providers.services import vetting
+from providers.services.parts import provider_update_profile
+from providers.services.submission import provider_deactivate, provider_submit
 from tests.factories import BuyerFactory, ProviderFactory
 from tests.providers.listing_helpers import admin_user, listing_with_owner
 
@@ -55,7 +56,7 @@ def buyer_things(listing, django_capture_on_commit_callbacks):
 
 def go_offline(how, provider, owner):
     if how == "inactive":
-        svc.provider_deactivate(provider=provider, user=owner)
+        provider_deactivate(provider=provider, user=owner)
     else:
         vetting.listing_suspend(provider=provider, by=admin_user(), reason="Checking")
     provider.refresh_from_db()
@@ -63,7 +64,7 @@ def go_offline(how, provider, owner):
 
 def change_everything(provider, owner):
     """The owner renames the listing and rewrites what a buyer would read."""
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider,
         user=owner,
         version=provider.version,
@@ -164,7 +165,7 @@ def test_once_published_again_the_new_name_is_shown(client, listing, buyer_thing
     buyer, shortlist, _inquiry = buyer_things
     go_offline("inactive", provider, owner)
     change_everything(provider, owner)
-    svc.provider_submit(provider=provider, user=owner)
+    provider_submit(provider=provider, user=owner)
     vetting.listing_approve(provider=provider, by=admin_user())
 
     client.force_login(buyer)

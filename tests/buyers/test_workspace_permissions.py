@@ -56,7 +56,7 @@ def private_requests(owned, provider):
         ("get", reverse("buyers:shortlist_export", args=[s.pk]), {}),
         ("get", reverse("buyers:search_delete", args=[q.pk]), {}),
         ("get", reverse("buyers:inquiry_detail", args=[i.pk]), {}),
-        ("get", reverse("buyers:inbox_detail", args=[i.pk]), {}),
+        ("get", reverse("dashboard:inbox_detail", args=[i.pk]), {}),
         ("get", reverse("buyers:inquiry_new") + f"?shortlist={s.pk}", {}),
         ("post", reverse("buyers:shortlist_rename", args=[s.pk]), {"name": "Hacked"}),
         ("post", reverse("buyers:shortlist_delete", args=[s.pk]), {}),
@@ -82,8 +82,8 @@ def private_requests(owned, provider):
         ("post", reverse("buyers:search_delete", args=[q.pk]), {}),
         ("post", reverse("buyers:inquiry_reply", args=[i.pk]), {"body": "Hacked"}),
         ("post", reverse("buyers:inquiry_close", args=[i.pk]), {}),
-        ("post", reverse("buyers:inbox_reply", args=[i.pk]), {"body": "Hacked"}),
-        ("post", reverse("buyers:inbox_close", args=[i.pk]), {}),
+        ("post", reverse("dashboard:inbox_reply", args=[i.pk]), {"body": "Hacked"}),
+        ("post", reverse("dashboard:inbox_close", args=[i.pk]), {}),
         (
             "post",
             reverse("buyers:inquiry_new"),
@@ -121,12 +121,19 @@ def test_list_pages_show_nothing_of_the_owners(client, owned, other_buyer, who):
         client.force_login(other_buyer)
     elif who == "issp_outsider":
         client.force_login(IsspUserFactory(email="outsider@issp.example"))
-    names = ["workspace", "shortlists", "searches", "inquiries", "search_new", "inbox"]
+    names = [
+        "buyers:workspace",
+        "buyers:shortlists",
+        "buyers:searches",
+        "buyers:inquiries",
+        "buyers:search_new",
+        "dashboard:inbox",
+    ]
     for name in names:
-        response = client.get(reverse(f"buyers:{name}"))
+        response = client.get(reverse(name))
         if who == "anonymous":
             assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-        elif who == "issp_outsider" and name != "inbox":
+        elif who == "issp_outsider" and name != "dashboard:inbox":
             assert response.status_code == 403
         else:
             assert response.status_code == 200
@@ -177,7 +184,7 @@ def test_list_pages_query_counts(client, buyer, size, settings, django_assert_ma
             assert client.get(url).status_code == 200
     client.force_login(staff)
     with django_assert_max_num_queries(5):
-        assert client.get(reverse("buyers:inbox")).status_code == 200
+        assert client.get(reverse("dashboard:inbox")).status_code == 200
     inquiry = Inquiry.objects.first()
     with django_assert_max_num_queries(5):
         assert client.get(inquiry.get_provider_url()).status_code == 200

@@ -225,7 +225,7 @@ def test_other_dashboard_pages_are_accessible_including_refusals(
     live_server, page, axe, csp_errors
 ):
     from providers.models import MembershipRole
-    from providers.services import listings as svc
+    from providers.services.parts import certification_delete, provider_update_profile
     from tests.factories import (
         CaseStudyFactory,
         CertificationHoldingFactory,
@@ -240,7 +240,7 @@ def test_other_dashboard_pages_are_accessible_including_refusals(
     holding = CertificationHoldingFactory(provider=provider)
     CaseStudyFactory(provider=provider)
     ProviderFactory(name="Claimable Fictional Co", status=ListingStatus.PUBLISHED)
-    svc.certification_delete(provider=provider, user=user, version=1, holding=holding)
+    certification_delete(provider=provider, user=user, version=1, holding=holding)
 
     log_in(page, live_server, user.email)
     page.wait_for_url(live_server.url + "/dashboard/")
@@ -266,7 +266,7 @@ def test_other_dashboard_pages_are_accessible_including_refusals(
     # A stale save: someone else saves while this page is open.
     page.goto(f"{base}/profile/")
     provider.refresh_from_db()
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=user, version=provider.version, data={"tagline": "Saved elsewhere"}
     )
     page.get_by_label("Tagline").fill("Typed here")

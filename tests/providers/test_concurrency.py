@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from providers.models import CaseStudy, ListingStatus, MembershipRole, Provider
-from providers.services import listings as svc
+from providers.services.access import StaleEditError
+from providers.services.parts import provider_update_profile
 from tests.factories import CaseStudyFactory, IsspUserFactory, MembershipFactory, ServiceFactory
 from tests.providers.listing_helpers import listing_with_owner
 
@@ -122,11 +123,11 @@ def test_stale_delete_is_refused(two_editors):
 @pytest.mark.django_db
 def test_stale_vetted_proposal_is_refused_too():
     provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, name="Live")
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=1, data={"name": "First proposal"}
     )
-    with pytest.raises(svc.StaleEditError):
-        svc.provider_update_profile(
+    with pytest.raises(StaleEditError):
+        provider_update_profile(
             provider=provider, user=owner, version=1, data={"name": "Second proposal"}
         )
     assert provider.pending_changes.get().data == {"name": "First proposal"}
@@ -146,14 +147,14 @@ def test_simultaneous_saves_in_two_threads_let_exactly_one_win():
 
         try:
             barrier.wait()
-            svc.provider_update_profile(
+            provider_update_profile(
                 provider=Provider.objects.get(pk=provider.pk),
                 user=owner,
                 version=1,
                 data={"tagline": tagline},
             )
             outcomes.append(("saved", tagline))
-        except svc.StaleEditError:
+        except StaleEditError:
             outcomes.append(("refused", tagline))
         finally:
             thread_connection.close()

@@ -20,7 +20,8 @@ from providers.models import (
     Provider,
     ProviderService,
 )
-from providers.services import listings as svc
+from providers.services.parts import provider_update_profile
+from providers.services.team import member_invite
 from tests.factories import (
     BuyerFactory,
     CaseStudyFactory,
@@ -48,10 +49,10 @@ def victim():
         provider=provider, user=editor, role=MembershipRole.EDITOR
     )
     holding = CertificationHoldingFactory(provider=provider)
-    invitation = svc.member_invite(
+    invitation = member_invite(
         provider=provider, invited_by=owner, email="invitee@example.org", role="editor"
     )
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": "Proposed"}
     )
     provider.refresh_from_db()

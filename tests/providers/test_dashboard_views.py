@@ -88,9 +88,19 @@ def test_index_and_navigation_lead_members_to_their_inquiry_inbox(client):
     mine, owner = listing_with_owner(name="Mine Ltd")
     client.force_login(owner)
     response = client.get(reverse("dashboard:index"))
-    inbox = reverse("buyers:inbox")
+    inbox = reverse("dashboard:inbox")
     assert response.text.count(f'href="{inbox}"') == 2  # the listing overview and the nav
     assert client.get(inbox).status_code == 200
+
+
+def test_the_navigation_marks_the_inbox_or_the_dashboard_as_the_current_page(client):
+    _mine, owner = listing_with_owner(name="Mine Ltd")
+    client.force_login(owner)
+    dashboard, inbox = reverse("dashboard:index"), reverse("dashboard:inbox")
+    for page, current, other in [(dashboard, dashboard, inbox), (inbox, inbox, dashboard)]:
+        text = client.get(page).text
+        assert f'href="{current}" aria-current="page"' in text
+        assert f'href="{other}" aria-current="page"' not in text
 
 
 def test_create_listing(client):
@@ -233,6 +243,34 @@ def test_services_formset_adds_changes_and_removes(client):
     }
     provider.refresh_from_db()
     assert new_service.name in provider.service_text
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("spelling", ["arabic-indic", "padded", "leading zero", "letters"])
+def test_services_formset_reads_row_ids_as_the_rest_of_the_site_does(client, spelling):
+    provider, owner = listing_with_owner()
+    offering = ProviderServiceFactory(provider=provider, note="as it was")
+    client.force_login(owner)
+    row_id = {
+        "arabic-indic": str(offering.pk).translate(ARABIC_INDIC),
+        "padded": f" {offering.pk} ",
+        "leading zero": f"0{offering.pk}",
+        "letters": "three",
+    }[spelling]
+    data = formset_data(
+        "services",
+        [{"id": row_id, "service": offering.service_id, "note": "changed"}],
+        initial=1,
+    )
+    response = client.post(url("services", provider), {"version": provider.version, **data})
+    # Not an id (impactdir.ids.parse_id), so it selects no row and nothing is saved.
+    assert response.status_code == 200
+    assert "does not belong to this listing" in response.text
+    offering.refresh_from_db()
+    assert offering.note == "as it was"
+    assert provider.services.count() == 1
 
 
 def test_services_formset_refuses_a_category_and_duplicates(client):
@@ -464,10 +502,11 @@ def test_search_keeps_the_published_name_until_a_rename_is_approved(client):
     assert "Zanzibar Fictional" in client.get("/providers/", {"q": "Zanzibar"}).text
     assert "Quokka Renamed" not in client.get("/providers/", {"q": "Quokka"}).text
     provider.refresh_from_db()
-    from providers.services import listings as svc
+    from providers.services.pending_changes import pending_changes_apply
+    from providers.services.submission import provider_submit
 
-    svc.provider_submit(provider=provider, user=owner)
-    svc.pending_changes_apply(provider=provider)
+    provider_submit(provider=provider, user=owner)
+    pending_changes_apply(provider=provider)
     assert "Quokka Renamed" in client.get("/providers/", {"q": "Quokka"}).text
 
 

@@ -16,7 +16,16 @@ from django.urls import reverse
 from providers import models as m
 from providers import uploads
 from providers.evidence import item_evidence_url
-from providers.services import listings as svc
+from providers.services.parts import (
+    certification_delete,
+    certification_save,
+    provider_remove_logo,
+    provider_set_logo,
+    report_delete,
+    report_save,
+)
+from providers.services.pending_changes import pending_change_withdraw
+from providers.services.submission import provider_submit
 from providers.services.vetting import (
     certification_holding_set_verification,
     changes_approve,
@@ -79,7 +88,7 @@ def cert_data(holding=None, evidence=""):
 
 def save_cert(provider, user, holding, evidence=""):
     provider.refresh_from_db()
-    return svc.certification_save(
+    return certification_save(
         provider=provider,
         user=user,
         version=provider.version,
@@ -131,7 +140,7 @@ def test_a_logo_is_not_deleted_by_a_change_that_is_rolled_back(client, settings,
         pass
 
     with committed() as callbacks, pytest.raises(Abort), transaction.atomic():
-        svc.provider_remove_logo(provider=provider, user=owner, version=provider.version)
+        provider_remove_logo(provider=provider, user=owner, version=provider.version)
         raise Abort
     assert callbacks == []
     assert public(settings, logo).is_file()
@@ -207,12 +216,12 @@ def test_removing_a_certification_deletes_its_unverified_evidence(settings, comm
         provider=provider, evidence=stored_evidence(folder="evidence/reports")
     )
     with committed():
-        svc.certification_delete(
+        certification_delete(
             provider=provider, user=owner, version=provider.version, holding=holding
         )
     provider.refresh_from_db()
     with committed():
-        svc.report_delete(provider=provider, user=owner, version=provider.version, report=report)
+        report_delete(provider=provider, user=owner, version=provider.version, report=report)
     assert not private(settings, holding.evidence.name).exists()
     assert not private(settings, report.evidence.name).exists()
 
@@ -248,7 +257,7 @@ def test_evidence_live_when_the_listing_was_verified_is_kept(settings, committed
     # Replaced before anyone checked it: not needed.
     with committed():
         provider.refresh_from_db()
-        svc.report_save(
+        report_save(
             provider=provider,
             user=owner,
             version=provider.version,
@@ -267,7 +276,7 @@ def test_evidence_live_when_the_listing_was_verified_is_kept(settings, committed
     provider.save()
     with committed():
         provider.refresh_from_db()
-        svc.report_save(
+        report_save(
             provider=provider,
             user=owner,
             version=provider.version,
@@ -307,7 +316,7 @@ def test_evidence_of_a_withdrawn_or_replaced_proposal_is_deleted(settings, commi
     assert private(settings, proposed).is_file()
 
     with committed():
-        svc.pending_change_withdraw(provider=provider, user=owner, change=again)
+        pending_change_withdraw(provider=provider, user=owner, change=again)
     assert not private(settings, proposed).exists()
     assert private(settings, live).is_file()  # the live row still needs its own
 
@@ -316,7 +325,7 @@ def test_approving_a_change_deletes_the_evidence_it_replaces(settings, committed
     provider, owner, holding = published_with_holding()
     live = holding.evidence.name
     change = save_cert(provider, owner, holding, evidence=stored_evidence())
-    svc.provider_submit(provider=provider, user=owner)
+    provider_submit(provider=provider, user=owner)
     with committed():
         changes_approve(provider=provider, by=StaffFactory())
     holding.refresh_from_db()
@@ -328,7 +337,7 @@ def test_approving_a_change_deletes_the_evidence_it_replaces(settings, committed
 def test_rejecting_a_change_deletes_its_evidence(settings, committed):
     provider, owner, holding = published_with_holding()
     change = save_cert(provider, owner, holding, evidence=stored_evidence())
-    svc.provider_submit(provider=provider, user=owner)
+    provider_submit(provider=provider, user=owner)
     with committed():
         changes_reject(provider=provider, by=StaffFactory(), reason="Illegible scan.")
     assert not private(settings, change.data["evidence"]).exists()
@@ -337,11 +346,9 @@ def test_rejecting_a_change_deletes_its_evidence(settings, committed):
 
 def test_an_approved_removal_deletes_the_evidence(settings, committed):
     provider, owner, holding = published_with_holding()
-    svc.certification_delete(
-        provider=provider, user=owner, version=provider.version, holding=holding
-    )
+    certification_delete(provider=provider, user=owner, version=provider.version, holding=holding)
     assert private(settings, holding.evidence.name).is_file()  # removal still waiting
-    svc.provider_submit(provider=provider, user=owner)
+    provider_submit(provider=provider, user=owner)
     with committed():
         changes_approve(provider=provider, by=StaffFactory())
     assert not m.CertificationHolding.objects.filter(pk=holding.pk).exists()
@@ -363,7 +370,7 @@ def test_deleting_in_admin_deletes_the_files(client, settings, committed):
     assert not private(settings, holding.evidence.name).exists()
 
     with committed():
-        svc.provider_set_logo(
+        provider_set_logo(
             provider=provider,
             user=owner,
             version=provider.version,

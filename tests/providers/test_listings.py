@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from providers.checklist import provider_checklist
 from providers.models import (
     CertificationHolding,
     Claim,
@@ -22,9 +23,21 @@ from providers.models import (
     PendingChangeStatus,
     Provider,
 )
-from providers.services import listings as svc
 from providers.services import vetting
 from providers.services.catalogue import provider_refresh_derived
+from providers.services.onboarding import claim_submit, provider_create
+from providers.services.parts import (
+    certification_delete,
+    certification_save,
+    provider_set_logo,
+    provider_update_centres,
+    provider_update_profile,
+    provider_update_services,
+    report_save,
+)
+from providers.services.pending_changes import pending_changes_apply, pending_changes_discard
+from providers.services.submission import provider_deactivate, provider_submit
+from providers.services.team import invitation_accept, member_invite, member_remove
 from tests.factories import (
     BuyerFactory,
     CertificationFactory,
@@ -47,22 +60,22 @@ pytestmark = pytest.mark.django_db
 
 def test_issp_creates_a_draft_and_becomes_its_owner():
     user = IsspUserFactory()
-    provider = svc.provider_create(user=user, name="  Kazi Data Works  ")
+    provider = provider_create(user=user, name="  Kazi Data Works  ")
     assert provider.status == ListingStatus.DRAFT
     assert provider.name == "Kazi Data Works"
     assert provider.slug == "kazi-data-works"
     assert Membership.objects.get(provider=provider).user == user
     assert Membership.objects.get(provider=provider).role == MembershipRole.OWNER
     assert provider.history.count() == 1
-    again = svc.provider_create(user=user, name="Kazi Data Works")
+    again = provider_create(user=user, name="Kazi Data Works")
     assert again.slug == "kazi-data-works-2"
 
 
 def test_buyer_cannot_create_and_blank_name_is_refused():
     with pytest.raises(PermissionDenied):
-        svc.provider_create(user=BuyerFactory(), name="Anything")
+        provider_create(user=BuyerFactory(), name="Anything")
     with pytest.raises(ValidationError):
-        svc.provider_create(user=IsspUserFactory(), name="   ")
+        provider_create(user=IsspUserFactory(), name="   ")
     assert Provider.objects.count() == 0
 
 
@@ -71,7 +84,7 @@ def test_claim_waits_for_admin_and_admins_are_told(django_capture_on_commit_call
     provider = ProviderFactory(status=ListingStatus.PUBLISHED)
     user = IsspUserFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        claim = svc.claim_submit(user=user, provider=provider, message="I am the CEO.")
+        claim = claim_submit(user=user, provider=provider, message="I am the CEO.")
     assert claim.status == ClaimStatus.PENDING
     assert not Membership.objects.filter(provider=provider, user=user).exists()
     assert [m.to for m in mail.outbox] == [[admin.email]]
@@ -97,7 +110,7 @@ def test_claims_that_make_no_sense_are_refused(case):
         Claim.objects.create(provider=provider, user=user, message="first")
     before = Claim.objects.count()
     with pytest.raises((ValidationError, PermissionDenied)):
-        svc.claim_submit(user=user, provider=provider, message=message)
+        claim_submit(user=user, provider=provider, message=message)
     assert Claim.objects.count() == before
 
 
@@ -108,7 +121,7 @@ def test_claims_that_make_no_sense_are_refused(case):
 
 def test_checklist_lists_what_blocks_submission():
     provider, owner = listing_with_owner(tagline="", complete=False)
-    checklist = svc.provider_checklist(provider)
+    checklist = provider_checklist(provider)
     blockers = {item.label for item in checklist.blockers}
     assert "Tagline" in blockers
     assert "At least one service" in blockers
@@ -117,7 +130,7 @@ def test_checklist_lists_what_blocks_submission():
     assert 0 < checklist.score < 100
 
     with pytest.raises(ValidationError) as refused:
-        svc.provider_submit(provider=provider, user=owner)
+        provider_submit(provider=provider, user=owner)
     assert "Tagline" in str(refused.value)
     provider.refresh_from_db()
     assert provider.status == ListingStatus.DRAFT
@@ -130,16 +143,16 @@ def test_complete_listing_is_submitted_and_admins_and_members_are_told(
     provider, owner = listing_with_owner(complete=True)
     editor = IsspUserFactory()
     MembershipFactory(provider=provider, user=editor, role=MembershipRole.EDITOR)
-    assert svc.provider_checklist(provider).complete
+    assert provider_checklist(provider).complete
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert svc.provider_submit(provider=provider, user=editor) == "listing"
+        assert provider_submit(provider=provider, user=editor) == "listing"
     provider.refresh_from_db()
     assert provider.status == ListingStatus.SUBMITTED
     assert sorted(m.to[0] for m in mail.outbox) == sorted([admin.email, owner.email, editor.email])
 
     with pytest.raises(ValidationError):
-        svc.provider_submit(provider=provider, user=owner)
+        provider_submit(provider=provider, user=owner)
 
     vetting.listing_approve(provider=provider, by=admin)
     provider.refresh_from_db()
@@ -149,7 +162,7 @@ def test_complete_listing_is_submitted_and_admins_and_members_are_told(
 def test_only_members_submit():
     provider, _owner = listing_with_owner(complete=True)
     with pytest.raises(PermissionDenied):
-        svc.provider_submit(provider=provider, user=IsspUserFactory())
+        provider_submit(provider=provider, user=IsspUserFactory())
     provider.refresh_from_db()
     assert provider.status == ListingStatus.DRAFT
 
@@ -161,7 +174,7 @@ def test_only_members_submit():
 
 def test_draft_profile_edit_is_saved_with_history():
     provider, owner = listing_with_owner()
-    held = svc.provider_update_profile(
+    held = provider_update_profile(
         provider=provider,
         user=owner,
         version=provider.version,
@@ -183,7 +196,7 @@ def test_published_vetted_edit_waits_while_other_edits_go_live(
 ):
     admin = admin_user()
     provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, name="Old Name")
-    held = svc.provider_update_profile(
+    held = provider_update_profile(
         provider=provider,
         user=owner,
         version=provider.version,
@@ -199,14 +212,14 @@ def test_published_vetted_edit_waits_while_other_edits_go_live(
     assert "Renamed Ltd" not in page.text
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert svc.provider_submit(provider=provider, user=owner) == "changes"
+        assert provider_submit(provider=provider, user=owner) == "changes"
     provider.refresh_from_db()
     assert provider.status == ListingStatus.PUBLISHED
     assert {m.to[0] for m in mail.outbox} == {admin.email, owner.email}
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert svc.pending_changes_apply(provider=provider, decided_by=admin) == 1
+        assert pending_changes_apply(provider=provider, decided_by=admin) == 1
     provider.refresh_from_db()
     assert (provider.name, provider.org_number) == ("Renamed Ltd", "C-123")
     assert provider.history.first().history_user == admin
@@ -216,10 +229,10 @@ def test_published_vetted_edit_waits_while_other_edits_go_live(
 
 def test_reverting_a_vetted_field_drops_the_proposal():
     provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, name="Same")
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": "Other"}
     )
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": "Same"}
     )
     assert not PendingChange.objects.open().exists()
@@ -227,14 +240,14 @@ def test_reverting_a_vetted_field_drops_the_proposal():
 
 def test_rejected_changes_leave_the_listing_as_published(django_capture_on_commit_callbacks):
     provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, name="Kept")
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": "Not this"}
     )
-    svc.provider_submit(provider=provider, user=owner)
+    provider_submit(provider=provider, user=owner)
     with pytest.raises(ValidationError):
-        svc.pending_changes_discard(provider=provider, reason="  ")
+        pending_changes_discard(provider=provider, reason="  ")
     with django_capture_on_commit_callbacks(execute=True):
-        svc.pending_changes_discard(provider=provider, reason="Registry does not match.")
+        pending_changes_discard(provider=provider, reason="Registry does not match.")
     provider.refresh_from_db()
     assert provider.name == "Kept"
     assert "Registry does not match." in mail.outbox[-1].body
@@ -252,24 +265,20 @@ def test_certification_on_published_listing_waits_for_approval():
         "scope": "",
         "evidence": "",
     }
-    result = svc.certification_save(
-        provider=provider, user=owner, version=provider.version, data=data
-    )
+    result = certification_save(provider=provider, user=owner, version=provider.version, data=data)
     assert isinstance(result, PendingChange)
     assert not CertificationHolding.objects.filter(provider=provider).exists()
-    svc.provider_submit(provider=provider, user=owner)
-    svc.pending_changes_apply(provider=provider)
+    provider_submit(provider=provider, user=owner)
+    pending_changes_apply(provider=provider)
     holding = CertificationHolding.objects.get(provider=provider)
     assert holding.certificate_number == "ISO-1"
     assert holding.expires_on == datetime.date(2028, 1, 1)
 
     provider.refresh_from_db()
-    svc.certification_delete(
-        provider=provider, user=owner, version=provider.version, holding=holding
-    )
+    certification_delete(provider=provider, user=owner, version=provider.version, holding=holding)
     assert CertificationHolding.objects.filter(pk=holding.pk).exists()
-    svc.provider_submit(provider=provider, user=owner)
-    svc.pending_changes_apply(provider=provider)
+    provider_submit(provider=provider, user=owner)
+    pending_changes_apply(provider=provider)
     assert not CertificationHolding.objects.filter(pk=holding.pk).exists()
 
 
@@ -282,13 +291,11 @@ def test_certification_on_draft_is_saved_at_once_and_expiry_checked():
         "expires_on": datetime.date(2024, 1, 1),
     }
     with pytest.raises(ValidationError):
-        svc.certification_save(provider=provider, user=owner, version=provider.version, data=bad)
+        certification_save(provider=provider, user=owner, version=provider.version, data=bad)
     provider.refresh_from_db()
     assert not CertificationHolding.objects.exists()
     good = {**bad, "expires_on": datetime.date(2027, 1, 1)}
-    holding = svc.certification_save(
-        provider=provider, user=owner, version=provider.version, data=good
-    )
+    holding = certification_save(provider=provider, user=owner, version=provider.version, data=good)
     assert holding.pk and holding.provider == provider
 
 
@@ -310,7 +317,7 @@ def test_report_figures_are_checked_against_each_other(overrides, groups, field)
     provider, owner = listing_with_owner()
     group_ids = {name: TargetGroupFactory(slug=f"g-{name}").pk for name in groups}
     with pytest.raises(ValidationError) as refused:
-        svc.report_save(
+        report_save(
             provider=provider,
             user=owner,
             version=provider.version,
@@ -326,7 +333,7 @@ def test_report_figures_are_checked_against_each_other(overrides, groups, field)
 def test_valid_report_is_saved_with_groups_and_refreshes_the_impact_share():
     provider, owner = listing_with_owner()
     a, b = TargetGroupFactory(slug="ga"), TargetGroupFactory(slug="gb")
-    report = svc.report_save(
+    report = report_save(
         provider=provider,
         user=owner,
         version=provider.version,
@@ -346,7 +353,7 @@ def test_report_on_published_listing_keeps_published_figures_until_approved():
     old = ImpactReportFactory(provider=provider, total_employees=100, impact_workers=10)
     provider_refresh_derived(provider=provider)
     assert provider.impact_share == 10
-    svc.report_save(
+    report_save(
         provider=provider,
         user=owner,
         version=provider.version,
@@ -357,8 +364,8 @@ def test_report_on_published_listing_keeps_published_figures_until_approved():
     old.refresh_from_db()
     provider.refresh_from_db()
     assert (old.total_employees, old.impact_workers, provider.impact_share) == (100, 10, 10)
-    svc.provider_submit(provider=provider, user=owner)
-    svc.pending_changes_apply(provider=provider)
+    provider_submit(provider=provider, user=owner)
+    pending_changes_apply(provider=provider)
     old.refresh_from_db()
     provider.refresh_from_db()
     assert (old.total_employees, old.impact_workers, provider.impact_share) == (200, 120, 60)
@@ -367,7 +374,7 @@ def test_report_on_published_listing_keeps_published_figures_until_approved():
 def test_documented_provenance_needs_a_document():
     provider, owner = listing_with_owner()
     with pytest.raises(ValidationError) as refused:
-        svc.report_save(
+        report_save(
             provider=provider,
             user=owner,
             version=provider.version,
@@ -382,16 +389,16 @@ def test_non_members_cannot_edit_any_part():
     stranger = IsspUserFactory()
     other_listing, other_owner = listing_with_owner()
     calls = [
-        lambda: svc.provider_update_profile(
+        lambda: provider_update_profile(
             provider=provider, user=stranger, version=1, data={"name": "x"}
         ),
-        lambda: svc.provider_update_services(provider=provider, user=stranger, version=1, rows=[]),
-        lambda: svc.provider_update_centres(provider=provider, user=stranger, version=1, rows=[]),
-        lambda: svc.report_save(
+        lambda: provider_update_services(provider=provider, user=stranger, version=1, rows=[]),
+        lambda: provider_update_centres(provider=provider, user=stranger, version=1, rows=[]),
+        lambda: report_save(
             provider=provider, user=stranger, version=1, data=report_values(), groups={}
         ),
-        lambda: svc.provider_set_logo(provider=provider, user=stranger, version=1, logo_name="x"),
-        lambda: svc.member_invite(
+        lambda: provider_set_logo(provider=provider, user=stranger, version=1, logo_name="x"),
+        lambda: member_invite(
             provider=provider, invited_by=other_owner, email="a@b.example", role="editor"
         ),
     ]
@@ -407,9 +414,7 @@ def test_an_item_of_another_listing_cannot_be_changed_through_mine():
     theirs, _ = listing_with_owner()
     their_holding = CertificationHoldingFactory(provider=theirs)
     with pytest.raises(PermissionDenied):
-        svc.certification_delete(
-            provider=mine, user=owner, version=mine.version, holding=their_holding
-        )
+        certification_delete(provider=mine, user=owner, version=mine.version, holding=their_holding)
     assert CertificationHolding.objects.filter(pk=their_holding.pk).exists()
 
 
@@ -422,7 +427,7 @@ def test_an_existing_account_is_invited_not_added(django_capture_on_commit_callb
     provider, owner = listing_with_owner()
     colleague = IsspUserFactory(email="colleague@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        result = svc.member_invite(
+        result = member_invite(
             provider=provider,
             invited_by=owner,
             email="Colleague@Example.org",
@@ -434,9 +439,9 @@ def test_an_existing_account_is_invited_not_added(django_capture_on_commit_callb
     assert mail.outbox[0].to == ["Colleague@example.org"]
     assert f"http://testserver/dashboard/invitations/{result.token}/" in mail.outbox[0].body
     with pytest.raises(ValidationError):
-        svc.member_invite(provider=provider, invited_by=owner, email=colleague.email, role="editor")
+        member_invite(provider=provider, invited_by=owner, email=colleague.email, role="editor")
     with pytest.raises(ValidationError):
-        svc.member_invite(provider=provider, invited_by=owner, email=owner.email, role="editor")
+        member_invite(provider=provider, invited_by=owner, email=owner.email, role="editor")
 
 
 def test_new_address_gets_an_invitation_link_and_joins_after_sign_up(
@@ -444,7 +449,7 @@ def test_new_address_gets_an_invitation_link_and_joins_after_sign_up(
 ):
     provider, owner = listing_with_owner()
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = svc.member_invite(
+        invitation = member_invite(
             provider=provider,
             invited_by=owner,
             email="newcomer@example.org",
@@ -457,23 +462,23 @@ def test_new_address_gets_an_invitation_link_and_joins_after_sign_up(
 
     impostor = IsspUserFactory(email="someone-else@example.org")
     with pytest.raises(PermissionDenied):
-        svc.invitation_accept(invitation=invitation, user=impostor)
+        invitation_accept(invitation=invitation, user=impostor)
     newcomer = IsspUserFactory(email="newcomer@example.org")
     EmailAddress.objects.create(user=newcomer, email=newcomer.email, verified=True, primary=True)
-    membership = svc.invitation_accept(invitation=invitation, user=newcomer)
+    membership = invitation_accept(invitation=invitation, user=newcomer)
     assert membership.role == MembershipRole.OWNER
     with pytest.raises(ValidationError):
-        svc.invitation_accept(invitation=invitation, user=newcomer)
+        invitation_accept(invitation=invitation, user=newcomer)
 
 
 def test_expired_invitation_is_refused():
     provider, owner = listing_with_owner()
-    invitation = svc.member_invite(
+    invitation = member_invite(
         provider=provider, invited_by=owner, email="late@example.org", role="editor"
     )
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
     with pytest.raises(ValidationError):
-        svc.invitation_accept(invitation=invitation, user=IsspUserFactory(email="late@example.org"))
+        invitation_accept(invitation=invitation, user=IsspUserFactory(email="late@example.org"))
     assert Membership.objects.filter(provider=provider).count() == 1
 
 
@@ -485,27 +490,27 @@ def test_editors_cannot_manage_the_team_and_the_last_owner_stays():
     )
     owner_membership = Membership.objects.get(provider=provider, user=owner)
     with pytest.raises(PermissionDenied):
-        svc.member_invite(provider=provider, invited_by=editor, email="x@y.example", role="owner")
+        member_invite(provider=provider, invited_by=editor, email="x@y.example", role="owner")
     with pytest.raises(PermissionDenied):
-        svc.member_remove(provider=provider, removed_by=editor, membership=owner_membership)
+        member_remove(provider=provider, removed_by=editor, membership=owner_membership)
     with pytest.raises(ValidationError):
-        svc.member_remove(provider=provider, removed_by=owner, membership=owner_membership)
+        member_remove(provider=provider, removed_by=owner, membership=owner_membership)
     assert Membership.objects.filter(provider=provider).count() == 2
 
-    svc.member_remove(provider=provider, removed_by=owner, membership=editor_membership)
+    member_remove(provider=provider, removed_by=owner, membership=editor_membership)
     assert list(Membership.objects.filter(provider=provider)) == [owner_membership]
 
 
 def test_saving_other_fields_keeps_a_sent_proposal_in_the_queue():
     provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, name="Live")
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": "Proposed"}
     )
-    svc.provider_submit(provider=provider, user=owner)
+    provider_submit(provider=provider, user=owner)
     sent_at = PendingChange.objects.get().submitted_at
     assert sent_at is not None
     # The profile form shows the proposal, so it is posted again with another edit.
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider,
         user=owner,
         version=provider.version,
@@ -513,7 +518,7 @@ def test_saving_other_fields_keeps_a_sent_proposal_in_the_queue():
     )
     assert PendingChange.objects.get().submitted_at == sent_at
     # A different proposal must be sent again.
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": "Proposed 2"}
     )
     assert PendingChange.objects.get().submitted_at is None
@@ -522,7 +527,7 @@ def test_saving_other_fields_keeps_a_sent_proposal_in_the_queue():
 def test_an_approved_certificate_change_needs_verifying_again():
     provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED)
     holding = CertificationHoldingFactory(provider=provider, verification="verified")
-    svc.certification_save(
+    certification_save(
         provider=provider,
         user=owner,
         version=provider.version,
@@ -531,8 +536,8 @@ def test_an_approved_certificate_change_needs_verifying_again():
     )
     holding.refresh_from_db()
     assert (holding.certificate_number, holding.verification) != ("NEW-1", "unverified")
-    svc.provider_submit(provider=provider, user=owner)
-    svc.pending_changes_apply(provider=provider)
+    provider_submit(provider=provider, user=owner)
+    pending_changes_apply(provider=provider)
     holding.refresh_from_db()
     assert (holding.certificate_number, holding.verification) == ("NEW-1", "unverified")
 
@@ -540,17 +545,17 @@ def test_an_approved_certificate_change_needs_verifying_again():
 def test_approving_with_a_stale_copy_does_not_undo_later_edits():
     provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, name="Live")
     admins_copy = Provider.objects.get(pk=provider.pk)
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": "Renamed"}
     )
-    svc.provider_submit(provider=provider, user=owner)
-    svc.provider_update_profile(
+    provider_submit(provider=provider, user=owner)
+    provider_update_profile(
         provider=provider,
         user=owner,
         version=provider.version,
         data={"name": "Renamed", "tagline": "Edited after sending"},
     )
-    svc.pending_changes_apply(provider=admins_copy)
+    pending_changes_apply(provider=admins_copy)
     provider.refresh_from_db()
     assert (provider.name, provider.tagline) == ("Renamed", "Edited after sending")
     assert admins_copy.name == "Renamed"
@@ -560,19 +565,19 @@ def test_owner_takes_a_published_listing_offline_and_resubmits_it(client):
     provider, owner = listing_with_owner(status=ListingStatus.PUBLISHED, complete=True)
     editor = IsspUserFactory()
     MembershipFactory(provider=provider, user=editor, role=MembershipRole.EDITOR)
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": "Proposed"}
     )
     with pytest.raises(PermissionDenied):
-        svc.provider_deactivate(provider=provider, user=editor)
-    svc.provider_deactivate(provider=provider, user=owner)
+        provider_deactivate(provider=provider, user=editor)
+    provider_deactivate(provider=provider, user=owner)
     provider.refresh_from_db()
     assert (provider.status, provider.name) == (ListingStatus.INACTIVE, "Proposed")
     assert not PendingChange.objects.open().exists()
     assert client.get(provider.get_absolute_url()).status_code == 404
     with pytest.raises(ValidationError):
-        svc.provider_deactivate(provider=provider, user=owner)
-    assert svc.provider_submit(provider=provider, user=owner) == "listing"
+        provider_deactivate(provider=provider, user=owner)
+    assert provider_submit(provider=provider, user=owner) == "listing"
     provider.refresh_from_db()
     assert provider.status == ListingStatus.SUBMITTED
 
@@ -583,14 +588,14 @@ def test_vetted_edits_to_a_suspended_listing_wait_for_review_even_after_reinstat
     admin = admin_user()
     provider, owner = listing_with_owner(status=ListingStatus.SUSPENDED, name="Old Name")
 
-    held = svc.provider_update_profile(
+    held = provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": "Unreviewed"}
     )
     assert held == ["name"]
     with django_capture_on_commit_callbacks(execute=True):
-        assert svc.provider_submit(provider=provider, user=owner) == "changes"
+        assert provider_submit(provider=provider, user=owner) == "changes"
     with pytest.raises(ValidationError):
-        svc.provider_submit(provider=provider, user=owner)  # nothing left to send
+        provider_submit(provider=provider, user=owner)  # nothing left to send
 
     vetting.listing_reinstate(provider=provider, by=admin)
     provider.refresh_from_db()

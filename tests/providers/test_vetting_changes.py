@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from providers import models as m
-from providers.services import listings as svc
+from providers.services.parts import certification_save, provider_update_profile, report_save
+from providers.services.submission import provider_submit
+from providers.services.team import member_invite
 from providers.services.vetting import (
     changes_approve,
     changes_reject,
@@ -69,11 +71,11 @@ def published(name="Mombasa Data Works", **fields):
 
 def propose_rename(provider, owner, name, *, send=True):
     provider.refresh_from_db()
-    svc.provider_update_profile(
+    provider_update_profile(
         provider=provider, user=owner, version=provider.version, data={"name": name}
     )
     if send:
-        svc.provider_submit(provider=provider, user=owner)
+        provider_submit(provider=provider, user=owner)
     provider.refresh_from_db()
 
 
@@ -160,7 +162,7 @@ def test_approve_makes_a_sent_rename_public_only_then(client, staff, on_commit):
 def test_approve_leaves_changes_not_yet_sent_waiting(staff, on_commit):
     provider, owner = published()
     propose_rename(provider, owner, "Sent Name")
-    svc.certification_save(
+    certification_save(
         provider=provider,
         user=owner,
         version=provider.version,
@@ -260,14 +262,14 @@ def test_proposals_that_clash_with_each_other_are_refused_whole(staff, on_commit
     provider, owner = published()
     for workers in (100, 110):
         provider.refresh_from_db()
-        svc.report_save(
+        report_save(
             provider=provider,
             user=owner,
             version=provider.version,
             data=report_values(impact_workers=workers),
             groups={},
         )
-    svc.provider_submit(provider=provider, user=owner)
+    provider_submit(provider=provider, user=owner)
     mail.outbox.clear()
 
     with on_commit(), pytest.raises(ValidationError) as excinfo:
@@ -326,7 +328,7 @@ def test_the_provider_cannot_resubmit_a_suspended_listing(staff):
     listing_suspend(provider=provider, by=staff)
 
     with pytest.raises(ValidationError) as excinfo:
-        svc.provider_submit(provider=provider, user=owner)
+        provider_submit(provider=provider, user=owner)
 
     assert "contact the directory team" in excinfo.value.messages[0]
     provider.refresh_from_db()
@@ -471,7 +473,7 @@ def test_pending_change_page_shows_what_changed_readably(staff_client):
         expires_on=datetime.date(2027, 6, 30),
     )
     provider.refresh_from_db()
-    svc.certification_save(
+    certification_save(
         provider=provider,
         user=owner,
         version=provider.version,
@@ -506,7 +508,7 @@ def test_pending_changes_and_invitations_cannot_be_added_edited_or_deleted(staff
     provider, owner = published()
     propose_rename(provider, owner, "Renamed Ltd")
     change = m.PendingChange.objects.get()
-    invitation = svc.member_invite(
+    invitation = member_invite(
         provider=provider, invited_by=owner, email="new@colleague.example", role="editor"
     )
     change_url = reverse("admin:providers_pendingchange_change", args=[change.pk])
@@ -539,7 +541,7 @@ def test_admin_lists_query_count_does_not_grow(count, staff_client, django_asser
         provider = ProviderFactory(status=m.ListingStatus.PUBLISHED)
         MembershipFactory(provider=provider, user=owner)
         propose_rename(provider, owner, f"Renamed {n}")
-        svc.member_invite(
+        member_invite(
             provider=provider, invited_by=owner, email=f"x{n}@colleague.example", role="editor"
         )
 
@@ -558,7 +560,7 @@ def test_non_staff_are_refused_every_page_and_action(who, client, on_commit):
     provider, owner = published(name="Guarded Ltd")
     propose_rename(provider, owner, "Hijacked Ltd")
     change = m.PendingChange.objects.get()
-    invitation = svc.member_invite(
+    invitation = member_invite(
         provider=provider, invited_by=owner, email="new@colleague.example", role="editor"
     )
     if who == "buyer":

@@ -1,32 +1,22 @@
-"""A realistic, clearly fictional demo directory, deterministic with a seed.
+"""Drawing one demo provider: `build_provider`, a pure function of its index, seed and date.
 
-`build_provider(index, seed=…, taxonomy=…, today=…)` is a pure function: it draws
-everything about demo provider number `index` from its own `random.Random`, so the
-same seed, index, taxonomy and date always give the same provider, whatever else
-is generated around it. It returns unsaved model instances in a `ProviderBundle`;
-`bundles_insert` writes a batch of bundles with `bulk_create`.
-
-Names come from invented syllables and a bijection on the index, so they never
-repeat (up to `NAME_SPACE` providers per seed) and slugs stay unique. Websites and
-e-mail addresses use the reserved `.example` top-level domain, and every
-description says the listing is fictional.
+It draws everything about demo provider number `index` from its own
+`random.Random`, so the same seed, index, taxonomy and date always give the
+same provider, whatever else is generated around it. It returns unsaved model
+instances in a `ProviderBundle`.
 
 Dates are relative to `today`: "some certifications expired" and "some reports
 stale" stay true whenever the data is generated.
 """
 
-import contextlib
 import datetime
 import functools
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.text import slugify
 
-from accounts.models import AccountType
 from providers.models import (
     CaseStudy,
     Certification,
@@ -39,8 +29,6 @@ from providers.models import (
     Language,
     LegalForm,
     ListingStatus,
-    Membership,
-    MembershipRole,
     PricingModel,
     Provenance,
     Provider,
@@ -52,218 +40,26 @@ from providers.models import (
     VoiceKind,
 )
 
-# --------------------------------------------------------------------------
-# Demo users: fixed logins printed by `manage.py demo_logins`. The passwords
-# are long, not common and not like the e-mail address, so they pass the
-# project's password validators; they protect nothing but a local demo.
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    email: str
-    password: str
-    label: str
-    name: str
-    account_type: str
-    is_staff: bool = False
-
-
-DEMO_ADMIN = DemoUser(
-    email="admin@impactdir.example",
-    password="Copper-Heron-Lantern-7319",  # noqa: S106 - a published demo login
-    label="Admin (Django admin and vetting)",
-    name="Demo Operator",
-    account_type=AccountType.BUYER,
-    is_staff=True,
+from .vocabulary import (
+    COUNTRIES,
+    COUNTRY_WEIGHTS,
+    DATA_SENTENCES,
+    DEFINITIONS,
+    EXTRA_LANGUAGES,
+    FIRST_NAMES,
+    FOREIGN_HQ,
+    LAST_INITIALS,
+    LEGAL_FORM_PHRASES,
+    LEGAL_FORMS,
+    RARE_STATUSES,
+    REJECTION_REASONS,
+    SIZE_BANDS,
+    SIZE_WORDS,
+    STATUS_BLOCK,
+    TAGLINES,
+    VERIFIERS,
+    provider_name,
 )
-DEMO_BUYER = DemoUser(
-    email="buyer@impactdir.example",
-    password="Maple-Otter-Compass-2846",  # noqa: S106 - a published demo login
-    label="Buyer",
-    name="Demo Buyer",
-    account_type=AccountType.BUYER,
-)
-DEMO_ISSP = DemoUser(
-    email="issp@impactdir.example",
-    password="Saffron-Kite-Harbour-5072",  # noqa: S106 - a published demo login
-    label="ISSP staff (owns a published and a draft listing)",
-    name="Demo Provider Staff",
-    account_type=AccountType.ISSP,
-)
-DEMO_USERS = (DEMO_ADMIN, DEMO_BUYER, DEMO_ISSP)
-
-# --------------------------------------------------------------------------
-# Invented names
-# --------------------------------------------------------------------------
-
-SYLLABLES = (
-    "ka", "zu", "vel", "mir", "to", "ren", "sa", "quo",
-    "li", "dar", "ne", "bo", "xa", "tem", "ri", "fa",
-    "lun", "ve", "ko", "sha", "mi", "ro", "tyn", "ga",
-    "pe", "jor", "wi", "da", "nu", "sel", "ya", "hul",
-)  # fmt: skip
-NAME_SUFFIXES = (
-    "Data Collective", "Works", "Impact Services", "Digital Works",
-    "Data Works", "Impact Sourcing", "Services", "Digital",
-    "Solutions Collective", "Data Labs", "Cooperative", "Social Enterprise",
-    "Outsourcing", "Talent Works", "BPO", "Digital Services",
-    "Data Partners", "Impact Labs", "Support Centre", "Knowledge Works",
-    "Back Office Collective", "Annotation Studio", "Tech Collective", "People Services",
-)  # fmt: skip
-_WORDS = len(SYLLABLES) ** 3
-#: How many distinct names one seed can give.
-NAME_SPACE = _WORDS * len(NAME_SUFFIXES)
-
-
-@functools.lru_cache(maxsize=64)
-def _name_permutation(seed):
-    """(multiplier, offset) of an affine bijection on range(NAME_SPACE) for this seed."""
-    rng = random.Random(f"{seed}:names")
-    multiplier = rng.randrange(NAME_SPACE) | 1  # NAME_SPACE = 2**18 * 3: odd and
-    while multiplier % 3 == 0:  # not a multiple of 3 makes it invertible.
-        multiplier += 2
-    return multiplier, rng.randrange(NAME_SPACE)
-
-
-def provider_name(index, *, seed):
-    """The invented name of demo provider `index`; distinct indices give distinct names."""
-    if not 0 <= index < NAME_SPACE:
-        raise ValueError(f"demo provider index must be in 0..{NAME_SPACE - 1}")
-    multiplier, offset = _name_permutation(seed)
-    code = (multiplier * index + offset) % NAME_SPACE
-    code, suffix = divmod(code, len(NAME_SUFFIXES))
-    syllables = []
-    for _ in range(3):
-        code, syllable = divmod(code, len(SYLLABLES))
-        syllables.append(SYLLABLES[syllable])
-    return f"{''.join(syllables).capitalize()} {NAME_SUFFIXES[suffix]}"
-
-
-# --------------------------------------------------------------------------
-# Where the work is done: country → (weight, cities, language codes)
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Country:
-    code: str
-    name: str
-    weight: int
-    cities: tuple
-    languages: tuple  # ISO 639-1, most spoken at work first
-
-
-def _country(code, name, weight, cities, languages):
-    return Country(code, name, weight, tuple(cities.split(", ")), tuple(languages.split()))
-
-
-COUNTRIES = (
-    _country("KE", "Kenya", 9, "Nairobi, Mombasa, Kisumu, Nakuru, Eldoret", "en sw"),
-    _country("UG", "Uganda", 5, "Kampala, Gulu, Entebbe, Mbarara, Jinja", "en sw"),
-    _country("RW", "Rwanda", 4, "Kigali, Huye, Musanze, Rubavu", "rw en fr"),
-    _country("ZA", "South Africa", 6, "Johannesburg, Cape Town, Durban, Gqeberha",
-             "en af zu"),
-    _country("NG", "Nigeria", 6, "Lagos, Abuja, Ibadan, Enugu, Kano, Port Harcourt", "en yo ha ig"),
-    _country("GH", "Ghana", 5, "Accra, Kumasi, Tamale, Takoradi", "en"),
-    _country("EG", "Egypt", 4, "Cairo, Alexandria, Giza, Mansoura, Assiut", "ar en"),
-    _country("ET", "Ethiopia", 3, "Addis Ababa, Hawassa, Bahir Dar", "am om en"),
-    _country("SN", "Senegal", 2, "Dakar, Thiès, Saint-Louis", "fr wo"),
-    _country("MA", "Morocco", 2, "Casablanca, Rabat, Fès, Tangier", "ar fr"),
-    _country("IN", "India", 11, "Bengaluru, Chennai, Hyderabad, Pune, Kolkata, Bhubaneswar, "
-             "Coimbatore, Madurai, Jaipur, Lucknow", "en hi ta te mr bn"),
-    _country("PH", "Philippines", 8, "Manila, Cebu City, Davao City, Iloilo City, Baguio",
-             "en tl"),
-    _country("BD", "Bangladesh", 4, "Dhaka, Chattogram, Khulna, Rajshahi, Sylhet", "bn en"),
-    _country("LK", "Sri Lanka", 3, "Colombo, Kandy, Galle, Jaffna", "si ta en"),
-    _country("VN", "Vietnam", 4, "Ho Chi Minh City, Hanoi, Da Nang, Hue, Can Tho", "vi en"),
-    _country("KH", "Cambodia", 3, "Phnom Penh, Siem Reap, Battambang", "km en"),
-    _country("NP", "Nepal", 3, "Kathmandu, Pokhara, Lalitpur, Biratnagar", "ne en"),
-    _country("ID", "Indonesia", 2, "Jakarta, Yogyakarta, Bandung, Surabaya", "id en"),
-    _country("PK", "Pakistan", 2, "Lahore, Karachi, Islamabad", "ur en"),
-    _country("CO", "Colombia", 5, "Bogotá, Medellín, Cali, Barranquilla, Bucaramanga", "es en"),
-    _country("PE", "Peru", 3, "Lima, Arequipa, Trujillo, Cusco", "es qu"),
-    _country("MX", "Mexico", 4, "Mexico City, Guadalajara, Monterrey, Mérida, Oaxaca",
-             "es en"),
-    _country("BR", "Brazil", 4, "São Paulo, Recife, Salvador, Fortaleza, Belo Horizonte", "pt es"),
-    _country("GT", "Guatemala", 2, "Guatemala City, Quetzaltenango, Antigua Guatemala", "es"),
-    _country("HT", "Haiti", 2, "Port-au-Prince, Cap-Haïtien", "ht fr"),
-    _country("JM", "Jamaica", 1, "Kingston, Montego Bay", "en"),
-    _country("HN", "Honduras", 1, "Tegucigalpa, San Pedro Sula", "es"),
-    _country("BO", "Bolivia", 1, "La Paz, Cochabamba, Santa Cruz de la Sierra", "es qu"),
-    # A few providers deliver from where their buyers are.
-    _country("US", "United States", 1, "Detroit, Baltimore, Fresno", "en es"),
-    _country("GB", "United Kingdom", 1, "Glasgow, Manchester, Belfast", "en"),
-    _country("RO", "Romania", 1, "Cluj-Napoca, Iași, Timișoara", "ro en fr"),
-)  # fmt: skip
-COUNTRY_WEIGHTS = tuple(country.weight for country in COUNTRIES)
-#: Headquarters outside the delivery countries, for some providers.
-FOREIGN_HQ = ("GB", "US", "NL", "DE", "FR", "CA")
-EXTRA_LANGUAGES = ("en", "fr", "de", "es", "pt", "it", "nl", "ar")
-
-FIRST_NAMES = (
-    "Amani", "Wanjiru", "Kofi", "Ama", "Chidi", "Ngozi", "Thandi", "Sipho", "Aisha", "Yusuf",
-    "Priya", "Arjun", "Kavya", "Rahul", "Maricel", "Jomar", "Nusrat", "Tanvir", "Dilani",
-    "Ruwan", "Linh", "Minh", "Sokha", "Dara", "Sunita", "Bikash", "Camila", "Andrés", "Lucía",
-    "Mateo", "Rosa", "Diego", "Ana", "João", "Beatriz", "Mireille", "Jean", "Fatou", "Moussa",
-)  # fmt: skip
-LAST_INITIALS = "ABCDEFGHIJKLMNOPRSTVWYZ"
-
-# --------------------------------------------------------------------------
-# Shapes of a listing
-# --------------------------------------------------------------------------
-
-#: (band lower bound, upper bound, weight); bounds follow models.SIZE_BAND_BOUNDS.
-SIZE_BANDS = ((3, 49, 36), (50, 249, 34), (250, 999, 20), (1000, 25000, 10))
-STATUS_BLOCK = 20
-#: In every block of 20 consecutive indices: 17 published, a draft, a submitted
-#: listing and one of the three other states, so even small runs are varied.
-RARE_STATUSES = (ListingStatus.REJECTED, ListingStatus.SUSPENDED, ListingStatus.INACTIVE)
-REJECTION_REASONS = (
-    "The impact figures could not be matched to the evidence provided. Please upload the "
-    "signed report for the period.",
-    "The organisation registration number does not match the registry entry.",
-    "The listing describes a recruitment agency rather than a service provider.",
-)
-LEGAL_FORMS = (
-    (LegalForm.SOCIAL_ENTERPRISE, 40),
-    (LegalForm.FOR_PROFIT, 30),
-    (LegalForm.NON_PROFIT, 20),
-    (LegalForm.COOPERATIVE, 10),
-)
-LEGAL_FORM_PHRASES = {
-    LegalForm.SOCIAL_ENTERPRISE: "social enterprise",
-    LegalForm.FOR_PROFIT: "for-profit impact sourcing company",
-    LegalForm.NON_PROFIT: "non-profit organisation",
-    LegalForm.COOPERATIVE: "worker cooperative",
-}
-DATA_SENTENCES = (
-    "Every project runs under a written data protection policy, with access controls and "
-    "daily quality checks on the data.",
-    "Teams are trained in secure data handling before they touch client data.",
-    "Clients get weekly quality and data accuracy reports, and a named team lead.",
-    "All data stays on encrypted, access-controlled workstations inside the centres.",
-)
-TAGLINES = (
-    "{s1} and {s2} from {city}, by people the job market overlooked",
-    "Impact sourcing for {s1l} and {s2l} in {country}",
-    "{s1} teams built on inclusive hiring in {city}",
-    "Reliable {s1l} and {s2l}, with a measurable social impact",
-    "{s1} at scale, delivered from {country}",
-)
-DEFINITIONS = (
-    "People hired from one of our target groups at the time they joined, counted at "
-    "the end of the period.",
-    "Employees who were unemployed for at least 12 months, or living below the national "
-    "poverty line, when hired.",
-    "Staff who had no formal employment before joining us, as recorded at onboarding.",
-)
-VERIFIERS = (
-    "Northfield Impact Assurance (fictional)",
-    "Clearwater Social Audit (fictional)",
-    "Meridian Evidence Partners (fictional)",
-)
-SIZE_WORDS = ("small", "medium-sized", "large", "very large")
 
 
 @dataclass(frozen=True)
@@ -775,159 +571,3 @@ def build_provider(index, *, seed, taxonomy, today, verifier_id=None):
                 "with a payroll summary (demo data)."
             )
     return bundle
-
-
-# --------------------------------------------------------------------------
-# Writing: bulk inserts and demo users
-# --------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _timestamps_as_given(model, *names):
-    """Within the block, `bulk_create` writes the timestamps set on the instances.
-
-    auto_now/auto_now_add fields take the current time in `pre_save`, which
-    `bulk_create` calls for every row. Setting the dates with an UPDATE afterwards
-    would rewrite every row (and its generated search vector) once more, which
-    cost a fifth of the insert time at 100,000 providers. Only for single-threaded
-    bulk loads like `seed_demo`: the flags are model-wide while the block runs.
-    """
-    fields = [model._meta.get_field(name) for name in names]
-    saved = [(f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
-
-
-def bundles_insert(bundles, *, now, batch_size=1000):
-    """Insert bundles and all their parts with `bulk_create`; returns the provider ids.
-
-    No history rows are written: generated data is not a change anyone made.
-    Columns the database fills (generated search vectors, db defaults) are left
-    to it, since `bulk_create` only writes concrete, non-generated fields.
-    Listings get creation and update times spread over past years, so that
-    "recently updated" means something in the demo.
-    """
-    providers = [b.provider for b in bundles]
-    for bundle in bundles:
-        bundle.provider.created_at = now - max(bundle.created_ago, bundle.updated_ago)
-        bundle.provider.updated_at = now - bundle.updated_ago
-    with _timestamps_as_given(Provider, "created_at", "updated_at"):
-        Provider.objects.bulk_create(providers, batch_size=batch_size)
-
-    through = Provider.languages.through
-    m2m_rows = {
-        through: [
-            through(provider_id=b.provider.pk, language_id=pk)
-            for b in bundles
-            for pk in b.language_ids
-        ],
-    }
-    through = Provider.pricing_models.through
-    m2m_rows[through] = [
-        through(provider_id=b.provider.pk, pricingmodel_id=pk)
-        for b in bundles
-        for pk in b.pricing_model_ids
-    ]
-    through = Provider.delivery_modes.through
-    m2m_rows[through] = [
-        through(provider_id=b.provider.pk, deliverymode_id=pk)
-        for b in bundles
-        for pk in b.delivery_mode_ids
-    ]
-    through = Provider.industries.through
-    m2m_rows[through] = [
-        through(provider_id=b.provider.pk, industry_id=pk) for b in bundles for pk in b.industry_ids
-    ]
-    through = Provider.markets.through
-    m2m_rows[through] = [
-        through(provider_id=b.provider.pk, region_id=pk) for b in bundles for pk in b.market_ids
-    ]
-    for model, rows in m2m_rows.items():
-        model.objects.bulk_create(rows, batch_size=batch_size)
-
-    ProviderService.objects.bulk_create(
-        [s for b in bundles for s in b.services], batch_size=batch_size
-    )
-    CertificationHolding.objects.bulk_create(
-        [h for b in bundles for h in b.holdings], batch_size=batch_size
-    )
-    CaseStudy.objects.bulk_create(
-        [c for b in bundles for c in b.case_studies], batch_size=batch_size
-    )
-
-    centres = [(c, languages) for b in bundles for c, languages in b.centres]
-    DeliveryCentre.objects.bulk_create([c for c, _ in centres], batch_size=batch_size)
-    through = DeliveryCentre.languages.through
-    through.objects.bulk_create(
-        [
-            through(deliverycentre_id=centre.pk, language_id=pk)
-            for centre, languages in centres
-            for pk in languages
-        ],
-        batch_size=batch_size,
-    )
-
-    reports = [(r, groups) for b in bundles for r, groups in b.reports]
-    ImpactReport.objects.bulk_create([r for r, _ in reports], batch_size=batch_size)
-    ImpactReportGroup.objects.bulk_create(
-        [g for _, groups in reports for g in groups], batch_size=batch_size
-    )
-    return [p.pk for p in providers]
-
-
-@transaction.atomic
-def demo_users_ensure():
-    """Create the demo admin, buyer and ISSP user if absent, with a verified primary e-mail.
-
-    Returns {email: user}. Existing users keep their passwords; their e-mail address
-    is marked verified and primary so they can log in despite mandatory confirmation.
-    """
-    from allauth.account.models import EmailAddress
-
-    User = get_user_model()
-    users = {}
-    for demo in DEMO_USERS:
-        user = User.objects.filter(email__iexact=demo.email).first()
-        if user is None:
-            create = User.objects.create_superuser if demo.is_staff else User.objects.create_user
-            user = create(
-                email=demo.email,
-                password=demo.password,
-                name=demo.name,
-                account_type=demo.account_type,
-            )
-        address, _ = EmailAddress.objects.get_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
-        if not (address.verified and address.primary):
-            EmailAddress.objects.filter(user=user).exclude(pk=address.pk).update(primary=False)
-            address.verified = address.primary = True
-            address.save(update_fields=["verified", "primary"])
-        users[demo.email] = user
-    return users
-
-
-@transaction.atomic
-def demo_memberships_ensure(user):
-    """Make `user` owner of the first published and the first draft provider, if they own none.
-
-    Returns the providers they were given (empty if they already had a membership).
-    """
-    if Membership.objects.filter(user=user).exists():
-        return []
-    given = []
-    for status in (ListingStatus.PUBLISHED, ListingStatus.DRAFT):
-        provider = (
-            Provider.objects.filter(status=status, website__endswith=".example/")
-            .order_by("pk")
-            .first()
-        )
-        if provider is not None:
-            Membership.objects.create(provider=provider, user=user, role=MembershipRole.OWNER)
-            given.append(provider)
-    return given

@@ -1,0 +1,469 @@
+"""The listing's admin page: its fields, its parts inline, the vetting decisions.
+
+Status and verification are read-only here; they change only through the
+actions, which call `providers.services.vetting`. The form refuses to overwrite
+a listing someone else saved since it was opened (`ProviderAdminForm`).
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from providers import models as m
+from providers.services.catalogue import provider_refresh_derived
+from providers.services.files import files_of_providers, files_release
+from providers.services.vetting import (
+    changes_approve,
+    changes_reject,
+    listing_approve,
+    listing_reinstate,
+    listing_reject,
+    listing_suspend,
+    listing_verify,
+)
+
+from .mixins import BOTH_LOCATIONS, EMPTY, DecisionActionsMixin, HistoryAdmin
+from .parts import (
+    CaseStudyInline,
+    CertificationHoldingInline,
+    DeliveryCentreInline,
+    ImpactReportInline,
+    ProviderServiceInline,
+)
+from .pending_changes import pending_change_values_table
+from .team import MembershipInline
+
+
+class ChangesListFilter(admin.SimpleListFilter):
+    """Listings by their changes to vetted facts: the changes queue."""
+
+    title = _("changes to vetted facts")
+    parameter_name = "changes"
+
+    def lookups(self, request, model_admin):
+        return [("submitted", _("Sent for review")), ("unsent", _("Not sent yet"))]
+
+    @staticmethod
+    def _condition(value):
+        changes = m.PendingChange.objects.open().filter(provider=OuterRef("pk"))
+        if value == "submitted":
+            return Q(Exists(changes.filter(submitted_at__isnull=False)))
+        return Q(Exists(changes.filter(submitted_at__isnull=True)))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("submitted", "unsent"):
+            return queryset.filter(self._condition(self.value()))
+        return queryset
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {
+            f"{i}__c": Count(pk_attname, filter=self._condition(value))
+            for i, (value, _label) in enumerate(self.lookup_choices)
+        }
+
+
+class VerifiedListFilter(admin.SimpleListFilter):
+    title = _("verification")
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Verified")), ("no", _("Not verified"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(verified_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(verified_at__isnull=True)
+        return queryset
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        # Plain conditions instead of the default `pk IN (subquery)` per option.
+        return {
+            "0__c": Count(pk_attname, filter=Q(verified_at__isnull=False)),
+            "1__c": Count(pk_attname, filter=Q(verified_at__isnull=True)),
+        }
+
+
+class HqCountryListFilter(admin.SimpleListFilter):
+    """Headquarters countries that occur, by name (not all 250 of the field's choices)."""
+
+    title = _("headquarters country")
+    parameter_name = "hq_country"
+
+    def lookups(self, request, model_admin):
+        # The changelist builds its filters several times per request (once per
+        # facet); read the countries in use once.
+        cache = request.__dict__.setdefault("_admin_hq_countries", {})
+        if "codes" not in cache:
+            cache["codes"] = set(
+                m.Provider.objects.order_by()
+                .exclude(hq_country="")
+                .values_list("hq_country", flat=True)
+                .distinct()
+            )
+        names = dict(countries)
+        return sorted(
+            ((code, names.get(code, code)) for code in cache["codes"]), key=lambda c: c[1]
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(hq_country=self.value())
+        return queryset
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {
+            f"{i}__c": Count(pk_attname, filter=Q(hq_country=code))
+            for i, (code, _name) in enumerate(self.lookup_choices)
+        }
+
+
+class ProviderAdminForm(forms.ModelForm):
+    """Refuses to overwrite a listing someone else saved since this form was opened."""
+
+    # No Meta: ProviderAdmin builds the form's fields from its fieldsets.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = (
+                m.Provider.objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if cleaned.get("expected_version") != current:
+                raise ValidationError(
+                    _(
+                        "Someone else changed this listing while you were editing it. "
+                        "Open it again to see their changes, then redo yours."
+                    ),
+                    code="stale",
+                )
+        return cleaned
+
+
+@admin.register(m.Provider)
+class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
+    # Deleting listings here deletes their logos and evidence once nothing needs them.
+    def delete_model(self, request, obj):
+        logos, evidence = files_of_providers(m.Provider.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+        files_release(logos=logos, evidence=evidence)
+
+    def delete_queryset(self, request, queryset):
+        logos, evidence = files_of_providers(queryset)
+        super().delete_queryset(request, queryset)
+        files_release(logos=logos, evidence=evidence)
+
+    form = ProviderAdminForm
+    list_display = ["name", "status", "hq_country", "is_verified", "updated_at"]
+    list_filter = [
+        "status",
+        ChangesListFilter,
+        VerifiedListFilter,
+        HqCountryListFilter,
+        "legal_form",
+    ]
+    show_facets = admin.ShowFacets.ALWAYS
+    search_fields = ["name", "slug", "org_number"]
+    list_per_page = 50
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["pricing_models", "delivery_modes", "industries", "languages", "markets"]
+    readonly_fields = [
+        # Logos reach storage only through the dashboard's checks (providers.uploads).
+        "logo",
+        "status",
+        "rejection_reason",
+        "published_at",
+        "verified_at",
+        "verified_by",
+        "verification_notes",
+        "impact_share",
+        "version",
+        "created_at",
+        "updated_at",
+        "changes_waiting",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "tagline",
+                    "description",
+                    "website",
+                    "logo",
+                    "expected_version",
+                ]
+            },
+        ),
+        (
+            _("Organisation"),
+            {
+                "fields": [
+                    ("hq_country", "founded_year"),
+                    "legal_form",
+                    ("org_registry", "org_number"),
+                    "workforce",
+                ]
+            },
+        ),
+        (
+            _("What it offers"),
+            {"fields": ["pricing_models", "delivery_modes", "industries", "languages", "markets"]},
+        ),
+        (_("Contact"), {"fields": ["contact_name", "contact_email", "contact_phone"]}),
+        (
+            _("Vetting"),
+            {
+                "description": _(
+                    "Status and verification change only through the actions on the list "
+                    "of providers, so every decision is recorded and the provider is told."
+                ),
+                "fields": [
+                    ("status", "published_at"),
+                    "rejection_reason",
+                    ("verified_at", "verified_by"),
+                    "verification_notes",
+                    "assured_date",
+                    "changes_waiting",
+                ],
+            },
+        ),
+        (
+            _("Record"),
+            {"fields": [("created_at", "updated_at"), "version", "impact_share"]},
+        ),
+    ]
+    inlines = [
+        ProviderServiceInline,
+        DeliveryCentreInline,
+        CertificationHoldingInline,
+        ImpactReportInline,
+        CaseStudyInline,
+        MembershipInline,
+    ]
+    actions = [
+        "approve_listings",
+        "reject_listings",
+        "suspend_listings",
+        "reinstate_listings",
+        "verify_listings",
+        "approve_changes",
+        "reject_changes",
+    ]
+    _service_arg = "provider"
+
+    def get_ordering(self, request):
+        # The review queues are worked oldest first.
+        if request.GET.get("status__exact") == m.ListingStatus.SUBMITTED:
+            return ["updated_at", "id"]
+        if request.GET.get("changes") == "submitted":
+            first_sent = (
+                m.PendingChange.objects.submitted()
+                .filter(provider=OuterRef("pk"))
+                .order_by("submitted_at")
+                .values("submitted_at")[:1]
+            )
+            return [Subquery(first_sent).asc(), "id"]
+        return super().get_ordering(request)
+
+    @admin.display(description=_("changes to vetted facts waiting for approval"))
+    def changes_waiting(self, obj):
+        """Each open change with its values, so the operator decides on this page."""
+        if obj is None or obj.pk is None:
+            return EMPTY
+        changes = list(
+            m.PendingChange.objects.open()
+            .filter(provider=obj)
+            .select_related("provider", "proposed_by")
+        )
+        if not changes:
+            return gettext("None.")
+        items = []
+        for change in changes:
+            if change.submitted_at:
+                sent = gettext("sent for review %(when)s") % {
+                    "when": formats.localize(timezone.localtime(change.submitted_at))
+                }
+            else:
+                sent = gettext("not sent for review yet")
+            items.append(
+                (
+                    reverse("admin:providers_pendingchange_change", args=[change.pk]),
+                    f"{change.get_action_display()}: {change.get_kind_display()}",
+                    change.proposed_by or EMPTY,
+                    sent,
+                    pending_change_values_table(change),
+                )
+            )
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({}, {}){}</li>',
+                items,
+            ),
+        )
+
+    @admin.display(boolean=True, description=_("verified"), ordering="verified_at")
+    def is_verified(self, obj):
+        return obj.verified_at is not None
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        provider_refresh_derived(provider=form.instance)
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Approve and publish selected listings"),
+    )
+    def approve_listings(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            service=listing_approve,
+            kwargs={},
+            done=gettext("Approved and published “%(object)s”."),
+            failed=gettext("Could not approve “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Reject selected listings (with a reason)"),
+    )
+    def reject_listings(self, request, queryset):
+        return self._decide_with_text(
+            request,
+            queryset,
+            service=listing_reject,
+            argument="reason",
+            title=gettext("Reject listings"),
+            label=gettext("Reason"),
+            help_text=gettext("Required. The provider's members receive it by e-mail."),
+            required=True,
+            required_message=gettext("Give a reason: the provider will read it."),
+            done=gettext("Rejected “%(object)s”."),
+            failed=gettext("Could not reject “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS, permissions=["change"], description=_("Suspend selected listings")
+    )
+    def suspend_listings(self, request, queryset):
+        return self._decide_with_text(
+            request,
+            queryset,
+            service=listing_suspend,
+            argument="reason",
+            title=gettext("Suspend listings"),
+            label=gettext("Reason"),
+            help_text=gettext("Optional. The provider's members receive it by e-mail."),
+            required=False,
+            done=gettext("Suspended “%(object)s”."),
+            failed=gettext("Could not suspend “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Reinstate selected suspended listings"),
+    )
+    def reinstate_listings(self, request, queryset):
+        return self._decide_with_text(
+            request,
+            queryset,
+            service=listing_reinstate,
+            argument="note",
+            title=gettext("Reinstate listings"),
+            label=gettext("Note"),
+            help_text=gettext(
+                "Optional. The provider's members receive it by e-mail. Changes to vetted "
+                "facts made while it was suspended stay in the queue for review."
+            ),
+            required=False,
+            done=gettext("Reinstated “%(object)s”: it is public again."),
+            failed=gettext("Could not reinstate “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Approve pending changes of selected listings"),
+    )
+    def approve_changes(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            service=changes_approve,
+            kwargs={},
+            done=gettext("Approved and applied the changes to “%(object)s”."),
+            failed=gettext("Could not approve the changes to “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Reject pending changes of selected listings (with a reason)"),
+    )
+    def reject_changes(self, request, queryset):
+        return self._decide_with_text(
+            request,
+            queryset,
+            service=changes_reject,
+            argument="reason",
+            title=gettext("Reject pending changes"),
+            label=gettext("Reason"),
+            help_text=gettext(
+                "Required. The published listing stays as it is; the provider's members "
+                "receive the reason by e-mail."
+            ),
+            required=True,
+            required_message=gettext("Give a reason: the provider will read it."),
+            done=gettext("Rejected the changes to “%(object)s”."),
+            failed=gettext("Could not reject the changes to “%(object)s”: %(error)s"),
+        )
+
+    @admin.action(
+        location=BOTH_LOCATIONS,
+        permissions=["change"],
+        description=_("Mark selected listings verified"),
+    )
+    def verify_listings(self, request, queryset):
+        return self._decide_with_text(
+            request,
+            queryset,
+            service=listing_verify,
+            argument="notes",
+            title=gettext("Mark listings verified"),
+            label=gettext("What was checked"),
+            help_text=gettext(
+                "Required. For example: registry entry, certificates, impact evidence."
+            ),
+            required=True,
+            required_message=gettext("Say what was checked."),
+            done=gettext("Marked “%(object)s” verified."),
+            failed=gettext("Could not verify “%(object)s”: %(error)s"),
+        )

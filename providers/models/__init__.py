@@ -1,0 +1,120 @@
+"""The provider catalogue: ISSP listings and everything a buyer judges them by.
+
+One module per sub-topic; every name is importable from `providers.models`:
+
+- `taxonomy`: services, regions, certifications, target groups, languages,
+  industries, pricing models, delivery modes (lookup tables edited in admin,
+  seeded by a data migration);
+- `provider`: the listing, its status and the QuerySet verbs search filters with;
+- `parts`: services offered, delivery centres, certifications held, case studies;
+- `impact`: impact reports and their target-group counts;
+- `workflow`: memberships, claims, invitations and pending changes to vetted facts.
+
+A provider's parts, reports and workflow rows carry a change history.
+"""
+
+from .impact import (
+    IRIS_CODES,
+    PERCENT_VALIDATORS,
+    REPORT_FIGURE_FIELDS,
+    STALE_AFTER_MONTHS,
+    ImpactReport,
+    ImpactReportGroup,
+    ImpactReportQuerySet,
+    Provenance,
+    stale_cutoff,
+)
+from .parts import (
+    RECENT_CASE_STUDY_YEARS,
+    CaseStudy,
+    CertificationHolding,
+    CertificationHoldingQuerySet,
+    DeliveryCentre,
+    ProviderService,
+    VerificationState,
+    VoiceKind,
+)
+from .provider import (
+    SIZE_BAND_BOUNDS,
+    LegalForm,
+    ListingStatus,
+    Provider,
+    ProviderQuerySet,
+    SizeBand,
+    size_band_for,
+)
+from .taxonomy import (
+    Certification,
+    CertificationCategory,
+    DeliveryMode,
+    Industry,
+    Language,
+    PricingModel,
+    Region,
+    RegionCountry,
+    Service,
+    ServiceQuerySet,
+    TargetGroup,
+)
+from .workflow import (
+    Claim,
+    ClaimStatus,
+    Invitation,
+    InvitationQuerySet,
+    Membership,
+    MembershipRole,
+    PendingChange,
+    PendingChangeAction,
+    PendingChangeKind,
+    PendingChangeQuerySet,
+    PendingChangeStatus,
+)
+
+__all__ = [
+    "CaseStudy",
+    "Certification",
+    "CertificationCategory",
+    "CertificationHolding",
+    "CertificationHoldingQuerySet",
+    "Claim",
+    "ClaimStatus",
+    "DeliveryCentre",
+    "DeliveryMode",
+    "IRIS_CODES",
+    "ImpactReport",
+    "ImpactReportGroup",
+    "ImpactReportQuerySet",
+    "Industry",
+    "Invitation",
+    "InvitationQuerySet",
+    "Language",
+    "LegalForm",
+    "ListingStatus",
+    "Membership",
+    "MembershipRole",
+    "PERCENT_VALIDATORS",
+    "PendingChange",
+    "PendingChangeAction",
+    "PendingChangeKind",
+    "PendingChangeQuerySet",
+    "PendingChangeStatus",
+    "PricingModel",
+    "Provenance",
+    "Provider",
+    "ProviderQuerySet",
+    "ProviderService",
+    "RECENT_CASE_STUDY_YEARS",
+    "REPORT_FIGURE_FIELDS",
+    "Region",
+    "RegionCountry",
+    "SIZE_BAND_BOUNDS",
+    "STALE_AFTER_MONTHS",
+    "Service",
+    "ServiceQuerySet",
+    "SizeBand",
+    "TargetGroup",
+    "VerificationState",
+    "VoiceKind",
+    "size_band_for",
+    "stale_cutoff",
+]

@@ -1,0 +1,193 @@
+"""The taxonomies a listing is described by: small lookup tables edited in admin.
+
+Services (two levels: categories and their services), UN M49 regions with their
+countries, certifications, impact target groups, languages, industries, pricing
+models and delivery modes. Migration 0002 seeds them from `providers.taxonomy_data`.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class ServiceQuerySet(models.QuerySet):
+    def categories(self):
+        return self.filter(parent__isnull=True)
+
+    def leaves(self):
+        return self.filter(parent__isnull=False)
+
+
+class Service(models.Model):
+    """Two-level service taxonomy: a category (no parent) and its services."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="service_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return f"{self.parent.name} → {self.name}" if self.parent_id and self.parent else self.name
+
+    @property
+    def is_category(self):
+        return self.parent_id is None
+
+
+class Region(models.Model):
+    """A UN M49 region (no parent) or sub-region, with the countries it holds."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    m49_code = models.CharField(_("M49 code"), max_length=3, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return self.name
+
+
+class RegionCountry(models.Model):
+    """A country's membership of a region; a country sits in its sub-region and its region."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="countries")
+    country = CountryField(_("country"))
+
+    class Meta:
+        verbose_name = _("region country")
+        verbose_name_plural = _("region countries")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "country"], name="region_country_unique"),
+        ]
+        indexes = [models.Index(fields=["country", "region"])]
+
+    def __str__(self):
+        return f"{self.country.name} in {self.region}"
+
+
+class CertificationCategory(models.TextChoices):
+    SECURITY = "security", _("Security")
+    QUALITY = "quality", _("Quality")
+    SOCIAL = "social", _("Social")
+
+
+class Certification(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    category = models.CharField(_("category"), max_length=20, choices=CertificationCategory)
+    issuer = models.CharField(_("issuing body"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+
+    def __str__(self):
+        return self.name
+
+
+class TargetGroup(models.Model):
+    """A group the job market shuts out, whom impact sourcing deliberately hires."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("impact target group")
+        verbose_name_plural = _("impact target groups")
+
+    def __str__(self):
+        return self.name
+
+
+class Language(models.Model):
+    code = models.CharField(_("ISO 639-1 code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[a-z]{2}$"), name="language_code_iso639_1"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Industry(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+
+    def __str__(self):
+        return self.name
+
+
+class PricingModel(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("pricing model")
+        verbose_name_plural = _("pricing models")
+
+    def __str__(self):
+        return self.name
+
+
+class DeliveryMode(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("delivery mode")
+        verbose_name_plural = _("delivery modes")
+
+    def __str__(self):
+        return self.name
