@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from buyers.views import search as buyer_search_views
+from providers import findability
 from providers import views as provider_views
 
 urlpatterns = [
@@ -10,6 +12,15 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("how-results-are-ordered/", buyer_search_views.ordering, name="ordering"),
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
+    path("data/", include("providers.opendata.urls")),
+    path("sitemap.xml", findability.sitemap_index, name="sitemap_index"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": findability.SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("robots.txt", findability.robots_txt, name="robots_txt"),
     path("", include("buyers.urls")),
     path("dashboard/", include("providers.dashboard_urls")),
     path("evidence/", include("providers.evidence")),
