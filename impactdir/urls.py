@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from buyers.views import search as buyer_search_views
@@ -14,12 +13,7 @@ urlpatterns = [
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
     path("data/", include("providers.opendata.urls")),
     path("sitemap.xml", findability.sitemap_index, name="sitemap_index"),
-    path(
-        "sitemap-<section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": findability.SITEMAPS},
-        name="sitemap_section",
-    ),
+    path("sitemap-<slug:section>.xml", findability.sitemap_section, name="sitemap_section"),
     path("robots.txt", findability.robots_txt, name="robots_txt"),
     path("", include("buyers.urls")),
     path("dashboard/", include("providers.dashboard_urls")),

@@ -13,20 +13,24 @@
   filtered views are presentations of the same directory whose results change
   with the listings, and crawlers are kept off them anyway.
 
-Language prefixes and hreflang alternates come later: `DirectorySitemap` is where
-`i18n`/`alternates` go.
+Language prefixes and hreflang alternates come later: a section's `entries()` can
+fill `Entry.alternates`, which `render_urlset` already writes as xhtml:link.
 """
 
+import datetime
+from dataclasses import dataclass
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.contrib.sitemaps.views import SitemapIndexItem
+from django.core.paginator import EmptyPage
 from django.db.models import Max
-from django.http import HttpResponse
-from django.template.response import TemplateResponse
+from django.http import Http404, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.encoding import escape_uri_path
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -73,21 +77,35 @@ def canonical_url(request) -> str:
     return settings.SITE_URL + escape_uri_path(request.path)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One <url> of a sitemap; `alternates` will hold (language, URL) pairs."""
+
+    location: str
+    lastmod: datetime.datetime | datetime.date | None = None
+    changefreq: str = ""
+    priority: float | None = None
+    alternates: tuple[tuple[str, str], ...] = ()
+
+
 class DirectorySitemap(Sitemap):
-    """Every section's URLs on the public address, whichever host the request used."""
+    """A section of the sitemap, on the public address whichever host the request used.
 
-    @property
-    def protocol(self):
-        return site_parts()[0]
+    Django's `Sitemap` gives the items and their paging; `entries(page)` turns one
+    page into plain `Entry` rows that `render_urlset` writes directly, because
+    Django's own view builds a dict and renders a template per URL, which took
+    seconds for 50,000 profiles.
+    """
 
-    def get_domain(self, site=None):
-        return site_parts()[1]
+    def base_url(self) -> str:
+        protocol, domain = site_parts()
+        return f"{protocol}://{domain}"
+
+    def entries(self, page: int) -> list[Entry]:
+        raise NotImplementedError
 
 
 class PageSitemap(DirectorySitemap):
-    def __init__(self):
-        self._lastmods = {}
-
     def items(self):
         pages = []
         for name, changefreq, priority in STATIC_PAGES:
@@ -97,50 +115,45 @@ class PageSitemap(DirectorySitemap):
                 continue
         return pages
 
-    def location(self, item):
-        return item[0]
+    def entries(self, page):
+        base = self.base_url()
+        listings = None
+        entries = []
+        for path, name, changefreq, priority in self.paginator.page(page).object_list:
+            lastmod = None
+            if name in ("home", "providers:search"):
+                listings = listings or _latest_listing_change()
+                lastmod = listings
+            elif name == "opendata:index":
+                snapshot = current_snapshot()
+                lastmod = snapshot.created if snapshot is not None else None
+            entries.append(Entry(base + path, lastmod, changefreq, priority))
+        return entries
 
-    def changefreq(self, item):
-        return item[2]
-
-    def priority(self, item):
-        return item[3]
-
-    def lastmod(self, item):
-        name = item[1]
-        if name in ("home", "providers:search"):
-            if "listings" not in self._lastmods:
-                self._lastmods["listings"] = _latest_listing_change()
-            return self._lastmods["listings"]
-        if name == "opendata:index":
-            snapshot = current_snapshot()
-            return snapshot.created if snapshot is not None else None
-        return None
+    def get_latest_lastmod(self):
+        return _latest_listing_change()
 
 
 class ProviderSitemap(DirectorySitemap):
     """Every published profile, by primary key so pages are stable; slug and time only."""
 
-    changefreq = "weekly"
-    priority = 0.8
     limit = 50_000
 
     def items(self):
         return Provider.objects.published().order_by("pk").values_list("slug", "updated_at")
 
-    def location(self, item):
-        # One reverse() for the prefix instead of one per profile: 50,000 per page.
-        return self._prefix + escape_uri_path(item[0]) + "/"
-
-    @property
-    def _prefix(self):
-        prefix = getattr(self, "_detail_prefix", None)
-        if prefix is None:
-            prefix = self._detail_prefix = reverse("providers:detail", args=["-"])[:-2]
-        return prefix
-
-    def lastmod(self, item):
-        return item[1]
+    def entries(self, page):
+        # One query for the page and no COUNT: past the last page it is simply empty.
+        start = (page - 1) * self.limit
+        rows = list(self.items()[start : start + self.limit])
+        if not rows and page > 1:
+            raise EmptyPage(page)
+        # One reverse() for the prefix instead of one per profile.
+        prefix = self.base_url() + reverse("providers:detail", args=["-"])[:-2]
+        return [
+            Entry(f"{prefix}{escape_uri_path(slug)}/", updated_at, "weekly", 0.8)
+            for slug, updated_at in rows
+        ]
 
     def get_latest_lastmod(self):
         # One aggregate, not a pass over every profile (Sitemap's default).
@@ -154,23 +167,87 @@ def _latest_listing_change():
 SITEMAPS = {"pages": PageSitemap, "providers": ProviderSitemap}
 
 
+def _w3c(moment) -> str:
+    if isinstance(moment, datetime.datetime):
+        return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat()
+
+
+def render_urlset(entries: list[Entry]) -> str:
+    """The sitemap protocol's <urlset> for `entries` (with xhtml:link alternates if any)."""
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+    ]
+    for entry in entries:
+        parts.append(f"<url><loc>{xml_escape(entry.location)}</loc>")
+        if entry.lastmod is not None:
+            parts.append(f"<lastmod>{_w3c(entry.lastmod)}</lastmod>")
+        if entry.changefreq:
+            parts.append(f"<changefreq>{entry.changefreq}</changefreq>")
+        if entry.priority is not None:
+            parts.append(f"<priority>{entry.priority:.1f}</priority>")
+        for language, href in entry.alternates:
+            parts.append(
+                f'<xhtml:link rel="alternate" hreflang="{xml_escape(language)}" '
+                f'href="{xml_escape(href)}"/>'
+            )
+        parts.append("</url>\n")
+    parts.append("</urlset>\n")
+    return "".join(parts)
+
+
+def _sitemap_response(content: str, lastmod=None) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    response["X-Robots-Tag"] = "noindex, noarchive"
+    if lastmod is not None:
+        if not isinstance(lastmod, datetime.datetime):
+            lastmod = datetime.datetime.combine(lastmod, datetime.time.min, datetime.UTC)
+        response["Last-Modified"] = http_date(lastmod.timestamp())
+    return response
+
+
 @require_GET
 def sitemap_index(request):
     """/sitemap.xml: every section's files (a section past 50,000 URLs has several)."""
-    protocol, domain = site_parts()
-    entries = []
+    base = DirectorySitemap().base_url()
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+    ]
+    latest = None
     for section, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
-        location = f"{protocol}://{domain}{reverse('sitemap_section', args=[section])}"
+        location = base + reverse("sitemap_section", args=[section])
         lastmod = sitemap.get_latest_lastmod()
-        entries.append(SitemapIndexItem(location, lastmod))
-        for page in range(2, sitemap.paginator.num_pages + 1):
-            entries.append(SitemapIndexItem(f"{location}?p={page}", lastmod))
-    response = TemplateResponse(
-        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
-    )
-    response["X-Robots-Tag"] = "noindex, noodp, noarchive"
-    return response
+        latest = max(latest, lastmod) if latest and lastmod else (latest or lastmod)
+        for page in range(1, sitemap.paginator.num_pages + 1):
+            url = location if page == 1 else f"{location}?p={page}"
+            parts.append(f"<sitemap><loc>{xml_escape(url)}</loc>")
+            if lastmod is not None:
+                parts.append(f"<lastmod>{_w3c(lastmod)}</lastmod>")
+            parts.append("</sitemap>\n")
+    parts.append("</sitemapindex>\n")
+    return _sitemap_response("".join(parts), latest)
+
+
+@require_GET
+def sitemap_section(request, section):
+    """One file of a section: ?p=2 and on for the profiles past the first 50,000."""
+    sitemap_class = SITEMAPS.get(section)
+    if sitemap_class is None:
+        raise Http404(_("There is no sitemap with this name."))
+    page = request.GET.get("p", "1")
+    if not page.isdigit() or int(page) < 1:
+        raise Http404(_("There is no such page of this sitemap."))
+    try:
+        entries = sitemap_class().entries(int(page))
+    except EmptyPage:
+        raise Http404(_("There is no such page of this sitemap.")) from None
+    lastmods = [entry.lastmod for entry in entries if entry.lastmod is not None]
+    latest = max(lastmods) if lastmods and len(lastmods) == len(entries) else None
+    return _sitemap_response(render_urlset(entries), latest)
 
 
 def robots_lines() -> list[str]:
