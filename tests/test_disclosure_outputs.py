@@ -177,7 +177,7 @@ def test_open_data(listing, tmp_path):
     from providers.opendata.build import build_open_data
     from providers.opendata.tabular import TABLES
 
-    result = build_open_data(root=tmp_path / "open-data", validate=True)
+    result = build_open_data(root=tmp_path / "open-data")
 
     document = json.loads((result.path / "hsds-organizations.json").read_text())
     found = _data_numbers(document["organizations"])

@@ -300,13 +300,14 @@ def _prune(snapshots: Path, keep: set[Path]) -> None:
 
 
 def build_open_data(
-    *, root: Path | str, now: datetime.datetime | None = None, validate: bool = False
+    *, root: Path | str, now: datetime.datetime | None = None, validate: bool = True
 ) -> BuildResult:
     """Write a new snapshot of every published listing under `root` and make it current.
 
-    With `validate`, every organization is checked against the HSDS schema as it is
-    written, and the first one that fails stops the build (`InvalidOrganization`)
-    with the current snapshot left in place. Raises `BuildInProgress` when another
+    Every organization is checked against the HSDS schema as it is written (unless
+    `validate` is false), and the first one that fails stops the build
+    (`InvalidOrganization`) with the current snapshot left in place: a file that
+    breaks the schema is never published. Raises `BuildInProgress` when another
     build runs.
     """
     started = time.perf_counter()

@@ -44,14 +44,32 @@ def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text())
 
 
+def _inline(node, definitions):
+    """`node` with every local `$ref` replaced by the definition it names (no cycles here)."""
+    if isinstance(node, list):
+        return [_inline(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    inlined = {key: _inline(value, definitions) for key, value in node.items() if key != "$defs"}
+    reference = inlined.pop("$ref", None)
+    if reference is None:
+        return inlined
+    target = _inline(definitions[reference.removeprefix("#/$defs/")], definitions)
+    return {"allOf": [target, inlined]} if inlined else target
+
+
 @cache
 def validator() -> Draft202012Validator:
     """A validator of one organization, with format checking (uuid, date, uri, email …).
 
+    It checks the published schema with its `$ref`s resolved once, up front:
+    resolving them for every organization made validation three times slower.
     `FORMAT_CHECKER` checks `uri` only when rfc3986-validator is installed and
     `date-time` only with rfc3339-validator; both are pinned for this.
     """
-    return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    published = schema()
+    flat = _inline(published, published["$defs"])
+    return Draft202012Validator(flat, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _date(value) -> str | None:

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils.encoding import iri_to_uri
 from django_countries import countries
 from django_countries.fields import Country
+from jsonschema import Draft202012Validator
 
 from providers import disclosure
 from providers.disclosure import Shown
@@ -53,6 +54,8 @@ from providers.models import (
 from providers.selectors import Centre, GroupCount, listing_figures_of
 
 from .ids import stable_id
+
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 
 #: Providers read per chunk: a few MB of rows at a time.
 CHUNK_SIZE = 1000
@@ -438,6 +441,17 @@ def _absolute(url: str) -> str:
     return iri_to_uri(url)
 
 
+def _checked(value: str, format_name: str) -> str:
+    """`value` if it passes the schema's format check, else "".
+
+    Written through forms these are valid; a value that is not (an import, a raw
+    write) is left out rather than publishing files that break their schemas.
+    """
+    if value and FORMAT_CHECKER.conforms(value, format_name):
+        return value
+    return ""
+
+
 def _read_chunk(rows, terms: Terms, today: datetime.date) -> Iterator[Listing]:
     ids = [row[0] for row in rows]
     m2m = {
@@ -540,10 +554,10 @@ def _read_chunk(rows, terms: Terms, today: datetime.date) -> Iterator[Listing]:
             profile_url=_absolute(detail_base.replace("--slug--", slug)),
             tagline=tagline,
             description=description,
-            website=iri_to_uri(website) if website else "",
-            email=email,
+            website=_checked(iri_to_uri(website), "uri") if website else "",
+            email=_checked(email, "email"),
             phone=phone,
-            logo_url=_absolute(default_storage.url(logo)) if logo else "",
+            logo_url=_checked(_absolute(default_storage.url(logo)), "uri") if logo else "",
             founded_year=founded_year,
             hq_country=str(hq_country or ""),
             legal_form=legal_form,

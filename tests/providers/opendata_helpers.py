@@ -125,7 +125,7 @@ def full_listing(**overrides):
 
 
 def build(root: Path, **kwargs):
-    return build_open_data(root=root, validate=True, **kwargs)
+    return build_open_data(root=root, **kwargs)
 
 
 def hsds_document(root: Path) -> dict:

@@ -22,15 +22,18 @@ class Command(BaseCommand):
             help="Where to write the snapshots (default: the OPEN_DATA_ROOT setting).",
         )
         parser.add_argument(
-            "--validate",
+            "--no-validate",
             action="store_true",
-            help="Check every organization against the HSDS schema; publish nothing on a failure.",
+            help=(
+                "Do not check each organization against the HSDS schema (by default a "
+                "failure stops the build and the current snapshot stays)."
+            ),
         )
 
-    def handle(self, *args, root=None, validate=False, **options):
+    def handle(self, *args, root=None, no_validate=False, **options):
         root = root or settings.OPEN_DATA_ROOT
         try:
-            result = build_open_data(root=root, validate=validate)
+            result = build_open_data(root=root, validate=not no_validate)
         except (BuildInProgress, InvalidOrganization) as error:
             raise CommandError(str(error)) from error
         mb = 1024 * 1024
