@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -7,6 +7,6 @@ app_name = "opendata"
 urlpatterns = [
     path("", views.data_index, name="index"),
     path("fields/", views.data_fields, name="fields"),
-    # File names never contain a slash; the view serves only the names a snapshot lists.
-    path("<str:name>", views.data_file, name="file"),
+    # A file name, never a path; the view serves only the names the snapshot lists.
+    re_path(r"^(?P<name>[\w.-]+\.(?:json|csv))$", views.data_file, name="file"),
 ]

@@ -205,5 +205,12 @@ def test_only_the_published_files_are_served(client, built, name):
     assert client.get(f"/data/{name}").status_code == 404
 
 
+def test_the_field_page_address_without_its_slash_is_redirected(client):
+    response = client.get("/data/fields")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/data/fields/"
+
+
 def test_files_cannot_be_written(client, built):
     assert client.post(file_url("organizations.csv")).status_code == 405
