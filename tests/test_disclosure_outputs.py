@@ -175,7 +175,7 @@ def _data_numbers(value, key=""):
 
 def test_open_data(listing, tmp_path):
     from providers.opendata.build import build_open_data
-    from providers.opendata.tabular import TABLES
+    from providers.opendata.tables import TABLES
 
     result = build_open_data(root=tmp_path / "open-data")
 

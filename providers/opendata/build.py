@@ -49,7 +49,9 @@ from .catalogue import (
     TITLE,
     published_files,
 )
-from .records import Terms, published_listings
+from .records import published_listings
+from .tables import TABLES, term_rows
+from .terms import Terms
 
 BLOCK_SIZE = 1024 * 1024
 SNAPSHOTS = "snapshots"
@@ -220,7 +222,7 @@ def _datapackage(created: str, infos: dict[str, FileInfo]) -> dict:
                 "hash": f"sha256:{infos[table.path].sha256}",
                 "schema": table.schema(),
             }
-            for table in tabular.TABLES
+            for table in TABLES
         ],
     }
 
@@ -228,7 +230,7 @@ def _datapackage(created: str, infos: dict[str, FileInfo]) -> dict:
 def _write_snapshot(work: Path, *, created: str, today, previous: dict, validate: bool):
     """Write every file of a snapshot into `work`; returns (providers, file infos)."""
     content_types = {f.name: f.content_type for f in published_files()}
-    tables = tabular.TABLES
+    tables = TABLES
     providers = 0
     with contextlib.ExitStack() as files:
         writers = {
@@ -241,7 +243,7 @@ def _write_snapshot(work: Path, *, created: str, today, previous: dict, validate
         out = files.enter_context(open(work / HSDS_FILE_NAME, "w", encoding="utf-8"))
         files.enter_context(_consistent_reads())
         terms = Terms.load()
-        for row in tabular.term_rows(terms):
+        for row in term_rows(terms):
             writers["terms"].write(row)
         header = json.dumps(_json_header(created), ensure_ascii=False)
         out.write(header[:-1] + ',"organizations":[')

@@ -6,7 +6,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .hsds import SCHEMA_FILE_NAME
-from .tabular import TABLES
+from .tables import TABLES
 
 #: The licence of the data, stated on /data/, in datapackage.json and in the JSON.
 LICENSE = {

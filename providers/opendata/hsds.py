@@ -30,9 +30,9 @@ from jsonschema import Draft202012Validator
 from providers.disclosure import Shown
 from providers.models import IRIS_CODES, LegalForm
 
-from . import records
 from .ids import stable_id
-from .records import Listing, Term
+from .listing import COUNT_FIGURES, RATE_FIGURES, Listing
+from .terms import Term
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "hsds-3.0-organization.schema.json"
 #: The name the schema is published under, beside the data.
@@ -229,8 +229,8 @@ def organization(listing: Listing) -> dict:
                 "impact_worker_definition": report.impact_worker_definition,
                 "impact_share_pct": count(report.impact_share),
                 "figures": {
-                    **{name: count(report.counts[name]) for name in records.COUNT_FIGURES},
-                    **{name: rate(report.rates[name]) for name in records.RATE_FIGURES},
+                    **{name: count(report.counts[name]) for name in COUNT_FIGURES},
+                    **{name: rate(report.rates[name]) for name in RATE_FIGURES},
                 },
                 "target_groups": [
                     {"target_group": term(group.target_group), "workers": count(group.workers)}

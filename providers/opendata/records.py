@@ -18,8 +18,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from decimal import Decimal
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -31,321 +29,37 @@ from django_countries.fields import Country
 from jsonschema import Draft202012Validator
 
 from providers import disclosure
-from providers.disclosure import Shown
 from providers.models import (
     CaseStudy,
-    Certification,
     CertificationHolding,
     DeliveryCentre,
-    DeliveryMode,
     ImpactReport,
     ImpactReportGroup,
-    Industry,
-    Language,
-    PricingModel,
     Provider,
     ProviderService,
-    Region,
-    Service,
-    TargetGroup,
     size_band_for,
     stale_cutoff,
 )
 from providers.selectors import Centre, GroupCount, listing_figures_of
 
 from .ids import stable_id
+from .listing import (
+    COUNT_FIGURES,
+    RATE_FIGURES,
+    CentreRecord,
+    GroupFigure,
+    Holding,
+    Listing,
+    Offer,
+    Report,
+    Study,
+)
+from .terms import Taxonomy, Term, Terms
 
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 
 #: Providers read per chunk: a few MB of rows at a time.
 CHUNK_SIZE = 1000
-
-#: Counts of people in a report, in publication order (all decided by the rule).
-COUNT_FIGURES = disclosure.REPORT_COUNT_FIELDS
-#: Rates of a report, shown as reported.
-RATE_FIGURES = (
-    "min_wage_multiple",
-    "training_hours_per_employee",
-    "average_tenure_months",
-    "voluntary_turnover_pct",
-    "placement_rate_pct",
-)
-
-
-# --------------------------------------------------------------------------
-# Taxonomies
-# --------------------------------------------------------------------------
-
-
-class Taxonomy:
-    """The kinds of taxonomy terms published (the `taxonomy` column of terms.csv)."""
-
-    SERVICE = "service"
-    LANGUAGE = "language"
-    INDUSTRY = "industry"
-    REGION = "region"
-    PRICING_MODEL = "pricing-model"
-    DELIVERY_MODE = "delivery-mode"
-    TARGET_GROUP = "target-group"
-    CERTIFICATION = "certification"
-
-    ALL = (
-        SERVICE,
-        LANGUAGE,
-        INDUSTRY,
-        REGION,
-        PRICING_MODEL,
-        DELIVERY_MODE,
-        TARGET_GROUP,
-        CERTIFICATION,
-    )
-
-
-@dataclass(frozen=True)
-class Term:
-    """One entry of a taxonomy, with a stable id of its own."""
-
-    id: str
-    taxonomy: str
-    code: str
-    name: str
-    position: int = 0
-    parent_id: str | None = None
-    description: str = ""
-    m49_code: str = ""
-    category: str = ""
-    issuer: str = ""
-
-
-def _term_id(taxonomy: str, pk: int) -> str:
-    return stable_id(f"term-{taxonomy}", pk)
-
-
-class Terms:
-    """Every taxonomy term, by (taxonomy, primary key); read once per build."""
-
-    def __init__(self):
-        self.by_key: dict[tuple[str, int], Term] = {}
-        self.by_id: dict[str, Term] = {}
-        self.ordered: list[Term] = []
-
-    def add(self, taxonomy: str, pk: int, **values) -> None:
-        term = Term(id=_term_id(taxonomy, pk), taxonomy=taxonomy, **values)
-        self.by_key[(taxonomy, pk)] = term
-        self.by_id[term.id] = term
-        self.ordered.append(term)
-
-    def get(self, taxonomy: str, pk: int | None) -> Term | None:
-        return None if pk is None else self.by_key.get((taxonomy, pk))
-
-    @classmethod
-    def load(cls) -> Terms:
-        terms = cls()
-        # Parents before children, so the terms table lists a category before its services.
-        services = sorted(
-            Service.objects.values_list(
-                "pk", "name", "slug", "parent_id", "position", "description"
-            ),
-            key=lambda row: (row[3] is not None, row[4], row[1]),
-        )
-        for pk, name, slug, parent_id, position, description in services:
-            terms.add(
-                Taxonomy.SERVICE,
-                pk,
-                code=slug,
-                name=name,
-                position=position,
-                parent_id=_term_id(Taxonomy.SERVICE, parent_id) if parent_id else None,
-                description=description,
-            )
-        for pk, code, name in Language.objects.order_by("code").values_list("pk", "code", "name"):
-            terms.add(Taxonomy.LANGUAGE, pk, code=code, name=name)
-        for pk, slug, name in Industry.objects.order_by("slug").values_list("pk", "slug", "name"):
-            terms.add(Taxonomy.INDUSTRY, pk, code=slug, name=name)
-        regions = sorted(
-            Region.objects.values_list("pk", "slug", "name", "m49_code", "parent_id"),
-            key=lambda row: (row[4] is not None, row[3]),
-        )
-        for pk, slug, name, m49_code, parent_id in regions:
-            terms.add(
-                Taxonomy.REGION,
-                pk,
-                code=slug,
-                name=name,
-                m49_code=m49_code,
-                parent_id=_term_id(Taxonomy.REGION, parent_id) if parent_id else None,
-            )
-        for model, taxonomy in (
-            (PricingModel, Taxonomy.PRICING_MODEL),
-            (DeliveryMode, Taxonomy.DELIVERY_MODE),
-        ):
-            rows = model.objects.order_by("position", "slug").values_list(
-                "pk", "slug", "name", "position"
-            )
-            for pk, slug, name, position in rows:
-                terms.add(taxonomy, pk, code=slug, name=name, position=position)
-        groups = TargetGroup.objects.order_by("position", "slug").values_list(
-            "pk", "slug", "name", "position", "description"
-        )
-        for pk, slug, name, position, description in groups:
-            terms.add(
-                Taxonomy.TARGET_GROUP,
-                pk,
-                code=slug,
-                name=name,
-                position=position,
-                description=description,
-            )
-        certifications = Certification.objects.order_by("slug").values_list(
-            "pk", "slug", "name", "category", "issuer", "description"
-        )
-        for pk, slug, name, category, issuer, description in certifications:
-            terms.add(
-                Taxonomy.CERTIFICATION,
-                pk,
-                code=slug,
-                name=name,
-                category=category,
-                issuer=issuer,
-                description=description,
-            )
-        return terms
-
-
-# --------------------------------------------------------------------------
-# A listing as published
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Offer:
-    """A service the provider offers (an HSDS `service`)."""
-
-    id: str
-    pk: int
-    service: Term
-    category: Term | None
-    voice: str
-    note: str
-
-
-@dataclass(frozen=True)
-class CentreRecord:
-    """A delivery centre (an HSDS `location`), its counts as the rule shows them."""
-
-    id: str
-    pk: int
-    country: str
-    country_name: str
-    city: str
-    seats: int | None
-    headcount: Shown
-    impact_workers: Shown
-    languages: list[Term]
-
-    @property
-    def name(self) -> str:
-        return f"{self.city}, {self.country_name}" if self.city else self.country_name
-
-
-@dataclass(frozen=True)
-class Holding:
-    """A certification the provider holds."""
-
-    id: str
-    certification: Term
-    scope: str
-    certificate_number: str
-    issued_on: datetime.date | None
-    expires_on: datetime.date | None
-    valid: bool
-    verification: str
-
-
-@dataclass(frozen=True)
-class GroupFigure:
-    target_group: Term
-    workers: Shown
-
-
-@dataclass(frozen=True)
-class Report:
-    """An impact report: its counts as the rule shows them, its rates as reported."""
-
-    id: str
-    latest: bool
-    period_start: datetime.date
-    period_end: datetime.date
-    stale: bool
-    provenance: str
-    verifier: str
-    verified_on: datetime.date | None
-    impact_worker_definition: str
-    impact_share: Shown
-    counts: dict[str, Shown]
-    rates: dict[str, Decimal | None]
-    groups: list[GroupFigure]
-
-
-@dataclass(frozen=True)
-class Study:
-    id: str
-    title: str
-    year: int
-    recent: bool
-    client_industry: Term | None
-    service: Term | None
-    challenge: str
-    approach: str
-    results: str
-    client_quote: str
-    quote_attribution: str
-
-
-@dataclass
-class Listing:
-    """One published provider with everything open data publishes about it."""
-
-    pk: int
-    id: str
-    name: str
-    profile_url: str
-    tagline: str
-    description: str
-    website: str
-    email: str
-    phone: str
-    logo_url: str
-    founded_year: int | None
-    hq_country: str
-    legal_form: str
-    registry: str
-    registration_number: str
-    workforce: Shown
-    size_band: str
-    verified_on: datetime.date | None
-    verification_checks: str
-    assured_date: datetime.date | None
-    published_at: datetime.datetime | None
-    updated_at: datetime.datetime
-    languages: list[Term] = field(default_factory=list)
-    industries: list[Term] = field(default_factory=list)
-    markets: list[Term] = field(default_factory=list)
-    pricing_models: list[Term] = field(default_factory=list)
-    delivery_modes: list[Term] = field(default_factory=list)
-    services: list[Offer] = field(default_factory=list)
-    centres: list[CentreRecord] = field(default_factory=list)
-    certifications: list[Holding] = field(default_factory=list)
-    reports: list[Report] = field(default_factory=list)
-    case_studies: list[Study] = field(default_factory=list)
-
-    @property
-    def identifier_id(self) -> str:
-        return stable_id("provider-identifier", self.pk)
-
-    @property
-    def phone_id(self) -> str:
-        return stable_id("provider-phone", self.pk)
 
 
 # --------------------------------------------------------------------------

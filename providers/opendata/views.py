@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from providers.disclosure import THRESHOLD
 
-from . import hsds, tabular
+from . import hsds
 from .catalogue import DATAPACKAGE_FILE_NAME, HSDS_FILE_NAME, LICENSE, published_files
 from .snapshot import current_snapshot
+from .tables import TABLES
 
 #: Public files: any site may fetch them, and read the validators we send.
 CORS_HEADERS = {
@@ -62,7 +63,7 @@ def data_fields(request):
         request,
         "providers/opendata/fields.html",
         {
-            "tables": tabular.TABLES,
+            "tables": TABLES,
             "extra_properties": hsds.EXTRA_PROPERTIES,
             "figures": hsds.figure_definitions(),
             "threshold": THRESHOLD,

@@ -7,8 +7,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from providers.opendata import hsds, tabular
+from providers.opendata import hsds
 from providers.opendata.catalogue import published_files
+from providers.opendata.tables import TABLES
 
 from .opendata_helpers import build, full_listing
 
@@ -80,7 +81,7 @@ def test_the_field_page_documents_every_column_and_extra_property(
         response = client.get(reverse("opendata:fields"))
 
     html = response.content.decode()
-    for table in tabular.TABLES:
+    for table in TABLES:
         assert f'id="table-{table.name}"' in html
         for field in table.fields:
             assert f"<code>{field.name}</code>" in html, (table.name, field.name)
