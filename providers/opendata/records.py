@@ -337,12 +337,17 @@ def _centres(rows, centre_languages) -> list[tuple[int, Centre]]:
                 seats=seats,
                 raw_headcount=headcount,
                 raw_impact_workers=impact_workers,
-                languages=sorted(centre_languages.get(pk, []), key=lambda term: term.name),
+                languages=sorted(
+                    centre_languages.get(pk, []), key=lambda term: (term.name, term.code)
+                ),
             ),
         )
         for _provider_id, pk, country, city, seats, headcount, impact_workers in rows
     ]
-    return sorted(centres, key=lambda item: (str(item[1].country.name), item[1].city.casefold()))
+    # The profile's order; the primary key settles ties, so every build writes the same bytes.
+    return sorted(
+        centres, key=lambda item: (str(item[1].country.name), item[1].city.casefold(), item[0])
+    )
 
 
 def _holdings(rows, terms: Terms, today) -> list[Holding]:
@@ -424,7 +429,7 @@ def _disclose(listing, workforce, centres, report_rows, report_groups, terms, cu
             term = terms.get(Taxonomy.TARGET_GROUP, group_pk)
             if term is not None:
                 found.append((term, GroupCount(term.name, term.code, workers)))
-        found.sort(key=lambda item: (item[0].position, item[0].name))
+        found.sort(key=lambda item: (item[0].position, item[0].name, item[0].code))
         return [term for term, _group in found], [group for _term, group in found]
 
     latest_terms, latest_groups = groups_of(latest_row) if latest_row is not None else ([], [])
