@@ -12,6 +12,8 @@
    requests, then requests/s under load (wrk when installed, else a threaded Python
    client), and the ratio of each search's throughput to the bare view's.
 5. Reports each gunicorn worker's resident memory (VmRSS, and its peak VmHWM) from /proc.
+6. Builds the open data snapshot (`manage.py build_open_data`) into a temporary directory
+   and reports its time, size and peak memory.
 """
 
 import argparse
@@ -23,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -133,6 +136,19 @@ def worker_memory(master_pid):
 
 def manage(*args, env):
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
+
+
+def open_data_build(env):
+    """Build the open data on the bench database; the command's own report (time, size, RSS)."""
+    with tempfile.TemporaryDirectory(prefix="bench-open-data-") as root:
+        completed = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "build_open_data", "--root", root],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return completed.stdout.strip()
 
 
 def ensure_wrk():
@@ -334,6 +350,9 @@ def main():
         f"Worst p95: {worst:.1f} ms; most SQL queries: {max(queries.values())}; "
         f"largest worker peak (rebuilds included): {max(h for _p, _r, h in memory_after):.0f} MB"
     )
+    print()
+    print("Building the open data …", flush=True)
+    print(open_data_build(env))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ must therefore show the 3, the 5 and the 8 banded and never show 1,234 or
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -155,3 +156,47 @@ def test_home_page_total_adds_only_what_is_shown(client, listing):
     # 1,237 from Lakeside; Tiny Team's 7 is banded and left out, so 1,244 never appears.
     assert "1,237" in html
     assert "1,244" not in html
+
+
+def _data_numbers(value, key=""):
+    """Every number in the data of a JSON document, ids and fractions left out."""
+    if isinstance(value, dict):
+        return set().union(set(), *(_data_numbers(v, k) for k, v in value.items()))
+    if isinstance(value, list):
+        return set().union(set(), *(_data_numbers(v, key) for v in value))
+    if isinstance(value, bool) or value is None or key == "id" or key.endswith("_id"):
+        return set()
+    if isinstance(value, int):
+        return {str(value)}
+    if isinstance(value, str):
+        return numbers(value)
+    return set()
+
+
+def test_open_data(listing, tmp_path):
+    from providers.opendata.build import build_open_data
+    from providers.opendata.tables import TABLES
+
+    result = build_open_data(root=tmp_path / "open-data")
+
+    document = json.loads((result.path / "hsds-organizations.json").read_text())
+    found = _data_numbers(document["organizations"])
+    for table in TABLES[1:]:  # terms.csv holds the taxonomies, no listing's figures
+        text = (result.path / table.path).read_text(encoding="utf-8")
+        for row in csv.DictReader(io.StringIO(text)):
+            for field in table.fields:
+                if field.format != "uuid":
+                    found |= numbers(row[field.name])
+    assert not HIDDEN & found, sorted(HIDDEN & found)
+    assert found >= TOTALS
+
+    (org,) = [o for o in document["organizations"] if o["name"] == "Lakeside Data Cooperative"]
+    centres = {loc["impactdir"]["city"]: loc["impactdir"] for loc in org["locations"]}
+    assert centres["Kampala"]["impact_workers"] == {"value": None, "status": "banded"}
+    assert centres["Kampala"]["headcount"] == {"value": None, "status": "banded"}
+    assert centres["Nairobi"]["impact_workers"] == {"value": None, "status": "withheld"}
+    assert centres["Nairobi"]["headcount"] == {"value": None, "status": "withheld"}
+    (report,) = org["impactdir"]["impact_reports"]
+    assert report["figures"]["impact_workers"] == {"value": 1237, "status": "exact"}
+    groups = {g["target_group"]["code"]: g["workers"]["status"] for g in report["target_groups"]}
+    assert groups == {"refugees-d": "withheld", "disabilities-d": "banded"}

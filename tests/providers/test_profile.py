@@ -345,10 +345,15 @@ def test_jsonld_describes_the_organization(client, full_provider):
     assert data["numberOfEmployees"] == {"@type": "QuantitativeValue", "value": 640}
 
 
-def test_profile_names_its_canonical_address(client, full_provider):
+def test_profile_names_its_canonical_address(client, full_provider, settings):
+    settings.SITE_URL = "https://impactdir.example"
     html = client.get(full_provider.get_absolute_url() + "?utm_source=x").content.decode()
 
-    assert '<link rel="canonical" href="http://testserver/providers/savannah-data-works/">' in html
+    canonical = (
+        '<link rel="canonical" href="https://impactdir.example/providers/savannah-data-works/">'
+    )
+    assert html.count('rel="canonical"') == 1
+    assert canonical in html
 
 
 def test_jsonld_includes_the_logo_url(client, full_provider):
