@@ -19,6 +19,11 @@ def fresh_process(monkeypatch, settings):
     monkeypatch.setattr(search_data, "_current", None)
     yield
     wait_for_rebuild(timeout=60)
+    # A worker's start also builds its statistics after the index: let that finish
+    # too, or the test's flush waits for a lock the build holds.
+    from providers.stats.data import wait_for_refresh
+
+    wait_for_refresh(timeout=60)
 
 
 def total(query=""):
