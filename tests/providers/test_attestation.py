@@ -239,6 +239,14 @@ def test_each_threshold_is_sent_once_and_a_new_confirmation_starts_a_new_cycle()
     assert attestation_reminders_send(today=months_after(confirmed, 42)).sent == 1
 
 
+def test_the_subject_says_what_is_due():
+    old_listing(confirmed_days_ago=350)
+    old_listing(confirmed_days_ago=10, report_end_days_ago=350)
+    subjects = sorted(m.subject for m in run_command()[0])
+    assert subjects[0].startswith("Is “") and subjects[0].endswith("Please confirm your listing")
+    assert subjects[1].startswith("Time for a newer impact report for “")
+
+
 def test_only_published_listings_are_reminded():
     provider = old_listing(confirmed_days_ago=400)
     Provider.objects.filter(pk=provider.pk).update(status=ListingStatus.SUSPENDED)
