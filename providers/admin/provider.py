@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from providers import models as m
+from providers.models.dates import months_before
+from providers.models.provider import confirmed_before_q
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.files import files_of_providers, files_release
 from providers.services.vetting import (
@@ -88,6 +90,44 @@ class VerifiedListFilter(admin.SimpleListFilter):
         return {
             "0__c": Count(pk_attname, filter=Q(verified_at__isnull=False)),
             "1__c": Count(pk_attname, filter=Q(verified_at__isnull=True)),
+        }
+
+
+class ConfirmationListFilter(admin.SimpleListFilter):
+    """Listings by when their provider last confirmed them: the re-attestation queue.
+
+    Counted as the public mark counts (`Provider.confirmed_on`): a listing never
+    confirmed counts from its first publication, or its creation.
+    """
+
+    title = _("last confirmed by the provider")
+    parameter_name = "confirmed"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("over-24", _("Over 24 months ago (marked on the site)")),
+            ("over-12", _("Over 12 months ago")),
+            ("never", _("Never")),
+        ]
+
+    @staticmethod
+    def _condition(value):
+        today = timezone.localdate()
+        if value == "never":
+            return Q(assured_date__isnull=True)
+        months = 24 if value == "over-24" else 12
+        cutoff = months_before(today, months)
+        return confirmed_before_q(cutoff)
+
+    def queryset(self, request, queryset):
+        if self.value() in ("over-24", "over-12", "never"):
+            return queryset.filter(self._condition(self.value()))
+        return queryset
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {
+            f"{i}__c": Count(pk_attname, filter=self._condition(value))
+            for i, (value, _label) in enumerate(self.lookup_choices)
         }
 
 
@@ -169,11 +209,12 @@ class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
         files_release(logos=logos, evidence=evidence)
 
     form = ProviderAdminForm
-    list_display = ["name", "status", "hq_country", "is_verified", "updated_at"]
+    list_display = ["name", "status", "hq_country", "is_verified", "assured_date", "updated_at"]
     list_filter = [
         "status",
         ChangesListFilter,
         VerifiedListFilter,
+        ConfirmationListFilter,
         HqCountryListFilter,
         "legal_form",
     ]
