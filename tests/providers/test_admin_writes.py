@@ -305,3 +305,52 @@ def test_sending_changes_for_review_records_it_in_each_changes_history():
     last = history_of(change)[-1]
     assert last.submitted_at is not None
     assert last.history_change_reason == "Sent for review"
+
+
+def test_an_operators_long_reason_is_kept_whole_in_the_history(operator):
+    provider = ProviderFactory(name="Long Reason Ltd")
+    reason = "Checked against the registry extract of 3 March; " * 8  # about 400 characters
+
+    response = operator.post(
+        change_url(provider), change_form_data(provider, tagline="New", change_reason=reason)
+    )
+
+    assert response.status_code == 302
+    assert history_of(provider)[-1].history_change_reason == " ".join(reason.split())
+
+
+def test_approving_changes_makes_the_listing_updated_now():
+    import datetime
+
+    from django.utils import timezone
+
+    from providers.services.parts import certification_save
+    from providers.services.submission import provider_submit
+    from providers.services.vetting import changes_approve
+    from tests.factories import CertificationFactory
+
+    provider, owner = listing_with_owner(status=m.ListingStatus.PUBLISHED, name="Live Ltd")
+    # A new certification is a change to a vetted fact: it waits for approval, and
+    # applying it writes the holding, not the listing's own row.
+    certification_save(
+        provider=provider,
+        user=owner,
+        version=provider.version,
+        data={
+            "certification": CertificationFactory(),
+            "scope": "All sites",
+            "certificate_number": "Q-1",
+            "issued_on": datetime.date(2025, 1, 1),
+            "expires_on": datetime.date(2030, 1, 1),
+        },
+    )
+    provider_submit(provider=provider, user=owner, base_url="http://testserver")
+    month_ago = timezone.now() - datetime.timedelta(days=30)
+    m.Provider.objects.filter(pk=provider.pk).update(updated_at=month_ago)
+    before = timezone.now()
+
+    changes_approve(provider=provider, by=StaffFactory(email="approver@impactdir.example"))
+
+    provider.refresh_from_db()
+    assert provider.certifications.count() == 1
+    assert provider.updated_at >= before
