@@ -8,11 +8,13 @@ One module per sub-topic; every name is importable from `providers.models`:
 - `provider`: the listing, its status and the QuerySet verbs search filters with;
 - `parts`: services offered, delivery centres, certifications held, case studies;
 - `impact`: impact reports and their target-group counts;
-- `workflow`: memberships, claims, invitations and pending changes to vetted facts.
+- `workflow`: memberships, claims, invitations and pending changes to vetted facts;
+- `api`: the JSON API's request counts per client (its rate limit).
 
 A provider's parts, reports and workflow rows carry a change history.
 """
 
+from .api import ApiClientWindow
 from .impact import (
     IRIS_CODES,
     PERCENT_VALIDATORS,
@@ -71,6 +73,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "ApiClientWindow",
     "CaseStudy",
     "Certification",
     "CertificationCategory",
