@@ -7,6 +7,8 @@ run in-process against the WSGI application.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -37,7 +39,18 @@ schema = _schema()
 
 @pytest.fixture(autouse=True)
 def _directory(db):
+    """A small directory, and requests that keep the test's database connection.
+
+    The WSGI application closes old connections at the end of every request, which
+    on PostgreSQL would close the test's own transaction; Django's test client
+    switches that off for its requests, and so does this fixture for schemathesis'.
+    """
     build_directory(count=16, seed=5)
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
