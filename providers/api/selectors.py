@@ -6,8 +6,11 @@ queries whatever the page size, and finds a provider by the UUID open data gives
 """
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils.translation import get_language
 from django_countries import countries
 
 from providers.models import DeliveryCentre, ImpactReport, Provider, ProviderService
@@ -72,6 +75,42 @@ def page_providers(ids: list) -> list:
             key=lambda code: str(countries.name(code)),
         )
     return providers
+
+
+#: List items per process, keyed by search data token, date, language and provider.
+_items: OrderedDict = OrderedDict()
+_items_lock = threading.Lock()
+_items_for: tuple | None = None
+ITEM_CACHE_SIZE = 5000
+
+
+def page_items(index: SearchIndex, ids: list, build: Callable) -> list:
+    """The list items of `ids`, in order: `build(provider)` for each provider of
+    `page_providers`, kept until the search data token changes.
+
+    An item shows only listing data, so, like the search page's result cards, it
+    stays right until the token changes; a page whose items are all kept costs no
+    query, as a search page whose cards are kept costs none.
+    """
+    global _items_for
+    version = (index.token, index.day)
+    language = get_language()
+    with _items_lock:
+        if _items_for != version:
+            _items.clear()
+            _items_for = version
+        found = {pk: _items.get((version, language, pk)) for pk in ids}
+    missing = [pk for pk, item in found.items() if item is None]
+    if missing:
+        built = {provider.pk: build(provider) for provider in page_providers(missing)}
+        found.update(built)
+        with _items_lock:
+            if _items_for == version:
+                for pk, item in built.items():
+                    _items[(version, language, pk)] = item
+                while len(_items) > ITEM_CACHE_SIZE:
+                    _items.popitem(last=False)
+    return [found[pk] for pk in ids if found.get(pk) is not None]
 
 
 def provider_uuid(pk: int) -> str:

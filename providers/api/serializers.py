@@ -242,11 +242,17 @@ def figure(shown: Shown) -> dict:
     return {"value": value, "status": str(shown.status)}
 
 
-def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path)
+def with_urls(request, data: dict) -> dict:
+    """`data` with its `url` and `profile_url` made absolute for this request's host."""
+    return {
+        **data,
+        "url": request.build_absolute_uri(data["url"]),
+        "profile_url": request.build_absolute_uri(data["profile_url"]),
+    }
 
 
-def _item(request, provider, shown: disclosure.ListingFigures) -> dict:
+def _item(provider, shown: disclosure.ListingFigures) -> dict:
+    """The fields of a list item, with site-relative URLs (`with_urls` completes them)."""
     uuid = provider_uuid(provider.pk)
     start, end = provider.report_period_start, provider.report_period_end
     return {
@@ -254,8 +260,8 @@ def _item(request, provider, shown: disclosure.ListingFigures) -> dict:
         "slug": provider.slug,
         "name": provider.name,
         "tagline": provider.tagline,
-        "url": _absolute(request, reverse("api-v1:provider_detail", args=[uuid])),
-        "profile_url": _absolute(request, provider.get_absolute_url()),
+        "url": reverse("api-v1:provider_detail", args=[uuid]),
+        "profile_url": provider.get_absolute_url(),
         "verified": provider.is_verified,
         "workforce": figure(shown.workforce),
         "size_band": provider.size_band or None,
@@ -266,8 +272,8 @@ def _item(request, provider, shown: disclosure.ListingFigures) -> dict:
     }
 
 
-def provider_item(request, provider) -> dict:
-    """A list item from a provider read by `selectors.page_providers`.
+def provider_item(provider) -> dict:
+    """A list item (site-relative URLs) from a provider read by `selectors.page_providers`.
 
     Its workforce and latest report's totals go through the disclosure rule; totals
     are never hidden by secondary suppression (providers/disclosure.py), so they show
@@ -284,7 +290,7 @@ def provider_item(request, provider) -> dict:
             else None
         ),
     )
-    data = _item(request, provider, shown)
+    data = _item(provider, shown)
     data["services"] = [
         {
             "id": stable_id("term-service", ps.service.pk),
@@ -311,7 +317,7 @@ def provider_detail(request, profile) -> dict:
         workforce=profile.workforce,
         impact_share=impact.impact_share if impact else disclosure.MISSING,
     )
-    data = _item(request, provider, shown)
+    data = with_urls(request, _item(provider, shown))
     offers = [(category, offer) for category in profile.services for offer in category.services]
     data.update(
         services=[{"code": offer.slug, "name": offer.name} for _category, offer in offers],

@@ -34,7 +34,7 @@ from providers.selectors import provider_profile
 from providers.services.search_data import search_index
 
 from . import serializers as out
-from .selectors import page_providers, provider_pk_for
+from .selectors import page_items, provider_pk_for
 
 VERSION = "1"
 #: Cache-Control of every answer: public data, revalidated (cheaply, by ETag) each time.
@@ -292,7 +292,8 @@ def provider_list(
         "next": _page_url(request, result.page + 1) if result.has_next else None,
         "previous": _page_url(request, result.page - 1) if result.has_previous else None,
         "results": [
-            out.provider_item(request, provider) for provider in page_providers(result.provider_ids)
+            out.with_urls(request, item)
+            for item in page_items(index, result.provider_ids, out.provider_item)
         ],
     }
 

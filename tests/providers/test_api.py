@@ -306,6 +306,10 @@ def test_query_counts(client, directory, django_assert_max_num_queries, page_siz
     # (and on PostgreSQL the text query): within the search page's budget of 6.
     with django_assert_max_num_queries(5):
         assert api_get(client, f"{LIST}?page_size={page_size}").status_code == 200
+    # Items are kept per search data token, as the page keeps its cards: a page asked
+    # for again costs the rate limit and the token only.
+    with django_assert_max_num_queries(2):
+        assert api_get(client, f"{LIST}?page_size={page_size}").status_code == 200
     with django_assert_max_num_queries(6):
         response = api_get(client, f"{LIST}?page_size={page_size}&q=Amani&country=KE")
         assert response.status_code == 200
@@ -364,3 +368,13 @@ def test_updated_is_whole_seconds(client, directory):
     item = body(api_get(client, f"{LIST}?page_size=1"))["results"][0]
     assert "." not in item["updated"]
     assert timezone.now().year >= int(item["updated"][:4])
+
+
+def test_kept_items_follow_changes_to_the_listings(client):
+    provider = ProviderFactory(name="Before Rename Works", slug="rename-me")
+    assert body(api_get(client, LIST))["results"][0]["name"] == "Before Rename Works"
+    provider.name = "After Rename Works"
+    provider.save()
+    assert body(api_get(client, LIST))["results"][0]["name"] == "After Rename Works"
+    Provider.objects.filter(pk=provider.pk).update(status=ListingStatus.SUSPENDED)
+    assert body(api_get(client, LIST))["results"] == []
