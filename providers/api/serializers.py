@@ -19,7 +19,7 @@ from ninja import Field, Schema
 
 from providers import disclosure
 from providers.disclosure import Shown
-from providers.models import LegalForm, SizeBand
+from providers.models import LegalForm
 from providers.opendata.ids import stable_id
 
 from .selectors import provider_uuid
@@ -420,6 +420,3 @@ def _latest_report(impact) -> dict:
             for group in impact.groups
         ],
     }
-
-
-SIZE_BANDS = [(band.value, str(band.label)) for band in SizeBand]
