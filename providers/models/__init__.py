@@ -10,10 +10,12 @@ One module per sub-topic; every name is importable from `providers.models`:
 - `impact`: impact reports and their target-group counts;
 - `workflow`: memberships, claims, invitations and pending changes to vetted facts;
 - `attestation`: reminders sent when a listing's confirmation or report gets old.
+- `api`: the JSON API's request counts per client (its rate limit).
 
 A provider's parts, reports and workflow rows carry a change history.
 """
 
+from .api import ApiClientWindow
 from .attestation import AttestationReminder, ReminderKind
 from .impact import (
     IRIS_CODES,
@@ -75,6 +77,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "ApiClientWindow",
     "AttestationReminder",
     "CaseStudy",
     "Certification",
