@@ -26,12 +26,13 @@ from .mixins import (
     DecisionActionsMixin,
     EvidenceLinkMixin,
     HistoryAdmin,
+    LabelledRowsMixin,
     RefreshDerivedMixin,
 )
 from .queue import AwaitingCheckListFilter
 
 
-class ProviderServiceInline(CachedChoicesMixin, admin.TabularInline):
+class ProviderServiceInline(LabelledRowsMixin, CachedChoicesMixin, admin.TabularInline):
     model = m.ProviderService
     fields = ["service", "voice", "note"]
     extra = 0
@@ -40,7 +41,7 @@ class ProviderServiceInline(CachedChoicesMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("provider", "service__parent")
 
 
-class DeliveryCentreInline(CachedChoicesMixin, admin.TabularInline):
+class DeliveryCentreInline(LabelledRowsMixin, CachedChoicesMixin, admin.TabularInline):
     model = m.DeliveryCentre
     fields = ["country", "city", "seats", "headcount", "impact_workers", "languages"]
     extra = 0
@@ -51,7 +52,9 @@ class DeliveryCentreInline(CachedChoicesMixin, admin.TabularInline):
         )
 
 
-class CertificationHoldingInline(EvidenceLinkMixin, CachedChoicesMixin, admin.TabularInline):
+class CertificationHoldingInline(
+    LabelledRowsMixin, EvidenceLinkMixin, CachedChoicesMixin, admin.TabularInline
+):
     model = m.CertificationHolding
     fields = [
         "certification",
@@ -191,7 +194,7 @@ class CertificationHoldingAdmin(
         )
 
 
-class ImpactReportGroupInline(CachedChoicesMixin, admin.TabularInline):
+class ImpactReportGroupInline(LabelledRowsMixin, CachedChoicesMixin, admin.TabularInline):
     model = m.ImpactReportGroup
     fields = ["target_group", "workers"]
     extra = 0

@@ -827,3 +827,25 @@ def test_history_page_lists_changes_without_inline_styles(staff_client, staff):
     assert 'style="' not in html
     assert "Renamed by the provider" in html
     assert "Old Name Works" in html and "New Name Works" in html
+
+
+def test_inline_rows_name_every_widget(staff_client):
+    provider = ProviderFactory()
+    ProviderServiceFactory(provider=provider)
+    DeliveryCentreFactory(provider=provider)
+    DeliveryCentreFactory(provider=provider, city="Kisumu")
+    CertificationHoldingFactory(provider=provider)
+
+    html = staff_client.get(reverse("admin:providers_provider_change", args=[provider.pk])).text
+
+    for name in [
+        "Service, service offered 1",
+        "Delete, service offered 1",
+        "Country, delivery centre 2",
+        "Languages, delivery centre 1",
+        "Certification, certification held 1",
+        "Expires on, certification held 1",
+        "Country, new delivery centre",
+    ]:
+        assert f'aria-label="{name}"' in html, name
+    assert "js/admin-accessibility.js" in html
