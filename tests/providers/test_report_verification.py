@@ -523,3 +523,22 @@ def test_field_documentation_names_the_directory_check(client):
     assert "directory_verification" in html
     assert "directory_verified_on" in html
     assert "apart from its provenance" in html
+
+
+def test_the_dashboard_shows_the_provider_which_reports_the_directory_verified(client, staff):
+    provider, owner, report = report_on_listing(m.ListingStatus.PUBLISHED, staff)
+    ImpactReportFactory(
+        provider=provider,
+        is_latest=False,
+        period_start=datetime.date(2020, 1, 1),
+        period_end=datetime.date(2020, 12, 31),
+    )
+    client.force_login(owner)
+
+    html = client.get(reverse("dashboard:reports", args=[provider.pk])).text
+
+    assert html.count("Verified by the directory</span>") == 1
+    assert "needs verifying again once you change it" in html
+    # Another listing's member sees none of it.
+    client.force_login(listing_with_owner()[1])
+    assert client.get(reverse("dashboard:reports", args=[provider.pk])).status_code in (403, 404)
