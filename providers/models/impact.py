@@ -1,5 +1,10 @@
 """Impact reports: a provider's figures for one period, IRIS+ coded, with provenance.
 
+Two different things vouch for a report: its provenance is the provider's own
+claim (self-reported, backed by a document, verified by a third party it
+names), and the directory's verification (`directory_*` fields) is an
+operator's check of it, which any later edit clears.
+
 `REPORT_FIGURE_FIELDS` is the display order every page and export uses; a
 report older than `STALE_AFTER_MONTHS` is shown as stale.
 """
