@@ -561,6 +561,10 @@ def _card_queryset():
             "impact_share",
             "verified_at",
             "updated_at",
+            # the "not confirmed in over 2 years" mark (Provider.is_unconfirmed)
+            "assured_date",
+            "published_at",
+            "created_at",
         )
         .annotate(
             report_period_start=Subquery(latest.values("period_start")[:1]),

@@ -336,6 +336,8 @@ LOGGING = {
 }
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# Reasons are operators' own words (a rejection, what was checked): keep them whole.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Search results per page; the search page clamps what it accepts.
 SEARCH_PAGE_SIZE = 20

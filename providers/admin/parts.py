@@ -2,7 +2,9 @@
 
 Services offered, delivery centres, certifications held (with their verification
 decisions), impact reports (with their target-group counts) and case studies.
-Saving or deleting a part refreshes the listing's derived search data.
+Saving or deleting a part on its own page records a reason in its history,
+claims the listing's next version (`PartWriteMixin`) and refreshes the listing's
+derived search data.
 """
 
 from functools import partial
@@ -27,6 +29,7 @@ from .mixins import (
     EvidenceLinkMixin,
     HistoryAdmin,
     LabelledRowsMixin,
+    PartWriteMixin,
     RefreshDerivedMixin,
 )
 from .queue import AwaitingCheckListFilter
@@ -132,7 +135,7 @@ class CaseStudyInline(CachedChoicesMixin, admin.StackedInline):
 
 
 @admin.register(m.ProviderService)
-class ProviderServiceAdmin(RefreshDerivedMixin, CachedChoicesMixin, HistoryAdmin):
+class ProviderServiceAdmin(RefreshDerivedMixin, CachedChoicesMixin, PartWriteMixin, HistoryAdmin):
     list_display = ["provider", "service", "voice"]
     list_filter = ["voice"]
     list_select_related = ["provider", "service", "service__parent"]
@@ -141,7 +144,7 @@ class ProviderServiceAdmin(RefreshDerivedMixin, CachedChoicesMixin, HistoryAdmin
 
 
 @admin.register(m.DeliveryCentre)
-class DeliveryCentreAdmin(CachedChoicesMixin, HistoryAdmin):
+class DeliveryCentreAdmin(CachedChoicesMixin, PartWriteMixin, HistoryAdmin):
     list_display = ["provider", "country", "city", "headcount", "impact_workers"]
     list_select_related = ["provider"]
     search_fields = ["provider__name", "city"]
@@ -150,7 +153,7 @@ class DeliveryCentreAdmin(CachedChoicesMixin, HistoryAdmin):
 
 @admin.register(m.CertificationHolding)
 class CertificationHoldingAdmin(
-    EvidenceLinkMixin, DecisionActionsMixin, CachedChoicesMixin, HistoryAdmin
+    EvidenceLinkMixin, DecisionActionsMixin, CachedChoicesMixin, PartWriteMixin, HistoryAdmin
 ):
     exclude = ["evidence"]
     readonly_fields = ["evidence_link"]
@@ -206,6 +209,7 @@ class ImpactReportAdmin(
     EvidenceLinkMixin,
     DecisionActionsMixin,
     RefreshDerivedMixin,
+    PartWriteMixin,
     HistoryAdmin,
 ):
     form = ImpactReportAdminForm
@@ -280,7 +284,7 @@ class ImpactReportAdmin(
 
 
 @admin.register(m.CaseStudy)
-class CaseStudyAdmin(RefreshDerivedMixin, CachedChoicesMixin, HistoryAdmin):
+class CaseStudyAdmin(RefreshDerivedMixin, CachedChoicesMixin, PartWriteMixin, HistoryAdmin):
     list_display = ["title", "provider", "year"]
     list_select_related = ["provider"]
     search_fields = ["title", "provider__name"]

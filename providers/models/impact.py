@@ -9,9 +9,6 @@ operator's check of it, which any later edit clears.
 report older than `STALE_AFTER_MONTHS` is shown as stale.
 """
 
-import calendar
-import datetime
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -23,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from providers.disclosure import percent_of
 from providers.storage import evidence_storage
 
+from .dates import months_before
 from .parts import VerificationState
 from .taxonomy import TargetGroup
 
@@ -87,12 +85,7 @@ class ImpactReportQuerySet(models.QuerySet):
 
 def stale_cutoff(on):
     """Reports whose period ended before this date are stale."""
-    months = on.year * 12 + on.month - 1 - STALE_AFTER_MONTHS
-    year, month = divmod(months, 12)
-    # The same day of the month, or the month's last day when it is shorter
-    # (29 February); clamping every month to 28 let reports stay fresh 3 days too long.
-    day = min(on.day, calendar.monthrange(year, month + 1)[1])
-    return datetime.date(year, month + 1, day)
+    return months_before(on, STALE_AFTER_MONTHS)
 
 
 class ImpactReport(models.Model):
