@@ -290,7 +290,7 @@ class ImpactReport(models.Model):
         Whatever changes a report's figures, period, definition, provenance,
         evidence or target-group counts calls this, so the directory's check never
         vouches for figures it did not see. Returns whether there was a check to
-        clear; the history's change reason then says so.
+        clear; without a reason of the editor's, the history's change reason says so.
         """
         if self.directory_verification == VerificationState.UNVERIFIED:
             return False
@@ -298,7 +298,9 @@ class ImpactReport(models.Model):
         self.directory_verification_notes = ""
         self.directory_verified_by = None
         self.directory_verified_at = None
-        self._change_reason = "Edited: to be verified by the directory again"
+        # A reason the editor gave stays (the history shows the check cleared anyway).
+        if not getattr(self, "_change_reason", ""):
+            self._change_reason = "Edited: to be verified by the directory again"
         return True
 
     def is_stale(self, on=None):

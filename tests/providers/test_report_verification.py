@@ -323,6 +323,9 @@ def test_editing_a_verified_report_in_admin_resets_it(staff_client, staff):
     report.refresh_from_db()
     assert report.impact_workers == 61
     assert report.directory_verification == m.VerificationState.UNVERIFIED
+    entry = latest_history(report)
+    assert entry.history_user == staff
+    assert entry.prev_record.directory_verification == m.VerificationState.VERIFIED
 
 
 @pytest.mark.parametrize("who", ["anonymous", "buyer", "member"])
