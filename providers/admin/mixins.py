@@ -10,11 +10,12 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -70,6 +71,44 @@ class EvidenceLinkMixin:
         # Naming the file lets a history page open the version it shows.
         url = item_evidence_url(obj, file=obj.evidence.name)
         return format_html('<a href="{}">{}</a>', url, gettext("download"))
+
+
+class LabelledRowsMixin:
+    """Each widget of a tabular inline's rows gets an accessible name.
+
+    Django's tabular inlines show a field's label only as a column header, which
+    labels no widget, so a screen reader announces bare inputs and selects (axe:
+    `label`, `select-name`). Every visible widget, the delete box included, is
+    named "<field>, <row>" (for example "Country, delivery centre 2"). The
+    script mends the two pieces of admin markup a widget attribute cannot reach
+    (an empty column header, the filter widget's icon).
+    """
+
+    class Media:
+        js = ["js/admin-accessibility.js"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        noun = self.model._meta.verbose_name
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if index is None:  # the template row "Add another" copies
+                    row = gettext("new %(item)s") % {"item": noun}
+                else:
+                    row = f"{noun} {index + 1}"
+                for name, field in form.fields.items():
+                    if field.widget.is_hidden:
+                        continue
+                    label = field.label or name
+                    if name == DELETION_FIELD_NAME:
+                        label = gettext("Delete")
+                    # A related field's wrapper renders its inner widget with that one's attrs.
+                    widget = getattr(field.widget, "widget", field.widget)
+                    widget.attrs["aria-label"] = f"{capfirst(label)}, {row}"
+
+        return LabelledFormSet
 
 
 class CachedChoicesMixin:

@@ -386,6 +386,14 @@ def report_validate(values: dict, groups: dict[int, int | None]) -> None:
         raise ValidationError(errors)
 
 
+def _report_contents(report: ImpactReport, groups: dict[int, int | None] | None = None):
+    """What a report says (its fields and target-group counts), to tell whether an edit
+    changed it; `groups` are the counts about to be saved, else the stored ones."""
+    if groups is None:
+        groups = dict(report.groups.values_list("target_group_id", "workers")) if report.pk else {}
+    return {name: getattr(report, name) for name in REPORT_FIELDS}, dict(groups)
+
+
 @transaction.atomic
 def report_save(
     *,
@@ -411,6 +419,7 @@ def report_save(
     candidate = (
         ImpactReport.objects.get(pk=report.pk) if report else ImpactReport(provider=provider)
     )
+    before = _report_contents(candidate) if report else None
     assign_values(candidate, values)
     report_validate({n: getattr(candidate, n) for n in REPORT_FIELDS}, groups)
     if candidate.provenance == Provenance.DOCUMENTED and not candidate.evidence:
@@ -440,6 +449,9 @@ def report_save(
         )
     if report is not None:
         files_release(evidence=[report.evidence.name])
+        if _report_contents(candidate, groups) != before:
+            # The directory's check covered the report as it was.
+            candidate.clear_directory_verification()
     candidate.save()
     report_groups_set(candidate, groups)
     provider_refresh_derived(provider=provider)

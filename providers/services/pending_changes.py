@@ -175,6 +175,9 @@ def pending_change_write(change: PendingChange, decided_by) -> None:
     ):
         # Approving the change is not checking the certificate: it must be verified again.
         instance.verification = VerificationState.UNVERIFIED
+    if change.kind == PendingChangeKind.REPORT and change.action == PendingChangeAction.UPDATE:
+        # Nor is it checking the report: the directory must verify it again.
+        instance.clear_directory_verification()
     instance.full_clean(exclude=["provider", "is_latest"])
     _record_by(instance, decided_by)
     instance.save()
