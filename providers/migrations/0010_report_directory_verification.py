@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0008_history_reasons_in_full'),
+        ('providers', '0009_api_client_window'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
