@@ -32,7 +32,7 @@ from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .models import Provider
 from .opendata.snapshot import current_snapshot
@@ -209,7 +209,7 @@ def _sitemap_response(content: str, lastmod=None) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def sitemap_index(request):
     """/sitemap.xml: every section's files (a section past 50,000 URLs has several)."""
     base = DirectorySitemap().base_url()
@@ -233,7 +233,7 @@ def sitemap_index(request):
     return _sitemap_response("".join(parts), latest)
 
 
-@require_GET
+@require_safe
 def sitemap_section(request, section):
     """One file of a section: ?p=2 and on for the profiles past the first 50,000."""
     sitemap_class = SITEMAPS.get(section)
@@ -260,7 +260,7 @@ def robots_lines() -> list[str]:
     return lines
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=86400)
 def robots_txt(request):
     return HttpResponse("\n".join(robots_lines()) + "\n", content_type="text/plain; charset=utf-8")

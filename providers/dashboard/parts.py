@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from providers import uploads
 from providers.dashboard import selectors
@@ -38,7 +38,7 @@ from .shared import EDIT, listing_context, membership_or_404, run_service
 
 
 @login_required
-@require_GET
+@require_safe
 def centres(request, pk: int):
     membership = membership_or_404(request, pk)
     provider = membership.provider
@@ -114,7 +114,7 @@ def _pending_by_target(provider: Provider, kind: str) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 def certifications(request, pk: int):
     membership = membership_or_404(request, pk)
     provider = membership.provider
@@ -232,7 +232,7 @@ def certification_delete(request, pk: int, item: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def reports(request, pk: int):
     membership = membership_or_404(request, pk)
     provider = membership.provider
@@ -326,7 +326,7 @@ def report_delete(request, pk: int, item: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def case_studies(request, pk: int):
     membership = membership_or_404(request, pk)
     provider = membership.provider
