@@ -102,7 +102,7 @@ def listing(request, pk: int):
     context = listing_context(
         membership,
         checklist=provider_checklist(provider),
-        submit_form=VersionForm(initial={"version": provider.version}),
+        submit_form=VersionForm(initial={"version": provider.version}, auto_id=False),
         unsent=[c for c in selectors.pending_changes_for(provider) if c.submitted_at is None],
     )
     return render(request, "providers/dashboard/listing.html", context)

@@ -44,7 +44,9 @@ def centres(request, pk: int):
     provider = membership.provider
     items = provider.centres.prefetch_related("languages")
     context = listing_context(
-        membership, items=items, delete_form=VersionForm(initial={"version": provider.version})
+        membership,
+        items=items,
+        delete_form=VersionForm(initial={"version": provider.version}, auto_id=False),
     )
     return render(request, "providers/dashboard/centres.html", context)
 
@@ -123,7 +125,7 @@ def certifications(request, pk: int):
         membership,
         items=items,
         pending=_pending_by_target(provider, PendingChangeKind.CERTIFICATION),
-        delete_form=VersionForm(initial={"version": provider.version}),
+        delete_form=VersionForm(initial={"version": provider.version}, auto_id=False),
     )
     return render(request, "providers/dashboard/certifications.html", context)
 
@@ -241,7 +243,7 @@ def reports(request, pk: int):
         membership,
         items=items,
         pending=_pending_by_target(provider, PendingChangeKind.REPORT),
-        delete_form=VersionForm(initial={"version": provider.version}),
+        delete_form=VersionForm(initial={"version": provider.version}, auto_id=False),
     )
     return render(request, "providers/dashboard/reports.html", context)
 
@@ -332,7 +334,9 @@ def case_studies(request, pk: int):
     provider = membership.provider
     items = provider.case_studies.select_related("service", "client_industry")
     context = listing_context(
-        membership, items=items, delete_form=VersionForm(initial={"version": provider.version})
+        membership,
+        items=items,
+        delete_form=VersionForm(initial={"version": provider.version}, auto_id=False),
     )
     return render(request, "providers/dashboard/case_studies.html", context)
 
