@@ -13,17 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from buyers import services as buyer_services
-from providers.models import ListingStatus, PendingChange
-from providers.services.parts import provider_update_profile
-from providers.services.team import member_invite
-from tests.factories import (
-    BuyerFactory,
-    CertificationHoldingFactory,
-    ProviderFactory,
-    StaffFactory,
-)
-from tests.providers.listing_helpers import listing_with_owner
+from tests.impactdir.site_world import one_of_everything
 
 pytestmark = pytest.mark.django_db
 
@@ -51,40 +41,7 @@ def walk(patterns, prefix="", namespace=""):
 
 @pytest.fixture
 def world():
-    provider, owner = listing_with_owner(
-        status=ListingStatus.PUBLISHED, complete=True, name="Head Test Works"
-    )
-    holding = CertificationHoldingFactory(provider=provider)
-    invitation = member_invite(
-        provider=provider, invited_by=owner, email="invitee@example.org", role="editor"
-    )
-    provider_update_profile(
-        provider=provider, user=owner, version=provider.version, data={"name": "Proposed"}
-    )
-    unclaimed = ProviderFactory(slug="unclaimed-works")
-    buyer = BuyerFactory()
-    shortlist = buyer_services.shortlist_create(owner=buyer, name="List")
-    buyer_services.shortlist_add(shortlist=shortlist, user=buyer, provider=provider, note="n")
-    saved = buyer_services.saved_search_create(
-        owner=buyer, name="Kenya", query_string="country=KE", frequency="daily"
-    )
-    [inquiry] = buyer_services.inquiry_send(
-        buyer=buyer, providers=[provider], subject="Hello", body="Capacity?"
-    )
-    return {
-        "provider": provider,
-        "owner": owner,
-        "buyer": buyer,
-        "staff": StaffFactory(is_superuser=True),
-        "unclaimed": unclaimed,
-        "holding": holding,
-        "invitation": invitation,
-        "change": PendingChange.objects.get(provider=provider),
-        "shortlist": shortlist,
-        "entry": shortlist.entries.get(),
-        "saved": saved,
-        "inquiry": inquiry,
-    }
+    return one_of_everything()
 
 
 #: The admin's per-object pages are Django's own, the same for every model: one
