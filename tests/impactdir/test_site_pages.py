@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import Session
 from buyers import services as buyer_services
 from buyers.models import Inquiry, InquiryMessage, SavedSearch, Shortlist, ShortlistEntry
+from providers.findability import STATIC_PAGES
 from providers.models import Membership
 from tests.factories import BuyerFactory, IsspUserFactory, MembershipFactory, ProviderFactory
 
@@ -222,3 +223,13 @@ def test_user_input_in_titles_is_escaped(client):
     head = head_of(client.get(reverse("providers:search") + '?q="><script>x</script>'))
     assert "<script>x" not in head
     assert "&lt;script&gt;x" in head
+
+
+def test_every_public_page_has_its_own_title_and_description(client):
+    titles, descriptions = {}, {}
+    for name, _changefreq, _priority in STATIC_PAGES:
+        head = head_of(client.get(reverse(name)))
+        titles.setdefault(title(head), []).append(name)
+        descriptions.setdefault(meta(head, "description"), []).append(name)
+    assert [names for names in titles.values() if len(names) > 1] == []
+    assert [names for names in descriptions.values() if len(names) > 1] == []
