@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.template import loader
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,3 +50,17 @@ def test_the_404_page_searches_by_keyboard(live_server, page, axe, csp_errors, w
     expect(page).to_have_url(f"{live_server.url}/providers/?q=data")
     expect(page.get_by_role("heading", level=1)).to_have_text("Find impact sourcing providers")
     assert csp_errors == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_500_page_in_the_sites_layout(live_server, page, axe, width):
+    """Rendered as handler500 renders it (no request), shown on the site's origin."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live_server.url + "/about/")
+    page.set_content(loader.render_to_string("500.html"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
+    expect(page.get_by_role("contentinfo").get_by_role("link", name="Privacy")).to_be_visible()
+    axe(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"500-{width}.png"), full_page=True)
