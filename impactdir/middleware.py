@@ -4,7 +4,9 @@ import logging
 
 from django.conf import settings
 from django.http import HttpResponseNotAllowed
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
+from django.utils.cache import has_vary_header
 
 from impactdir import health
 from impactdir.errors import database_unavailable, service_unavailable
@@ -85,3 +87,35 @@ class RequestSizeLimitMiddleware:
             response["Connection"] = "close"
             return response
         return self.get_response(request)
+
+
+#: Types worth compressing; static files never get here (WhiteNoise answers them
+#: earlier, from its own precompressed copies).
+COMPRESSIBLE_TYPES = ("text/", "application/xml", "application/json")
+
+
+class PublicPageGZipMiddleware(GZipMiddleware):
+    """Gzip pages that hold no secret: anonymous requests whose response sets no cookie.
+
+    BREACH recovers a secret from the compressed size of pages that also reflect
+    the attacker's input (a search query), so compression is only safe where the
+    body holds nothing worth stealing. Here that is every response to a request
+    without a session cookie (nobody signed in, no private data) that sets no
+    cookie itself: a rendered CSRF token always sets the CSRF cookie, so pages
+    with a form (log-in, sign-up) stay uncompressed, as does every page of a
+    signed-in user. The public pages that are large and often read (search,
+    profiles, statistics, compare) are the ones compressed. Django's GZip also
+    pads each response with random bytes, which makes guessing by size harder
+    still, but is no reason to compress secrets.
+    """
+
+    def process_response(self, request, response):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies:
+            return response
+        if not response.get("Content-Type", "").startswith(COMPRESSIBLE_TYPES):
+            return response
+        if has_vary_header(response, "Accept-Encoding"):
+            # The view chose an encoding itself (open-data files are stored gzipped,
+            # and it honours `gzip;q=0`, which Django's GZip does not).
+            return response
+        return super().process_response(request, response)

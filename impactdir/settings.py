@@ -77,6 +77,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public address, for links in e-mails sent outside a request (alerts, inquiries).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where people write to the operators: questions, corrections, account deletion
+# (named on the about, privacy and terms pages).
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "contact@impactdir.example")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -114,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "impactdir.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files are precompressed); only pages without secrets (BREACH).
+    "impactdir.middleware.PublicPageGZipMiddleware",
     # /api/: rate limit, CORS, no cookies; before sessions and CSRF (the API uses neither).
     "providers.api.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from buyers.views import search as buyer_search_views
+from impactdir import pages
 from providers import findability
 from providers import views as provider_views
 
@@ -16,12 +17,16 @@ urlpatterns = [
     path("providers/", include("providers.urls")),
     path("how-results-are-ordered/", buyer_search_views.ordering, name="ordering"),
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
+    path("about/", pages.about, name="about"),
+    path("privacy/", pages.privacy, name="privacy"),
+    path("terms/", pages.terms, name="terms"),
     path("stats/", include("providers.stats.urls")),
     path("data/", include("providers.opendata.urls")),
     path("api/v1/", include("providers.api.urls")),
     path("sitemap.xml", findability.sitemap_index, name="sitemap_index"),
     path("sitemap-<slug:section>.xml", findability.sitemap_section, name="sitemap_section"),
     path("robots.txt", findability.robots_txt, name="robots_txt"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("", include("buyers.urls")),
     path("dashboard/", include("providers.dashboard.urls")),
     path("evidence/", include("providers.evidence")),

@@ -23,7 +23,7 @@ URLs, all under `/evidence/`:
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from providers.models import (
     CertificationHolding,
@@ -74,7 +74,7 @@ def _attachment(name: str, download_name: str) -> FileResponse:
     return response
 
 
-@require_GET
+@require_safe
 def item_evidence(request, kind: str, pk: int):
     """The evidence of a live holding or report; with `?file=`, operators get an older one."""
     model = MODELS[kind]
@@ -94,7 +94,7 @@ def item_evidence(request, kind: str, pk: int):
     return _attachment(name, f"{row['provider__slug']}-{singular}-{pk}-evidence")
 
 
-@require_GET
+@require_safe
 def change_evidence(request, pk: int):
     """The evidence a proposed change to a certification or impact report carries."""
     change = (

@@ -7,6 +7,7 @@
 - `robots_txt`: lets crawlers read public pages, keeps them out of private areas
   and off search URLs with a query string (endless facet permutations; every
   profile is in the sitemap instead), and names the sitemap.
+- `absolute_url(url)`: a path on the public address, for link previews.
 - `canonical_url(request)`: the address a public page is known by: the site's
   public address (`SITE_URL`) and the path, without the query string. A search
   with filters therefore names the plain search page as its canonical address:
@@ -32,7 +33,7 @@ from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .models import Provider
 from .opendata.snapshot import current_snapshot
@@ -64,6 +65,9 @@ STATIC_PAGES = (
     ("opendata:fields", "monthly", 0.4),
     ("ordering", "yearly", 0.3),
     ("disclosure", "yearly", 0.3),
+    ("about", "yearly", 0.3),
+    ("privacy", "yearly", 0.2),
+    ("terms", "yearly", 0.2),
 )
 
 
@@ -76,6 +80,17 @@ def site_parts() -> tuple[str, str]:
 def canonical_url(request) -> str:
     """The public address of the page `request` asks for, without its query string."""
     return settings.SITE_URL + escape_uri_path(request.path)
+
+
+def absolute_url(url: str) -> str:
+    """`url` on the public address (`SITE_URL`), unless it names its own host already.
+
+    Link previews (Open Graph, Twitter cards) need absolute addresses; media may
+    live on another domain (`MEDIA_URL`), which is then kept as it is.
+    """
+    if not url or urlsplit(url).netloc:
+        return url
+    return settings.SITE_URL + (url if url.startswith("/") else "/" + url)
 
 
 @dataclass(frozen=True)
@@ -209,7 +224,7 @@ def _sitemap_response(content: str, lastmod=None) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def sitemap_index(request):
     """/sitemap.xml: every section's files (a section past 50,000 URLs has several)."""
     base = DirectorySitemap().base_url()
@@ -233,7 +248,7 @@ def sitemap_index(request):
     return _sitemap_response("".join(parts), latest)
 
 
-@require_GET
+@require_safe
 def sitemap_section(request, section):
     """One file of a section: ?p=2 and on for the profiles past the first 50,000."""
     sitemap_class = SITEMAPS.get(section)
@@ -260,7 +275,7 @@ def robots_lines() -> list[str]:
     return lines
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=86400)
 def robots_txt(request):
     return HttpResponse("\n".join(robots_lines()) + "\n", content_type="text/plain; charset=utf-8")

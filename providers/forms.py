@@ -44,7 +44,11 @@ class VersionMixin(forms.Form):
 
 
 class VersionForm(VersionMixin):
-    """For actions without other fields (deletes, logo removal)."""
+    """For actions without other fields (deletes, logo removal).
+
+    Pages render one per row beside the page's own form: build it with
+    `auto_id=False` so its hidden input has no id to repeat.
+    """
 
 
 class ProviderCreateForm(forms.Form):

@@ -1,19 +1,19 @@
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import disclosure
 from .models import Provider
 from .selectors import home_stats_cached, provider_profile
 
 
-@require_GET
+@require_safe
 def home(request):
     return render(request, "providers/home.html", {"stats": home_stats_cached()})
 
 
-@require_GET
+@require_safe
 def provider_detail(request, slug):
     try:
         profile = provider_profile(slug=slug)
@@ -22,7 +22,7 @@ def provider_detail(request, slug):
     return render(request, "providers/detail.html", {"profile": profile})
 
 
-@require_GET
+@require_safe
 def disclosure_rule(request):
     """How every public figure about people is shown: exact, banded or withheld."""
     return render(request, "providers/disclosure.html", {"threshold": disclosure.THRESHOLD})

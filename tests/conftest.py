@@ -40,3 +40,13 @@ def _media_root(settings, tmp_path):
     yield
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
     shutil.rmtree(tmp_path / "private-media", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: the home page's cached headline figures
+    (a few minutes) otherwise leak from one test into the next, e.g. into the test
+    that the home page asks the database and answers 503 when it cannot."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,12 +1,12 @@
 """Side-by-side comparison of 2–5 published providers."""
 
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .. import selectors
 
 
-@require_GET
+@require_safe
 def compare(request):
     """`/compare/?p=<slug>&p=<slug>…`; `diff=1` shows only the rows that differ."""
     comparison = selectors.provider_compare(slugs=request.GET.getlist("p"))

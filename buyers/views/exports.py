@@ -5,7 +5,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..exports import COLUMNS, SHORTLIST_COLUMNS, provider_csv_rows, shortlist_csv_rows
 from ..models import Shortlist
@@ -19,7 +19,7 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def export_help(request):
     """The documented column set of every export."""
     return render(
@@ -29,7 +29,7 @@ def export_help(request):
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def export_search(request):
     """Every published provider matching the search in the query string, streamed as CSV."""
@@ -42,7 +42,7 @@ def export_search(request):
     )
 
 
-@require_GET
+@require_safe
 @buyer_required
 def export_shortlist(request, pk):
     shortlist = get_object_or_404(Shortlist.objects.owned_by(request.user), pk=pk)

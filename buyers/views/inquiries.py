@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from impactdir.ids import parse_id
 from providers.models import Provider
@@ -46,7 +46,7 @@ def _buyer_thread(request, pk) -> Inquiry:
     )
 
 
-@require_GET
+@require_safe
 @buyer_required
 def inquiry_list(request):
     status = status_filter(request)
@@ -61,7 +61,7 @@ def inquiry_list(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @buyer_required
 def inquiry_new(request):
     """Compose an inquiry to one provider (?provider=slug) or a whole shortlist (?shortlist=id)."""
@@ -150,7 +150,7 @@ def thread_close(request, inquiry, redirect_to):
     return redirect(redirect_to)
 
 
-@require_GET
+@require_safe
 @buyer_required
 def inquiry_detail(request, pk):
     return thread_page(request, _buyer_thread(request, pk), "buyer")

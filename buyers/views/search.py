@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from buyers.search import parse_search_params, provider_search
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def search(request):
     """The buyer search page; htmx requests get only the results partial.
@@ -21,7 +21,7 @@ def search(request):
     return render(request, template, {"result": result, "params": params})
 
 
-@require_GET
+@require_safe
 def ordering(request):
     """How results are ordered: the documented default order, and no paid placement."""
     return render(request, "buyers/ordering.html", {})

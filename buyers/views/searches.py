@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .. import selectors, services
 from ..forms import NewSavedSearchForm, SavedSearchForm
@@ -19,7 +19,7 @@ def describe(query_string: str) -> list[tuple[str, str]]:
     return [(key, value) for key in params for value in params.getlist(key)]
 
 
-@require_http_methods(["GET"])
+@require_safe
 @buyer_required
 def search_list(request):
     saved = list(selectors.saved_searches_for(user=request.user))
@@ -36,7 +36,7 @@ def search_list(request):
     return render(request, "buyers/searches/list.html", {"rows": rows})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @buyer_required
 def search_new(request):
     """Save the search whose parameters are in the query string (GET) or the form (POST)."""
@@ -93,7 +93,7 @@ def search_update(request, pk):
     return redirect("buyers:searches")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @buyer_required
 def search_delete(request, pk):
     saved = get_object_or_404(SavedSearch.objects.owned_by(request.user), pk=pk)

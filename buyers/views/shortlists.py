@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from impactdir.ids import parse_id
 from providers.models import Provider
@@ -35,7 +35,7 @@ def _own_entry(request, pk, entry_pk) -> ShortlistEntry:
     return entry
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @buyer_required
 def shortlist_list(request):
     form = ShortlistNameForm(request.POST or None)
@@ -58,7 +58,7 @@ def shortlist_list(request):
     )
 
 
-@require_GET
+@require_safe
 @buyer_required
 def shortlist_detail(request, pk):
     shortlist = _own_shortlist(request, pk)
@@ -96,7 +96,7 @@ def shortlist_rename(request, pk):
     return redirect(shortlist)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @buyer_required
 def shortlist_delete(request, pk):
     shortlist = _own_shortlist(request, pk)
@@ -192,7 +192,7 @@ def _button_response(request, provider, status_message="", *, ok=True):
     return back(request, default)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @buyer_required
 def shortlist_button_add(request):
     """Add a provider to one of the buyer's shortlists, or to a new one named in the form.
@@ -200,7 +200,7 @@ def shortlist_button_add(request):
     GET shows the choice: as a page (no JavaScript, e.g. from a result card, where
     a form cannot sit inside the search form) or, for htmx, as the button in place.
     """
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         slug, pk = request.GET.get("provider", ""), parse_id(request.GET.get("id"))
         if pk is not None:
             provider = get_object_or_404(Provider.objects.published(), pk=pk)

@@ -7,7 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .. import selectors
 
@@ -49,7 +49,7 @@ def back(request, default: str):
     return redirect(safe_next(request, default))
 
 
-@require_GET
+@require_safe
 @buyer_required
 def workspace(request):
     """The buyer's overview: shortlists, saved searches and recent inquiries."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from providers.disclosure import THRESHOLD
 
@@ -144,7 +144,7 @@ def _models(document: dict) -> list[Model]:
     return models
 
 
-@require_GET
+@require_safe
 def api_docs(request):
     """The human-readable API documentation."""
     document = api.get_openapi_schema()

@@ -7,7 +7,7 @@ the buyer's side (`buyers.views.inquiries`); the writes are `buyers.services`.
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from buyers import selectors
 from buyers.models import Inquiry
@@ -31,7 +31,7 @@ def _thread(request, pk) -> Inquiry:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def inbox(request):
     status = status_filter(request)
@@ -46,7 +46,7 @@ def inbox(request):
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def inbox_detail(request, pk):
     return thread_page(request, _thread(request, pk), "provider")

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from providers.checklist import provider_checklist
 from providers.dashboard import selectors
@@ -25,7 +25,7 @@ from .shared import (
 
 
 @login_required
-@require_GET
+@require_safe
 def index(request):
     require_dashboard_user(request.user)
     return render(
@@ -52,7 +52,7 @@ def listing_create(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def claim_search(request):
     issp_or_404(request.user)
     form = ClaimSearchForm(request.GET or None)
@@ -95,15 +95,17 @@ def claim_create(request, provider_id: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def listing(request, pk: int):
     membership = membership_or_404(request, pk)
     provider = membership.provider
     context = listing_context(
         membership,
         checklist=provider_checklist(provider),
-        submit_form=VersionForm(initial={"version": provider.version}),
-        confirm_form=VersionForm(initial={"version": provider.version}, prefix="confirm"),
+        submit_form=VersionForm(initial={"version": provider.version}, auto_id=False),
+        confirm_form=VersionForm(
+            initial={"version": provider.version}, prefix="confirm", auto_id=False
+        ),
         unsent=[c for c in selectors.pending_changes_for(provider) if c.submitted_at is None],
     )
     return render(request, "providers/dashboard/listing.html", context)

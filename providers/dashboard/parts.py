@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from providers import uploads
 from providers.dashboard import selectors
@@ -38,13 +38,15 @@ from .shared import EDIT, listing_context, membership_or_404, run_service
 
 
 @login_required
-@require_GET
+@require_safe
 def centres(request, pk: int):
     membership = membership_or_404(request, pk)
     provider = membership.provider
     items = provider.centres.prefetch_related("languages")
     context = listing_context(
-        membership, items=items, delete_form=VersionForm(initial={"version": provider.version})
+        membership,
+        items=items,
+        delete_form=VersionForm(initial={"version": provider.version}, auto_id=False),
     )
     return render(request, "providers/dashboard/centres.html", context)
 
@@ -114,7 +116,7 @@ def _pending_by_target(provider: Provider, kind: str) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 def certifications(request, pk: int):
     membership = membership_or_404(request, pk)
     provider = membership.provider
@@ -123,7 +125,7 @@ def certifications(request, pk: int):
         membership,
         items=items,
         pending=_pending_by_target(provider, PendingChangeKind.CERTIFICATION),
-        delete_form=VersionForm(initial={"version": provider.version}),
+        delete_form=VersionForm(initial={"version": provider.version}, auto_id=False),
     )
     return render(request, "providers/dashboard/certifications.html", context)
 
@@ -232,7 +234,7 @@ def certification_delete(request, pk: int, item: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def reports(request, pk: int):
     membership = membership_or_404(request, pk)
     provider = membership.provider
@@ -241,7 +243,7 @@ def reports(request, pk: int):
         membership,
         items=items,
         pending=_pending_by_target(provider, PendingChangeKind.REPORT),
-        delete_form=VersionForm(initial={"version": provider.version}),
+        delete_form=VersionForm(initial={"version": provider.version}, auto_id=False),
     )
     return render(request, "providers/dashboard/reports.html", context)
 
@@ -326,13 +328,15 @@ def report_delete(request, pk: int, item: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def case_studies(request, pk: int):
     membership = membership_or_404(request, pk)
     provider = membership.provider
     items = provider.case_studies.select_related("service", "client_industry")
     context = listing_context(
-        membership, items=items, delete_form=VersionForm(initial={"version": provider.version})
+        membership,
+        items=items,
+        delete_form=VersionForm(initial={"version": provider.version}, auto_id=False),
     )
     return render(request, "providers/dashboard/case_studies.html", context)
 

@@ -175,7 +175,7 @@ def logo_edit(request, pk: int):
     context = listing_context(
         membership,
         form=form,
-        remove_form=VersionForm(initial={"version": provider.version}),
+        remove_form=VersionForm(initial={"version": provider.version}, auto_id=False),
         thumbnail_url=_thumbnail_url(provider),
         **extra,
     )

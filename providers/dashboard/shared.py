@@ -17,7 +17,7 @@ from providers.dashboard import selectors
 from providers.models import Membership, MembershipRole, Provider
 from providers.services.access import StaleEditError
 
-EDIT = require_http_methods(["GET", "POST"])
+EDIT = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def require_dashboard_user(user) -> None:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from providers.disclosure import THRESHOLD
 
@@ -30,7 +30,7 @@ CORS_HEADERS = {
 CACHE_CONTROL = "public, max-age=3600"
 
 
-@require_GET
+@require_safe
 def data_index(request):
     """What the open data holds, its licence, the current snapshot and its files."""
     snapshot = current_snapshot()
@@ -56,7 +56,7 @@ def data_index(request):
     )
 
 
-@require_GET
+@require_safe
 def data_fields(request):
     """Every field of every table and every extra HSDS property: meaning, unit, IRIS+, source."""
     return render(

@@ -699,7 +699,8 @@ def trend_years(data: StatsData, keep: np.ndarray) -> list[TrendYear]:
     kept = keep[reports.position] if len(reports.position) else np.zeros(0, dtype=bool)
     # Reports are sorted by year: each year is one slice.
     all_years, starts = np.unique(reports.year, return_index=True)
-    ends = [*starts[1:], len(reports.year)]
+    # (Without any report there is no year at all, and no end either.)
+    ends = [*starts[1:], len(reports.year)] if len(starts) else []
     years = []
     for year, start, end in zip(all_years.tolist(), starts.tolist(), ends, strict=True):
         selected = kept[start:end]

@@ -5,7 +5,7 @@ import csv
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from buyers.exports import safe_cell
 from providers import disclosure
@@ -31,7 +31,7 @@ def _csv_response(table, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def stats(request):
     """The sector at a glance; `region` and `service` (repeatable) filter it."""
     result = sector_stats(querydict=request.GET)
@@ -44,7 +44,7 @@ def stats(request):
     return render(request, "providers/stats/index.html", context)
 
 
-@require_GET
+@require_safe
 def chart_csv(request, name):
     """The data table of one chart of /stats/, with the same filters."""
     if name not in CHART_NAMES:
@@ -53,7 +53,7 @@ def chart_csv(request, name):
     return _csv_response(result.chart(name).table, f"impactdir-stats-{name}.csv")
 
 
-@require_GET
+@require_safe
 def methodology(request):
     """How each statistic is computed, and what is left out and why."""
     context = {
@@ -64,7 +64,7 @@ def methodology(request):
     return render(request, "providers/stats/methodology.html", context)
 
 
-@require_GET
+@require_safe
 def provider_trend_csv(request, slug):
     """A published provider's reports over time, as its profile draws them."""
     from providers.selectors import provider_profile
@@ -78,7 +78,7 @@ def provider_trend_csv(request, slug):
     return _csv_response(profile.trend.table, f"impactdir-{slug}-reports.csv")
 
 
-@require_GET
+@require_safe
 def compare_csv(request):
     """The key figures of the providers compared at /compare/ with the same `p` parameters."""
     from buyers.selectors import provider_compare

@@ -76,6 +76,9 @@ def test_the_pages_section_lists_the_public_pages_that_exist(client):
         f"{SITE}/data/fields/",
         f"{SITE}/how-results-are-ordered/",
         f"{SITE}/how-figures-are-protected/",
+        f"{SITE}/about/",
+        f"{SITE}/privacy/",
+        f"{SITE}/terms/",
     ]
 
 

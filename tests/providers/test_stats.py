@@ -254,3 +254,15 @@ def test_methodology_page(client):
     assert "fewer than 5 providers" in html
     assert "OI1638" in html and "PI3527" in html
     assert "left out" in html
+
+
+@pytest.mark.parametrize("providers", [0, 1])
+def test_a_directory_without_impact_reports_has_statistics_too(client, providers):
+    """A new directory (or one whose providers have not reported yet) was a 500."""
+    for _ in range(providers):
+        f.ProviderFactory()
+
+    response = client.get(reverse("stats:index"))
+
+    assert response.status_code == 200
+    assert client.get(reverse("stats:csv", args=["trend"])).status_code == 200

@@ -1,0 +1,128 @@
+"""The pages people use most pass the Nu HTML checker (vnu) with no errors.
+
+Runs when vnu is available (VNU_JAR, or node_modules/vnu-jar in the repository
+or /tmp, plus java); CI does not install it, so it skips there. Install with
+`npm i vnu-jar` (see the README).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.template import loader
+from django.test import Client
+from django.urls import reverse
+
+from tests import factories as f
+from tests.impactdir.site_world import one_of_everything
+
+pytestmark = pytest.mark.django_db
+
+
+def vnu_command():
+    java = shutil.which("java")
+    candidates = [
+        os.environ.get("VNU_JAR", ""),
+        str(Path(__file__).resolve().parents[1] / "node_modules/vnu-jar/build/dist/vnu.jar"),
+        "/tmp/node_modules/vnu-jar/build/dist/vnu.jar",  # noqa: S108 (where MACHINE.md installs it)
+    ]
+    jar = next((c for c in candidates if c and Path(c).exists()), None)
+    return [java, "-jar", jar] if java and jar else None
+
+
+def pages(w) -> dict:
+    """(who, path) of each page checked, by a short name."""
+    p, s, i = w["provider"], w["shortlist"], w["inquiry"]
+    listing = lambda name: reverse(f"dashboard:{name}", args=[p.pk])  # noqa: E731
+    return {
+        "home": (None, reverse("home")),
+        "search": (None, reverse("providers:search")),
+        "search-filtered": (None, reverse("providers:search") + "?q=lagoon&country=KE&sort=size"),
+        "search-empty": (None, reverse("providers:search") + "?q=nothing-matches-this"),
+        "profile": (None, p.get_absolute_url()),
+        "profile-buyer": ("buyer", p.get_absolute_url()),
+        "compare": (None, reverse("buyers:compare") + f"?p={p.slug}&p={w['unclaimed'].slug}"),
+        "about": (None, reverse("about")),
+        "privacy": (None, reverse("privacy")),
+        "terms": (None, reverse("terms")),
+        "ordering": (None, reverse("ordering")),
+        "disclosure": (None, reverse("disclosure")),
+        "not-found": (None, "/no-such-page/"),
+        "login": (None, reverse("account_login")),
+        "signup": (None, reverse("account_signup")),
+        "password-reset": (None, reverse("account_reset_password")),
+        "account-email": ("buyer", reverse("account_email")),
+        "password-change": ("buyer", reverse("account_change_password")),
+        "workspace": ("buyer", reverse("buyers:workspace")),
+        "shortlists": ("buyer", reverse("buyers:shortlists")),
+        "shortlist": ("buyer", reverse("buyers:shortlist_detail", args=[s.pk])),
+        "saved-searches": ("buyer", reverse("buyers:searches")),
+        "inquiries": ("buyer", reverse("buyers:inquiries")),
+        "inquiry": ("buyer", reverse("buyers:inquiry_detail", args=[i.pk])),
+        "inquiry-new": ("buyer", reverse("buyers:inquiry_new") + f"?provider={p.slug}"),
+        "dashboard": ("owner", reverse("dashboard:index")),
+        "dashboard-listing": ("owner", listing("listing")),
+        "dashboard-profile": ("owner", listing("profile")),
+        "dashboard-services": ("owner", listing("services")),
+        "dashboard-logo": ("owner", listing("logo")),
+        "dashboard-centres": ("owner", listing("centres")),
+        "dashboard-certifications": ("owner", listing("certifications")),
+        "dashboard-reports": ("owner", listing("reports")),
+        "dashboard-report-new": ("owner", listing("report_create")),
+        "dashboard-case-studies": ("owner", listing("case_studies")),
+        "dashboard-team": ("owner", listing("team")),
+        "dashboard-inbox": ("owner", reverse("dashboard:inbox")),
+        "dashboard-inbox-thread": ("owner", reverse("dashboard:inbox_detail", args=[i.pk])),
+    }
+
+
+def test_pages_pass_the_nu_html_checker(tmp_path):
+    command = vnu_command()
+    if command is None:
+        pytest.skip("the Nu HTML checker is not installed (npm i vnu-jar; set VNU_JAR)")
+    world = one_of_everything()
+    # Two of each part, so that pages repeating a form per row are checked for
+    # repeated ids, and a logo, whose removal form sits beside the upload form.
+    provider = world["provider"]
+    f.DeliveryCentreFactory(provider=provider, city="Second City")
+    f.CertificationHoldingFactory(provider=provider)
+    f.CaseStudyFactory(provider=provider, title="Second study")
+    provider.logo = "logos/lagoon.png"
+    provider.save(update_fields=["logo"])
+    files = {}
+    for name, (who, path) in pages(world).items():
+        client = Client()
+        if who is not None:
+            client.force_login(world[who])
+        response = client.get(path)
+        assert response.status_code in (200, 404), (name, response.status_code)
+        target = tmp_path / f"{name}.html"
+        target.write_bytes(response.content)
+        files[str(target)] = name
+    for template in ("500.html", "503.html"):
+        # Rendered as the error handlers render them: no request, no context.
+        target = tmp_path / template
+        target.write_text(loader.render_to_string(template))
+        files[str(target)] = template
+    result = subprocess.run(  # noqa: S603 (our own files)
+        [*command, "--format", "json", "--exit-zero-always", *files],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [m for m in messages if m.get("type") == "error"]
+    by_page = {}
+    for message in errors:
+        page = files.get(message.get("url", "").removeprefix("file:"), message.get("url"))
+        by_page.setdefault(page, []).append(f"{message.get('lastLine')}: {message['message']}")
+    print(f"vnu checked {len(files)} pages: {len(errors)} errors")
+    for page, found in by_page.items():
+        print(f"  {page}: {len(found)}")
+        for line in found:
+            print(f"    {line}")
+    assert by_page == {}
