@@ -122,10 +122,14 @@ def _answer_text(provider, service_name):
             f"We could start a pilot of {service_name.lower()} with a small team in {centre.city} "
             "within three weeks."
         )
-    if report is not None and report.impact_workers >= THRESHOLD:
+    if report is not None:
+        if report.impact_workers >= THRESHOLD:
+            share = f"About {report.impact_share}%"
+        else:  # as the profile, which withholds this share, and the description put it
+            share = "Most" if 2 * report.impact_workers > report.total_employees else "Some"
         lines.append(
-            f"About {report.impact_share}% of our people are impact workers (our "
-            f"{report.period_end.year} impact report); we would staff your account alike."
+            f"{share} of our people are impact workers (our {report.period_end.year} "
+            "impact report); we would staff your account alike."
         )
     lines.append("Shall we set up a call next week?")
     return "\n\n".join(lines)

@@ -24,7 +24,7 @@ from buyers.models import (
 from providers import demo
 from providers.disclosure import THRESHOLD
 from providers.models import ListingStatus, Membership, Provider
-from tests.factories import BuyerFactory
+from tests.factories import BuyerFactory, IsspUserFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,20 +96,40 @@ def test_demo_buyer_gets_a_shortlist_a_saved_search_and_an_answered_inquiry(taxo
 
 def test_the_answer_quotes_the_listing_s_own_figures(taxonomies):
     seed("--providers", "60")
-    inquiry = Inquiry.objects.get(buyer=demo_user(demo.DEMO_BUYER))
-    answer = inquiry.messages.get(from_provider=True).body
-    centre = inquiry.provider.centres.order_by("-headcount", "pk").first()
-    report = inquiry.provider.reports.get(is_latest=True)
-    assert centre.city in answer
-    if match := re.search(r"a team of (\d+) people", answer):
-        assert THRESHOLD <= int(match[1]) <= centre.headcount
-    else:
-        assert "a small team" in answer
-    if match := re.search(r"About (\d+)% of our people are impact workers", answer):
-        assert report.impact_workers >= THRESHOLD
-        assert int(match[1]) == report.impact_share
-    else:
-        assert report.impact_workers < THRESHOLD
+    inquiries = [Inquiry.objects.get(buyer=demo_user(demo.DEMO_BUYER))]
+    # The demo ISSP user's listing is small; a large one answers in numbers.
+    large = (
+        Provider.objects.published()
+        .filter(workforce__gte=200, reports__is_latest=True, reports__impact_workers__gte=20)
+        .order_by("pk")
+        .first()
+    )
+    staff = IsspUserFactory()
+    MembershipFactory(provider=large, user=staff)
+    made = demo.demo_workspace_ensure(buyer=BuyerFactory(), staff=staff)
+    inquiries.append(made.inquiry)
+    branches = set()
+    for inquiry in inquiries:
+        answer = inquiry.messages.get(from_provider=True).body
+        centre = inquiry.provider.centres.order_by("-headcount", "pk").first()
+        report = inquiry.provider.reports.get(is_latest=True)
+        assert centre.city in answer
+        if match := re.search(r"a team of (\d+) people", answer):
+            branches.add("team")
+            assert THRESHOLD <= int(match[1]) <= centre.headcount
+        else:
+            branches.add("small team")
+            assert centre.headcount < 2 * THRESHOLD and "a small team" in answer
+        if match := re.search(r"About (\d+)% of our people are impact workers", answer):
+            branches.add("share")
+            assert report.impact_workers >= THRESHOLD
+            assert int(match[1]) == report.impact_share
+        else:
+            branches.add("share in words")
+            assert report.impact_workers < THRESHOLD
+            most = 2 * report.impact_workers > report.total_employees
+            assert f"{'Most' if most else 'Some'} of our people are impact workers" in answer
+    assert {"team", "share"} <= branches
 
 
 def test_the_workspace_pages_show_it_to_the_buyer_and_the_answer_to_the_provider(
