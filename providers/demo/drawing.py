@@ -444,15 +444,18 @@ def _draw_reports(rng, shape, provider, today):
         (Provenance.SELF_REPORTED, Provenance.DOCUMENTED, Provenance.THIRD_PARTY), (55, 30, 15)
     )[0]
     third_party = provenance == Provenance.THIRD_PARTY
-    # What the provider reports, decided once: a figure does not come and go by year.
-    fractions = {
-        name: rng.uniform(low, high) if rng.random() < chance else None
+    # What the provider reports, decided once: a figure does not come and go by
+    # year. [field, value, ...], updated in place as the years go back.
+    fractions = [
+        [name, rng.uniform(low, high)]
         for name, low, high, chance in PART_FIELDS
-    }
-    rates = {
-        name: (rng.uniform(low, high), low, high, places) if rng.random() < chance else None
+        if rng.random() < chance
+    ]
+    rates = [
+        [name, rng.uniform(low, high), low, high, places]
         for name, low, high, places, chance in RATE_FIELDS
-    }
+        if rng.random() < chance
+    ]
     counts_groups = rng.random() < 0.9
 
     reports = []
@@ -465,14 +468,14 @@ def _draw_reports(rng, shape, provider, today):
             group_counts = _split_positive(rng, impact_workers, len(groups))
         else:
             group_counts = [None] * len(groups)
-        parts = {
-            name: None if fraction is None else round(total * fraction)
-            for name, fraction in fractions.items()
-        }
+        # Unreported figures are left to the model's default (None).
+        figures = {name: round(total * fraction) for name, fraction in fractions}
         for (_id, _name, slug), workers in zip(groups, group_counts, strict=True):
             field_name = GROUP_FIELDS.get(slug)
-            if field_name and workers is not None and parts[field_name] is not None:
-                parts[field_name] = max(parts[field_name], workers)
+            if workers is not None and field_name in figures:
+                figures[field_name] = max(figures[field_name], workers)
+        for name, value, _low, _high, places in rates:
+            figures[name] = _decimal(value, places)
         report = ImpactReport(
             provider=provider,
             period_start=period_start,
@@ -486,11 +489,7 @@ def _draw_reports(rng, shape, provider, today):
             if third_party
             else None,
             is_latest=offset == 0,
-            **parts,
-            **{
-                name: None if rate is None else _decimal(rate[0], rate[3])
-                for name, rate in rates.items()
-            },
+            **figures,
         )
         reports.append(
             (
@@ -504,16 +503,10 @@ def _draw_reports(rng, shape, provider, today):
         # One year earlier: mostly a little smaller, a similar share, similar figures.
         total = max(SMALLEST_STAFF, round(total * rng.uniform(0.78, 1.03)))
         share = max(5, min(98, share + rng.randint(-6, 4)))
-        fractions = {
-            name: None if f is None else min(1.0, f * rng.uniform(0.94, 1.06))
-            for name, f in fractions.items()
-        }
-        rates = {
-            name: None
-            if rate is None
-            else (min(rate[2], max(rate[1], rate[0] * rng.uniform(0.92, 1.08))), *rate[1:])
-            for name, rate in rates.items()
-        }
+        for item in fractions:
+            item[1] = min(1.0, item[1] * rng.uniform(0.94, 1.06))
+        for item in rates:
+            item[1] = min(item[3], max(item[2], item[1] * rng.uniform(0.92, 1.08)))
     return reports
 
 
