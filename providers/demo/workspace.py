@@ -59,8 +59,9 @@ def _centres_text(provider):
 
 
 def _note_for(provider, service_name):
+    """A buyer's note on a shortlisted provider: where it works, what it holds (not expired)."""
     certifications = sorted(
-        provider.certifications.values_list("certification__name", flat=True).distinct()
+        provider.certifications.valid().values_list("certification__name", flat=True).distinct()
     )
     held = f" Holds {', '.join(certifications)}." if certifications else ""
     return (

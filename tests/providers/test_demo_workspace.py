@@ -71,6 +71,13 @@ def test_demo_buyer_gets_a_shortlist_a_saved_search_and_an_answered_inquiry(taxo
         assert entry.provider.status == ListingStatus.PUBLISHED
         assert entry.provider.services.filter(service=service).exists()
         assert entry.note.startswith(service.name)
+        for holding in entry.provider.certifications.select_related("certification"):
+            held = holding.certification.name in entry.note
+            assert held == (holding in entry.provider.certifications.valid()) or (
+                # The same certification may be held twice, once expired.
+                entry.provider.certifications.filter(certification=holding.certification).count()
+                > 1
+            )
     assert f"has the shortlist “{shortlist.name}” ({len(entries)} providers)" in out
 
     saved = SavedSearch.objects.get(owner=buyer)
