@@ -216,3 +216,10 @@ def test_nothing_is_made_without_a_published_listing_of_the_issp_user(taxonomies
     assert not made
     assert not Inquiry.objects.exists()
     assert Membership.objects.filter(user=staff).count() == 2
+
+
+def test_demo_logins_says_what_the_buyer_will_find(taxonomies):
+    seed("--providers", "20")
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    assert "Buyer (has a shortlist, a saved search and an answered inquiry)" in out.getvalue()
