@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.utils.text import slugify
 
+from providers.disclosure import THRESHOLD, percent_of
 from providers.models import (
     CaseStudy,
     Certification,
@@ -212,6 +213,37 @@ def _split(rng, total, parts):
     return shares
 
 
+def _split_positive(rng, total, parts):
+    """`total` split into `parts` integers of at least 1 summing to `total` (`total` >= `parts`)."""
+    return [share + 1 for share in _split(rng, total - parts, parts)]
+
+
+def _split_capped(rng, total, caps):
+    """`total` shared out roughly in proportion to `caps`, no part above its cap.
+
+    The parts sum to `total`, which must not exceed `sum(caps)`: impact workers
+    shared over centres, none with more impact workers than people.
+    """
+    weights = [cap * rng.uniform(0.8, 1.2) for cap in caps]
+    scale = sum(weights)
+    parts = [
+        min(cap, int(total * weight / scale)) for cap, weight in zip(caps, weights, strict=True)
+    ]
+    left = total - sum(parts)
+    for position, cap in enumerate(caps):
+        if not left:
+            break
+        room = min(left, cap - parts[position])
+        parts[position] += room
+        left -= room
+    return parts
+
+
+def _impact_workers(total, share):
+    """Impact workers among `total` people at `share` percent: at least one, at most everyone."""
+    return min(total, max(1, round(total * share / 100)))
+
+
 def _decimal(value, places):
     return Decimal(f"{value:.{places}f}")
 
@@ -244,7 +276,11 @@ def _draw_shape(rng, index, *, seed, taxonomy, today):
 
     # The main centre is weighted by country; others are in the same country
     # (another city) or elsewhere.
-    centre_count = min(workforce, rng.choice(((1,), (1, 1, 2), (1, 2, 3), (2, 3, 4, 5))[band]))
+    # Some small firms have a satellite office too: centres of fewer than 10 people
+    # are what makes the disclosure rule visible in the demo.
+    centre_count = min(
+        workforce, rng.choice(((1, 1, 1, 2), (1, 1, 2), (1, 2, 3), (2, 3, 4, 5))[band])
+    )
     main = rng.choices(COUNTRIES, weights=COUNTRY_WEIGHTS)[0]
     places = [(main, rng.choice(main.cities))]
     for _attempt in range(20):
@@ -277,7 +313,13 @@ def _sample(rng, pool, low, high):
 
 
 def _draw_services(rng, shape, provider):
+    """The services offered; some with a note, whose counts of people fit in the workforce.
+
+    "N trained specialists" notes together never claim more people than the
+    workforce, and N is never a small count (below THRESHOLD) of people.
+    """
     offered = []
+    untrained = shape.workforce  # people no note has claimed yet
     for service_id, _name, category in shape.services:
         if category == "customer-experience":
             voice = rng.choice((VoiceKind.VOICE, VoiceKind.NON_VOICE, VoiceKind.BOTH))
@@ -285,42 +327,56 @@ def _draw_services(rng, shape, provider):
             voice = rng.choice((VoiceKind.NON_VOICE, VoiceKind.NON_VOICE, ""))
         note = ""
         if rng.random() < 0.4:
-            note = rng.choice(
-                (
-                    f"{rng.randint(2, 40) * 10} trained specialists",
-                    f"{rng.randint(950, 999) / 10:.1f}% accuracy on audited samples",
-                    "Around the clock, in three shifts",
-                    f"Pilot projects from {rng.randint(2, 10)} people",
-                )
-            )
+            kind = rng.randrange(4)
+            most = min(400, untrained * 6 // 10)
+            if kind == 0 and most >= THRESHOLD:
+                trained = rng.randint(THRESHOLD, most)
+                if trained >= 50:
+                    trained -= trained % 10
+                untrained -= trained
+                note = f"{trained:,} trained specialists"
+            elif kind <= 1:
+                note = f"{rng.randint(950, 999) / 10:.1f}% accuracy on audited samples"
+            elif kind == 2:
+                note = "Around the clock, in three shifts"
+            else:
+                note = f"Pilot projects from {rng.randint(2, min(10, shape.workforce))} people"
         offered.append(
             ProviderService(provider=provider, service_id=service_id, voice=voice, note=note)
         )
     return offered
 
 
-def _draw_centres(rng, shape, provider, taxonomy):
-    """Centres sharing most of the workforce, each with the local languages the catalogue knows.
+def _draw_centres(rng, shape, provider, taxonomy, impact_workers):
+    """Centres sharing out the workforce, each with the local languages the catalogue knows.
 
-    Returns the centres as (DeliveryCentre, [language ids]) and the provider's language codes.
+    The headcounts add up to the workforce exactly, and the centres' impact
+    workers to `impact_workers` (the latest report's) when the provider reports
+    them per centre (nine in ten do; the others report none), never more than a
+    centre's headcount. Those sums are what the disclosure rule's secondary
+    suppression works from. Returns the centres as (DeliveryCentre, [language ids])
+    and the provider's language codes.
     """
     places = shape.places
-    in_centres = max(len(places), round(shape.workforce * rng.uniform(0.85, 1.0)))
-    headcounts = [h + 1 for h in _split(rng, in_centres - len(places), len(places))]
+    headcounts = _split_positive(rng, shape.workforce, len(places))
+    if rng.random() < 0.9:
+        centre_workers = _split_capped(rng, impact_workers, headcounts)
+    else:
+        centre_workers = [None] * len(places)
     centres, codes_seen = [], []
-    for (country, city), headcount in zip(places, headcounts, strict=True):
+    for (country, city), headcount, impact in zip(places, headcounts, centre_workers, strict=True):
         codes = [c for c in country.languages if c in taxonomy.languages]
         codes = codes[: rng.randint(1, min(3, len(codes)))] if codes else []
         if not codes and "en" in taxonomy.languages:
             codes = ["en"]
-        impact = min(headcount, round(headcount * rng.uniform(0.8, 1.2) * shape.share / 100))
         centre = DeliveryCentre(
             provider=provider,
             country=country.code,
             city=city,
+            # Fewer seats than people where they work in shifts.
             seats=max(1, round(headcount * rng.uniform(0.6, 1.0))),
             headcount=headcount,
-            impact_workers=impact if rng.random() < 0.9 else None,
+            impact_workers=impact,
         )
         centres.append((centre, [taxonomy.languages[c] for c in codes]))
         codes_seen += [c for c in codes if c not in codes_seen]
@@ -333,8 +389,41 @@ def _draw_centres(rng, shape, provider, taxonomy):
     return centres, codes_seen
 
 
+#: Report fields that count people of a target group, whoever was hired from it:
+#: at least the impact workers the report counts in that group.
+GROUP_FIELDS = {
+    "persons-with-disabilities": "employees_with_disabilities",
+    "low-income-areas": "employees_low_income_areas",
+    "women": "women_employees",
+}
+#: Report counts as parts of the staff: (field, lowest and highest fraction, chance reported).
+PART_FIELDS = (
+    ("employees_with_disabilities", 0.0, 0.15, 0.8),
+    ("employees_low_income_areas", 0.2, 0.9, 0.7),
+    ("women_employees", 0.25, 0.75, 1.0),
+    ("living_wage_employees", 0.4, 1.0, 0.6),
+)
+#: Report rates: (field, lowest, highest, decimal places, chance reported).
+RATE_FIELDS = (
+    ("min_wage_multiple", 1.0, 2.6, 2, 0.8),
+    ("training_hours_per_employee", 12, 220, 1, 1.0),
+    ("average_tenure_months", 6, 60, 1, 0.8),
+    ("voluntary_turnover_pct", 2, 38, 2, 0.8),
+    ("placement_rate_pct", 0, 45, 2, 0.5),
+)
+#: The smallest staff a report gives, as the workforce (`SIZE_BANDS`).
+SMALLEST_STAFF = 3
+
+
 def _draw_reports(rng, shape, provider, today):
     """Yearly impact reports, newest first; about one provider in seven reports stale figures.
+
+    The newest report's total employees is the workforce (the listing gives the
+    figures of its latest report, stale or not); earlier years are smaller, mostly,
+    with a similar impact share and figures that drift a little from year to year.
+    Impact workers are shared out over the target groups (each counted in one
+    group), so the group counts add up to the report's impact workers, unless
+    the report gives no counts per group (one in ten).
 
     A report is stale when its period ended more than models.STALE_AFTER_MONTHS (24)
     months ago. Some drafts have not reported yet.
@@ -348,25 +437,45 @@ def _draw_reports(rng, shape, provider, today):
         latest_year -= 1
     if rng.random() < 0.15:
         latest_year -= rng.randint(2, 4)  # ends well before the 24-month cut-off
-    total = max(1, round(shape.workforce * rng.uniform(0.8, 1.0)))
+    total = shape.workforce
     share = shape.share
     definition = rng.choice(DEFINITIONS)
     provenance = rng.choices(
         (Provenance.SELF_REPORTED, Provenance.DOCUMENTED, Provenance.THIRD_PARTY), (55, 30, 15)
     )[0]
     third_party = provenance == Provenance.THIRD_PARTY
-
-    def part(low, high, probability=1.0):
-        """A figure that is a part of the workforce, or None when not reported."""
-        return round(total * rng.uniform(low, high)) if rng.random() < probability else None
-
-    def figure(low, high, places, probability):
-        return _decimal(rng.uniform(low, high), places) if rng.random() < probability else None
+    # What the provider reports, decided once: a figure does not come and go by
+    # year. [field, value, ...], updated in place as the years go back.
+    fractions = [
+        [name, rng.uniform(low, high)]
+        for name, low, high, chance in PART_FIELDS
+        if rng.random() < chance
+    ]
+    rates = [
+        [name, rng.uniform(low, high), low, high, places]
+        for name, low, high, places, chance in RATE_FIELDS
+        if rng.random() < chance
+    ]
+    counts_groups = rng.random() < 0.9
 
     reports = []
     for offset in range(count):
         period_start, period_end = _period(latest_year - offset, start_month)
-        impact_workers = min(total, round(total * share / 100))
+        impact_workers = _impact_workers(total, share)
+        # Fewer impact workers than groups: the first groups only.
+        groups = shape.groups[:impact_workers]
+        if counts_groups and groups:
+            group_counts = _split_positive(rng, impact_workers, len(groups))
+        else:
+            group_counts = [None] * len(groups)
+        # Unreported figures are left to the model's default (None).
+        figures = {name: round(total * fraction) for name, fraction in fractions}
+        for (_id, _name, slug), workers in zip(groups, group_counts, strict=True):
+            field_name = GROUP_FIELDS.get(slug)
+            if workers is not None and field_name in figures:
+                figures[field_name] = max(figures[field_name], workers)
+        for name, value, _low, _high, places in rates:
+            figures[name] = _decimal(value, places)
         report = ImpactReport(
             provider=provider,
             period_start=period_start,
@@ -374,35 +483,30 @@ def _draw_reports(rng, shape, provider, today):
             impact_worker_definition=definition,
             total_employees=total,
             impact_workers=impact_workers,
-            employees_with_disabilities=part(0.0, 0.15, 0.8),
-            employees_low_income_areas=part(0.2, 0.9, 0.7),
-            women_employees=part(0.25, 0.75),
-            living_wage_employees=part(0.4, 1.0, 0.6),
-            min_wage_multiple=figure(1.0, 2.6, 2, 0.8),
-            training_hours_per_employee=figure(12, 220, 1, 1.0),
-            average_tenure_months=figure(6, 60, 1, 0.8),
-            voluntary_turnover_pct=figure(2, 38, 2, 0.8),
-            placement_rate_pct=figure(0, 45, 2, 0.5),
             provenance=provenance,
             verifier=rng.choice(VERIFIERS) if third_party else "",
             verified_on=period_end + datetime.timedelta(days=rng.randint(30, 120))
             if third_party
             else None,
             is_latest=offset == 0,
+            **figures,
         )
-        counts = _split(rng, impact_workers, len(shape.groups))
-        groups = [
-            ImpactReportGroup(
-                report=report,
-                target_group_id=group_id,
-                workers=workers if rng.random() < 0.9 else None,
+        reports.append(
+            (
+                report,
+                [
+                    ImpactReportGroup(report=report, target_group_id=group_id, workers=workers)
+                    for (group_id, _name, _slug), workers in zip(groups, group_counts, strict=True)
+                ],
             )
-            for (group_id, _name, _slug), workers in zip(shape.groups, counts, strict=True)
-        ]
-        reports.append((report, groups))
-        # One year earlier: a little smaller, a similar share.
-        total = max(1, round(total * rng.uniform(0.75, 0.98)))
+        )
+        # One year earlier: mostly a little smaller, a similar share, similar figures.
+        total = max(SMALLEST_STAFF, round(total * rng.uniform(0.78, 1.03)))
         share = max(5, min(98, share + rng.randint(-6, 4)))
+        for item in fractions:
+            item[1] = min(1.0, item[1] * rng.uniform(0.94, 1.06))
+        for item in rates:
+            item[1] = min(item[3], max(item[2], item[1] * rng.uniform(0.92, 1.08)))
     return reports
 
 
@@ -440,14 +544,39 @@ def _draw_holdings(rng, shape, provider, taxonomy, today):
     return holdings
 
 
-def _draw_case_studies(rng, shape, provider, today):
-    """Up to three case studies, some older than the three years that count as recent."""
+def _draw_case_studies(rng, shape, provider, today, reports):
+    """Up to three case studies, some older than the three years that count as recent.
+
+    A team is never larger than the firm was at any time its figures cover
+    (the workforce and every report's total), and the jobs it created for
+    target groups never outnumber the team or the impact workers of any report.
+    Counts of people below THRESHOLD are not written as numbers.
+    """
+    staff = min([shape.workforce] + [report.total_employees for report, _groups in reports])
+    impact = min(
+        [_impact_workers(staff, shape.share)]
+        + [report.impact_workers for report, _groups in reports]
+    )
+    city = shape.places[0][1]
     studies = []
     for number in range(rng.choices((0, 1, 2, 3), (25, 35, 25, 15))[0]):
         service_id, service_name, _category = rng.choice(shape.services)
         industry = rng.choice(shape.industries) if shape.industries else None
         client = f"a {_lower_first(industry[1])} client" if industry else "a client"
-        volume = rng.randint(2, 90) * 10_000
+        if staff >= THRESHOLD:
+            team = rng.randint(THRESHOLD, max(THRESHOLD, min(80, staff * 4 // 5)))
+            team_text = f"A dedicated team of {team} people in {city}"
+        else:
+            team = staff
+            team_text = f"A small dedicated team in {city}"
+        # Items a month in line with the team: a few hundred to a few thousand each.
+        volume = max(1000, round(team * rng.randint(300, 3000), -3))
+        jobs = min(team, impact, round(team * shape.share / 100 * rng.uniform(0.5, 1.0)))
+        jobs_text = (
+            f"{jobs} new jobs for people from our target groups"
+            if jobs >= THRESHOLD
+            else "new jobs for people from our target groups"
+        )
         quoted = rng.random() < 0.4
         studies.append(
             CaseStudy(
@@ -460,13 +589,11 @@ def _draw_case_studies(rng, shape, provider, today):
                     "a month and could not staff it in-house."
                 ),
                 approach=(
-                    f"A dedicated team of {rng.randint(5, 80)} people in {shape.places[0][1]}, "
-                    "trained for two weeks, working to a shared quality checklist."
+                    f"{team_text}, trained for two weeks, working to a shared quality checklist."
                 ),
                 results=(
                     f"{rng.randint(950, 999) / 10:.1f}% accuracy, turnaround cut by "
-                    f"{rng.randint(15, 60)}% and {rng.randint(5, 60)} new jobs for people from "
-                    "our target groups."
+                    f"{rng.randint(15, 60)}% and {jobs_text}."
                 ),
                 year=today.year - rng.randint(0, 6),
                 client_quote="The team became an extension of ours within weeks." if quoted else "",
@@ -476,8 +603,27 @@ def _draw_case_studies(rng, shape, provider, today):
     return studies
 
 
-def _draw_texts(rng, shape, name):
-    """Tagline and description naming services, places and groups, so search has words to find."""
+def _share_phrase(total, impact_workers, reported):
+    """How many of `total` people are impact workers, in words the profile's figures agree with.
+
+    The share is the latest report's (as the profile shows it); with fewer than
+    THRESHOLD impact workers the profile withholds the share, so the text says
+    "most" or "some" instead of a number that would give the count away. Before
+    a first report, there is no share to quote either.
+    """
+    if reported and impact_workers >= THRESHOLD:
+        return f"about {percent_of(impact_workers, total)}% of its people are impact workers"
+    if 2 * impact_workers > total:
+        return "most of its people are impact workers"
+    return "some of its people are impact workers"
+
+
+def _draw_texts(rng, shape, name, total, impact_workers, *, reported):
+    """Tagline and description naming services, places and groups, so search has words to find.
+
+    `total` and `impact_workers` are the latest report's figures (or the
+    workforce's, before a first report), which the description's share agrees with.
+    """
     service_names = [s[1] for s in shape.services]
     second = service_names[-1] if len(service_names) > 1 else "quality assurance"
     tagline = rng.choice(TAGLINES).format(
@@ -494,7 +640,7 @@ def _draw_texts(rng, shape, name):
         f"{name} is a {kind} founded in {shape.founded}. It provides "
         f"{_join(_lower_first(s) for s in service_names)} from {centre_places}.",
         f"It deliberately hires {_join(_lower_first(g[1]) for g in shape.groups)}, and trains "
-        f"every new colleague on the job; about {shape.share}% of its people are impact workers.",
+        f"every new colleague on the job; {_share_phrase(total, impact_workers, reported)}.",
     ]
     if rng.random() < 0.5:
         paragraphs.append(rng.choice(DATA_SENTENCES))
@@ -511,7 +657,11 @@ def build_provider(index, *, seed, taxonomy, today, verifier_id=None):
     Deterministic: the same arguments always give the same names, texts and figures
     (dates are relative to `today`). Every model constraint holds: impact workers never
     exceed employees or headcount, periods are ordered, expiry follows issue, rejected
-    listings carry a reason.
+    listings carry a reason. The figures hold together as the disclosure rule assumes
+    (`providers.disclosure`): the centres' headcounts add up to the workforce, which is
+    the latest report's total employees; the centres' impact workers and the target
+    groups' counts add up to its impact workers (where they are given). Texts are
+    written from the figures: no note or case study claims more people than there are.
     """
     rng = random.Random(f"{seed}:{index}")
     name = provider_name(index, seed=seed)
@@ -533,15 +683,21 @@ def build_provider(index, *, seed, taxonomy, today, verifier_id=None):
     )
     bundle = ProviderBundle(provider=provider)
     bundle.services = _draw_services(rng, shape, provider)
-    bundle.centres, language_codes = _draw_centres(rng, shape, provider, taxonomy)
+    # The latest report's figures are the listing's: centres share them out.
+    bundle.reports = _draw_reports(rng, shape, provider, today)
+    if bundle.reports:
+        latest = bundle.reports[0][0]
+        total, impact_workers = latest.total_employees, latest.impact_workers
+    else:
+        total, impact_workers = shape.workforce, _impact_workers(shape.workforce, shape.share)
+    bundle.centres, language_codes = _draw_centres(rng, shape, provider, taxonomy, impact_workers)
     bundle.language_ids = [taxonomy.languages[code] for code in language_codes]
     bundle.industry_ids = [pk for pk, _name in shape.industries]
     bundle.pricing_model_ids = _sample(rng, taxonomy.pricing_models, 1, 2)
     bundle.delivery_mode_ids = _sample(rng, taxonomy.delivery_modes, 1, 2)
     bundle.market_ids = _sample(rng, taxonomy.markets, 1, 3)
-    bundle.reports = _draw_reports(rng, shape, provider, today)
     bundle.holdings = _draw_holdings(rng, shape, provider, taxonomy, today)
-    bundle.case_studies = _draw_case_studies(rng, shape, provider, today)
+    bundle.case_studies = _draw_case_studies(rng, shape, provider, today, bundle.reports)
 
     # The organisation is at least as old as anything it reports.
     shape.founded = min(
@@ -550,7 +706,9 @@ def build_provider(index, *, seed, taxonomy, today, verifier_id=None):
         + [study.year for study in bundle.case_studies]
     )
     provider.founded_year = shape.founded
-    provider.tagline, provider.description = _draw_texts(rng, shape, name)
+    provider.tagline, provider.description = _draw_texts(
+        rng, shape, name, total, impact_workers, reported=bool(bundle.reports)
+    )
 
     # Listing lifecycle.
     created_days = rng.randint(30, 1500)

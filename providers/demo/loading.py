@@ -47,7 +47,7 @@ DEMO_ADMIN = DemoUser(
 DEMO_BUYER = DemoUser(
     email="buyer@impactdir.example",
     password="Maple-Otter-Compass-2846",  # noqa: S106 - a published demo login
-    label="Buyer",
+    label="Buyer (has a shortlist, a saved search and an answered inquiry)",
     name="Demo Buyer",
     account_type=AccountType.BUYER,
 )

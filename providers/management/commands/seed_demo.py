@@ -104,7 +104,9 @@ class Command(BaseCommand):
         "adds nothing and a larger --providers tops up what is there. --append generates N "
         "further providers after the first <number of providers in the database> instead. "
         "--if-empty does nothing at all when any provider exists. Demo users are created "
-        "only when absent; existing ones keep their passwords."
+        "only when absent; existing ones keep their passwords. The demo buyer gets a "
+        "shortlist, a saved search and an inquiry the demo ISSP user answered, each only "
+        "while the buyer has none of its kind."
     )
 
     def add_arguments(self, parser):
@@ -196,6 +198,10 @@ class Command(BaseCommand):
         if created:
             _analyze()
         given = demo.demo_memberships_ensure(users[demo.DEMO_ISSP.email])
+        workspace = demo.demo_workspace_ensure(
+            buyer=users[demo.DEMO_BUYER.email], staff=users[demo.DEMO_ISSP.email]
+        )
+        reset_queries()  # the workspace's few dozen statements, like the batches' above
         elapsed = time.monotonic() - started
         if verbosity:
             self.stdout.write(
@@ -207,3 +213,19 @@ class Command(BaseCommand):
             for provider in given:
                 status = provider.get_status_display()
                 self.stdout.write(f"{demo.DEMO_ISSP.email} owns {provider.name} ({status}).")
+            if workspace.shortlist:
+                entries = workspace.shortlist.entries.count()
+                self.stdout.write(
+                    f"{demo.DEMO_BUYER.email} has the shortlist “{workspace.shortlist.name}” "
+                    f"({entries} providers)."
+                )
+            if workspace.saved_search:
+                self.stdout.write(
+                    f"{demo.DEMO_BUYER.email} has the saved search "
+                    f"“{workspace.saved_search.name}” (weekly alerts)."
+                )
+            if workspace.inquiry:
+                self.stdout.write(
+                    f"{demo.DEMO_BUYER.email} asked {workspace.inquiry.provider.name}, "
+                    f"and {demo.DEMO_ISSP.email} answered."
+                )
