@@ -720,7 +720,11 @@ def build_provider(index, *, seed, taxonomy, today, verifier_id=None):
     if shape.status in (ListingStatus.PUBLISHED, ListingStatus.SUSPENDED, ListingStatus.INACTIVE):
         published_on = _days_before(today, rng.randint(updated_days, created_days))
         provider.published_at = _aware(published_on, rng)
-        provider.assured_date = _days_before(today, rng.randint(0, 500))
+        # Confirmed some time since it was published; about one old listing in six has
+        # not been confirmed for over two years, so the demo shows that mark too.
+        provider.assured_date = _days_before(
+            today, rng.randint(0, min((today - published_on).days, 900))
+        )
         if shape.verified:
             provider.verified_at = _aware(_days_before(today, rng.randint(0, 700)), rng)
             provider.verified_by_id = verifier_id

@@ -1,8 +1,8 @@
 """Pages with charts in a real Chromium: accessible (axe), CSP-clean, readable at 390 px.
 
 The Nu HTML checker runs on the same pages when it is available (VNU_JAR, or
-node_modules/vnu-jar in the repository or /tmp, plus java); CI does not install
-it, so those checks skip there.
+node_modules/vnu-jar in the repository or /tmp, plus java); `.ci/run` installs
+it, so CI always runs them.
 """
 
 import datetime
