@@ -138,4 +138,12 @@ def test_admin_login_change_page_and_queue_pass_axe(live_server, page, axe, csp_
     page.goto(f"{live_server.url}/admin/providers/impactreport/{report.pk}/change/")
     expect(page.get_by_text("Payroll summary for the period.")).to_be_visible()
     axe(page)
+
+    # One history timeline of the listing and its parts, the verification included.
+    page.goto(f"{live_server.url}/admin/providers/provider/{provider.pk}/history/")
+    history = page.locator("#change-history")
+    expect(history).to_contain_text("Impact report")
+    expect(history).to_contain_text("Delivery centre")
+    expect(history).to_contain_text("Payroll summary for the period.")
+    axe(page)
     assert csp_errors == []
