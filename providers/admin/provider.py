@@ -29,6 +29,7 @@ from providers.services.vetting import (
     listing_verify,
 )
 
+from .imports import ProviderImportMixin
 from .mixins import BOTH_LOCATIONS, EMPTY, DecisionActionsMixin, HistoryAdmin
 from .parts import (
     CaseStudyInline,
@@ -156,7 +157,7 @@ class ProviderAdminForm(forms.ModelForm):
 
 
 @admin.register(m.Provider)
-class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
+class ProviderAdmin(ProviderImportMixin, DecisionActionsMixin, HistoryAdmin):
     # Deleting listings here deletes their logos and evidence once nothing needs them.
     def delete_model(self, request, obj):
         logos, evidence = files_of_providers(m.Provider.objects.filter(pk=obj.pk))
