@@ -47,8 +47,9 @@ from providers.services.onboarding import provider_import_save, provider_is_impo
 
 #: Upload cap; a member list of a few hundred providers is a few hundred kilobytes.
 MAX_FILE_BYTES = 2 * 1024 * 1024
-#: Rows per file; more would keep one request busy for too long.
-MAX_ROWS = 1000
+#: Rows per file. A row costs about 30 queries to preview and 45 to import (history
+#: included), and both steps must finish well inside the 30 s worker timeout.
+MAX_ROWS = 250
 #: What an XLSX may unpack to (a zip bomb unpacks to far more).
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 #: Separator of several values in one cell (names may contain commas).
@@ -389,6 +390,9 @@ class ProviderImportResource(resources.ModelResource):
         skip_html_diff = True
         store_instance = True
 
+    def get_diff_class(self):
+        return _NoDiff
+
     @classmethod
     def get_display_name(cls):
         return gettext("Providers")
@@ -428,8 +432,11 @@ class ProviderImportResource(resources.ModelResource):
             )
         if len(dataset) > MAX_ROWS:
             problems.append(
-                gettext("The file has %(rows)s rows; import at most %(max)s at a time.")
-                % {"rows": len(dataset), "max": MAX_ROWS}
+                gettext(
+                    "The file has more than %(max)s rows; import at most %(max)s at a "
+                    "time (split it into several files)."
+                )
+                % {"max": MAX_ROWS}
             )
         if problems:
             # No row is worth reading when the columns are wrong.
@@ -541,13 +548,14 @@ class ProviderImportResource(resources.ModelResource):
             str(after) if after is not None else ""
         )
 
-    def do_instance_save(self, instance, is_create):
+    def save_instance(self, instance, is_create, row, **kwargs):
         lists = dict(instance.__dict__.get("_import_lists", {}))
         provider_import_save(
             provider=instance,
             services=lists.pop("services", None),
             related=lists,
             reason=self._reason,
+            preview=self._is_dry_run(kwargs),
         )
 
     def save_m2m(self, instance, row, **kwargs):
@@ -560,6 +568,20 @@ class ProviderImportResource(resources.ModelResource):
         row_result.changed = getattr(instance, "_import_changed", [])
         row_result.name = _text(row.get("name"))
         row_result.country = _text(row.get("country"))
+
+
+class _NoDiff:
+    """The library's per-row diff exports every column twice; the preview shows the
+    changed columns that `skip_row` found instead."""
+
+    def __init__(self, resource, instance, new):
+        pass
+
+    def compare_with(self, resource, instance):
+        pass
+
+    def as_html(self):
+        return []
 
 
 # --------------------------------------------------------------------------
@@ -636,6 +658,8 @@ class ProviderImportForm(ImportForm):
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.import_formats = formats
+        self.fields["format"].required = False
+        self.fields["format"].help_text = _("Left empty, the file's name tells.")
         self.fields["import_file"].help_text = _(
             "A .csv (UTF-8, comma-separated) or .xlsx file, at most 2 MB and %(rows)s rows."
         ) % {"rows": MAX_ROWS}
@@ -652,14 +676,23 @@ class ProviderImportForm(ImportForm):
     def clean(self):
         cleaned = super().clean()
         upload, index = cleaned.get("import_file"), cleaned.get("format")
-        if upload and index not in (None, ""):
-            extension = self.import_formats[int(index)]().get_extension()
-            if not upload.name.casefold().endswith(f".{extension}"):
-                self.add_error(
-                    "import_file",
-                    gettext("This file's name does not end in .%(ext)s: choose the format it has.")
-                    % {"ext": extension},
-                )
+        if not upload:
+            return cleaned
+        extensions = [f().get_extension() for f in self.import_formats]
+        if index in (None, ""):
+            # Left at "---": the file's name tells.
+            name = upload.name.casefold()
+            matching = [i for i, ext in enumerate(extensions) if name.endswith(f".{ext}")]
+            if matching:
+                cleaned["format"] = str(matching[0])
+            else:
+                self.add_error("import_file", gettext("Upload a .csv or an .xlsx file."))
+        elif not upload.name.casefold().endswith(f".{extensions[int(index)]}"):
+            self.add_error(
+                "import_file",
+                gettext("This file's name does not end in .%(ext)s: choose the format it has.")
+                % {"ext": extensions[int(index)]},
+            )
         return cleaned
 
 

@@ -67,6 +67,7 @@ def provider_import_save(
     services: list[Service] | None = None,
     related: dict[str, list] | None = None,
     reason: str,
+    preview: bool = False,
 ) -> Provider:
     """Save one imported listing as an unclaimed draft, with one history row giving `reason`.
 
@@ -75,6 +76,8 @@ def provider_import_save(
     (leaf services) replaces the services offered unless it is None; `related` maps
     fields of `IMPORTABLE_RELATIONS` to their new values. Derived search data is the
     caller's to refresh, once for the whole import (`providers_refresh_derived`).
+    With `preview` the caller rolls the writes back (an import's dry run): no history
+    is recorded, as it would be thrown away.
     """
     if not provider_is_importable(provider):
         raise ValidationError(_("This listing is claimed or past the draft stage."))
@@ -82,7 +85,10 @@ def provider_import_save(
     if created:
         provider.slug = _unique_slug(provider.name)
     provider.status = ListingStatus.DRAFT
-    provider.full_clean()
+    # The slug was just made unique; the model's constraints concern fields an import
+    # cannot set (impact share, rejection reason) or that validators check (workforce
+    # at least 1). The database enforces both all the same.
+    provider.full_clean(validate_unique=False, validate_constraints=False)
     # simple-history records on post_save and on every many-to-many change; hold it
     # until the relations are set, so the listing gets one history row of its final state.
     provider.skip_history_when_saving = True
@@ -104,16 +110,20 @@ def provider_import_save(
         using=provider._state.db,
     )
     if services is not None:
-        _services_replace(provider=provider, services=services, reason=reason)
+        _services_replace(provider=provider, services=services, reason=reason, preview=preview)
     return provider
 
 
-def _services_replace(*, provider: Provider, services: list[Service], reason: str) -> None:
+def _services_replace(
+    *, provider: Provider, services: list[Service], reason: str, preview: bool
+) -> None:
     wanted = {service.pk for service in services}
     for offering in ProviderService.objects.filter(provider=provider).exclude(
         service_id__in=wanted
     ):
         offering._change_reason = reason
+        if preview:
+            offering.skip_history_when_saving = True
         offering.delete()
     present = set(
         ProviderService.objects.filter(provider=provider).values_list("service_id", flat=True)
@@ -122,6 +132,8 @@ def _services_replace(*, provider: Provider, services: list[Service], reason: st
         if service.pk not in present:
             offering = ProviderService(provider=provider, service=service)
             offering._change_reason = reason
+            if preview:
+                offering.skip_history_when_saving = True
             offering.save()
 
 

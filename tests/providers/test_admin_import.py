@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from providers import models as m
+from providers.admin.imports import MAX_ROWS
 from tests.factories import MembershipFactory, ProviderFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -372,11 +373,11 @@ def test_workbook_with_macros_is_refused(staff_client):
 
 
 def test_too_many_rows_are_refused(staff_client):
-    rows = [f"Provider {n},KE" for n in range(1001)]
+    rows = [f"Provider {n},KE" for n in range(MAX_ROWS + 1)]
 
     response = upload(staff_client, csv_bytes(*rows, header="name,country"))
 
-    assert "import at most 1000 at a time" in _file_error(response)
+    assert f"import at most {MAX_ROWS} at a time" in _file_error(response)
     assert m.Provider.objects.count() == 0
 
 
@@ -456,11 +457,56 @@ def test_import_page_query_count(staff_client, django_assert_max_num_queries):
 
 
 @pytest.mark.parametrize("rows", [1, 20])
-def test_preview_query_count_grows_by_row_not_by_taxonomy(
+def test_import_query_count_grows_by_row_not_by_taxonomy(
     staff_client, django_assert_max_num_queries, rows
 ):
     lines = [f"Provider {n},KE,,,,data-entry;transcription,agriculture,sw;en" for n in range(rows)]
-    # Taxonomies are read once per import; a row costs its own few reads and writes.
-    with django_assert_max_num_queries(20 + 48 * rows):
-        response = upload(staff_client, csv_bytes(*lines))
-    assert f"{rows} new draft listings" in text(response)
+    # Taxonomies are read once per import; a row costs its own few reads and writes,
+    # and at the confirm step its history rows too.
+    with django_assert_max_num_queries(20 + 31 * rows):
+        preview = upload(staff_client, csv_bytes(*lines))
+    assert f"{rows} new draft listings" in text(preview)
+    with django_assert_max_num_queries(25 + 45 * rows):
+        done = confirm(staff_client, preview)
+    assert m.Provider.objects.count() == rows
+    assert done.status_code == 302
+
+
+def test_the_format_is_taken_from_the_file_name_when_not_chosen(staff_client):
+    content = xlsx_bytes([["name", "country"], ["Kigali Voice Ltd", "RW"]])
+
+    preview = upload(staff_client, content, name="list.XLSX", fmt="")
+
+    assert "1 new draft listings" in text(preview)
+    assert "Upload a .csv or an .xlsx file." in _file_error(
+        upload(staff_client, b"name,country\n", name="list.txt", fmt="")
+    )
+
+
+def test_empty_lines_in_a_workbook_are_skipped_and_keep_the_line_numbers(staff_client):
+    content = xlsx_bytes(
+        [["name", "country"], ["Kigali Voice Ltd", "RW"], [None, None], ["Bad", "Narnia"]]
+    )
+
+    preview = upload(staff_client, content, name="list.xlsx", fmt=XLSX)
+
+    assert "Unknown country “Narnia”" in text(preview)
+    assert '<th scope="row">4</th>' in text(preview)
+
+
+def test_a_row_matching_two_listings_is_an_error(staff_client):
+    for slug in ("twin-a", "twin-b"):
+        ProviderFactory(name="Twin Services", slug=slug, hq_country="KE")
+
+    preview = upload(staff_client, csv_bytes("Twin Services,KE", header="name,country"))
+
+    assert "More than one listing is called “Twin Services” in KE" in text(preview)
+    assert preview.context.get("confirm_form") is None
+
+
+def test_a_workbook_with_too_many_rows_is_refused(staff_client):
+    rows = [["name", "country"], *([f"Provider {n}", "KE"] for n in range(MAX_ROWS + 5))]
+
+    response = upload(staff_client, xlsx_bytes(rows), name="list.xlsx", fmt=XLSX)
+
+    assert f"more than {MAX_ROWS} rows" in _file_error(response)
