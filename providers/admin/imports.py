@@ -459,7 +459,12 @@ class ProviderImportResource(resources.ModelResource):
     # -- one row --------------------------------------------------------------
 
     def before_import_row(self, row, **kwargs):
-        key = (_text(row.get("name")).casefold(), _text(row.get("country")).casefold())
+        try:
+            country = self.fields["country"].clean(row)
+        except (ValueError, KeyError):
+            country = _text(row.get("country")).casefold()
+        # KE and Kenya are the same country; the row's own errors come later.
+        key = (_text(row.get("name")).casefold(), country)
         number = kwargs.get("row_number")
         if key[0] and key in self._seen:
             raise ValidationError(

@@ -248,7 +248,7 @@ def test_row_errors_are_listed_by_line_and_nothing_is_written(staff_client):
         '=HYPERLINK("http://evil.example"),KE,,,,,,',
         "Nowhere Ltd,Atlantis,,,,,,",
         "Category Ltd,KE,,,,data-services,,",
-        "Nairobi Data Co-op,ke,,,,,,",
+        "Nairobi Data Co-op,Kenya,,,,,,",
     ]
 
     preview = upload(staff_client, csv_bytes(*rows))
