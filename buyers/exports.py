@@ -126,6 +126,14 @@ COLUMNS = [
         lambda p, t: p.assured_date.isoformat() if p.assured_date else "",
     ),
     (
+        "not_confirmed_24_months",
+        _(
+            "yes if the provider has not confirmed the listing in over 24 months (counted from "
+            "its first publication when it was never confirmed); the site marks it."
+        ),
+        lambda p, t: "yes" if p.is_unconfirmed(on=t) else "no",
+    ),
+    (
         "services",
         _("Services offered, separated by semicolons."),
         lambda p, t: _join(ps.service.name for ps in p.services.all()),

@@ -188,6 +188,13 @@ def _certifications(provider: Provider, today) -> list[tuple[str, str]]:
     return items
 
 
+def _confirmed(provider: Provider) -> list[tuple[str, str]]:
+    """The confirmation date, or "never"; the header marks listings not confirmed in 2 years."""
+    if provider.assured_date is None:
+        return [(_("Not yet confirmed"), "")]
+    return [(date_format(provider.assured_date, "Y-m-d"), "")]
+
+
 def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
     today = timezone.localdate()
     reports = [latest_report(p) for p in providers]
@@ -218,6 +225,7 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
             _("Verified by ImpactDir"),
             lambda p: _text(_("Yes") if p.is_verified else _("No")),
         ),
+        row(profile, _("Last confirmed by the provider"), lambda p: _confirmed(p)),
         row(
             delivery,
             _("Services"),

@@ -497,12 +497,13 @@ def listing_figures_of(provider, report, groups, centres) -> disclosure.ListingF
 _TOKEN_SQL = f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1"  # noqa: S608 (a constant table)
 
 
-def provider_profile(*, slug: str) -> ProviderProfile:
-    """The public profile of the published provider `slug`, in two SQL queries.
+def provider_profile(*, slug: str | None = None, pk: int | None = None) -> ProviderProfile:
+    """The public profile of the published provider `slug` (or `pk`), in two SQL queries.
 
     Raises `Provider.DoesNotExist` for an unknown slug or any listing that is not
-    published. One query reads the provider with its latest report;
-    one UNION ALL reads every list the page shows. Counts of people are shown as
+    published. The JSON API reads its provider detail here, by primary key. One query
+    reads the provider with its latest report; one UNION ALL reads every list the page
+    shows. Counts of people are shown as
     `providers.disclosure` decides.
     """
     provider = (
@@ -513,7 +514,7 @@ def provider_profile(*, slug: str) -> ProviderProfile:
             search_token=RawSQL(_TOKEN_SQL, ()),  # noqa: S611 (constant SQL, no parameters)
         )
         .select_related("latest")
-        .get(slug=slug)
+        .get(**({"slug": slug} if pk is None else {"pk": pk}))
     )
     latest_report = getattr(provider, "latest", None)
     today = timezone.localdate()

@@ -9,9 +9,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,6 +24,7 @@ from providers import models as m
 from providers.evidence import item_evidence_url
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.files import files_release
+from providers.services.vetting import CHANGE_REASON_MAX_LENGTH
 
 #: Decisions are offered on the list (several at once) and on an object's own
 #: page, where the operator has just reviewed it.
@@ -29,6 +33,14 @@ BOTH_LOCATIONS = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_
 CHANGE_FORM_ACTION = f"{admin.ActionLocation.CHANGE_FORM.value}-action"
 #: What an empty value is shown as.
 EMPTY = "—"
+
+
+def admin_change_reason(text: str | None = None) -> str:
+    """The reason an admin save records in the history: the operator's, or a default."""
+    text = " ".join((text or "").split())
+    return Truncator(text or gettext("Edited by an operator in admin")).chars(
+        CHANGE_REASON_MAX_LENGTH
+    )
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -200,6 +212,45 @@ class DecisionActionsMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.decision_template, context)
+
+
+class PartWriteMixin:
+    """A part saved or deleted on its own admin page is an edit of its listing.
+
+    It records a reason in the part's history and claims the listing's next
+    version, so a member's dashboard form opened before it is refused as stale
+    (as after any other edit) instead of overwriting the operator's change.
+    """
+
+    @staticmethod
+    def _touch_listing(provider_ids):
+        m.Provider.objects.filter(pk__in=provider_ids).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = admin_change_reason()
+        super().save_model(request, obj, form, change)
+        self._touch_listing([obj.provider_id])
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            inline_form.instance._change_reason = admin_change_reason()
+        super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = admin_change_reason()
+        provider_id = obj.provider_id
+        super().delete_model(request, obj)
+        self._touch_listing([provider_id])
+
+    def delete_queryset(self, request, queryset):
+        provider_ids = set(queryset.values_list("provider_id", flat=True))
+        # One delete per row, so each history records it and its reason.
+        for obj in queryset:
+            obj._change_reason = admin_change_reason()
+            obj.delete()
+        self._touch_listing(provider_ids)
 
 
 class RefreshDerivedMixin:

@@ -2,7 +2,9 @@
 
 Services offered, delivery centres, certifications held (with their verification
 decisions), impact reports (with their target-group counts) and case studies.
-Saving or deleting a part refreshes the listing's derived search data.
+Saving or deleting a part on its own page records a reason in its history,
+claims the listing's next version (`PartWriteMixin`) and refreshes the listing's
+derived search data.
 """
 
 from django.contrib import admin
@@ -18,6 +20,7 @@ from .mixins import (
     DecisionActionsMixin,
     EvidenceLinkMixin,
     HistoryAdmin,
+    PartWriteMixin,
     RefreshDerivedMixin,
 )
 
@@ -96,7 +99,7 @@ class CaseStudyInline(CachedChoicesMixin, admin.StackedInline):
 
 
 @admin.register(m.ProviderService)
-class ProviderServiceAdmin(RefreshDerivedMixin, CachedChoicesMixin, HistoryAdmin):
+class ProviderServiceAdmin(RefreshDerivedMixin, CachedChoicesMixin, PartWriteMixin, HistoryAdmin):
     list_display = ["provider", "service", "voice"]
     list_filter = ["voice"]
     list_select_related = ["provider", "service", "service__parent"]
@@ -105,7 +108,7 @@ class ProviderServiceAdmin(RefreshDerivedMixin, CachedChoicesMixin, HistoryAdmin
 
 
 @admin.register(m.DeliveryCentre)
-class DeliveryCentreAdmin(CachedChoicesMixin, HistoryAdmin):
+class DeliveryCentreAdmin(CachedChoicesMixin, PartWriteMixin, HistoryAdmin):
     list_display = ["provider", "country", "city", "headcount", "impact_workers"]
     list_select_related = ["provider"]
     search_fields = ["provider__name", "city"]
@@ -114,7 +117,7 @@ class DeliveryCentreAdmin(CachedChoicesMixin, HistoryAdmin):
 
 @admin.register(m.CertificationHolding)
 class CertificationHoldingAdmin(
-    EvidenceLinkMixin, DecisionActionsMixin, CachedChoicesMixin, HistoryAdmin
+    EvidenceLinkMixin, DecisionActionsMixin, CachedChoicesMixin, PartWriteMixin, HistoryAdmin
 ):
     exclude = ["evidence"]
     readonly_fields = ["evidence_link"]
@@ -165,7 +168,7 @@ class ImpactReportGroupInline(CachedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(m.ImpactReport)
-class ImpactReportAdmin(EvidenceLinkMixin, RefreshDerivedMixin, HistoryAdmin):
+class ImpactReportAdmin(EvidenceLinkMixin, RefreshDerivedMixin, PartWriteMixin, HistoryAdmin):
     exclude = ["evidence"]
     list_display = ["provider", "period_start", "period_end", "provenance", "is_latest"]
     list_filter = ["provenance", "is_latest"]
@@ -178,7 +181,7 @@ class ImpactReportAdmin(EvidenceLinkMixin, RefreshDerivedMixin, HistoryAdmin):
 
 
 @admin.register(m.CaseStudy)
-class CaseStudyAdmin(RefreshDerivedMixin, CachedChoicesMixin, HistoryAdmin):
+class CaseStudyAdmin(RefreshDerivedMixin, CachedChoicesMixin, PartWriteMixin, HistoryAdmin):
     list_display = ["title", "provider", "year"]
     list_select_related = ["provider"]
     search_fields = ["title", "provider__name"]

@@ -4,9 +4,6 @@
 report older than `STALE_AFTER_MONTHS` is shown as stale.
 """
 
-import calendar
-import datetime
-
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from providers.disclosure import percent_of
 from providers.storage import evidence_storage
 
+from .dates import months_before
 from .taxonomy import TargetGroup
 
 #: Impact figures older than this are shown as stale.
@@ -72,12 +70,7 @@ class ImpactReportQuerySet(models.QuerySet):
 
 def stale_cutoff(on):
     """Reports whose period ended before this date are stale."""
-    months = on.year * 12 + on.month - 1 - STALE_AFTER_MONTHS
-    year, month = divmod(months, 12)
-    # The same day of the month, or the month's last day when it is shorter
-    # (29 February); clamping every month to 28 let reports stay fresh 3 days too long.
-    day = min(on.day, calendar.monthrange(year, month + 1)[1])
-    return datetime.date(year, month + 1, day)
+    return months_before(on, STALE_AFTER_MONTHS)
 
 
 class ImpactReport(models.Model):

@@ -18,7 +18,7 @@ from providers.models import (
     ProviderService,
     Service,
 )
-from providers.services.access import require_issp
+from providers.services.access import lock_version, require_issp
 from providers.services.recipients import operator_emails
 
 
@@ -84,6 +84,10 @@ def provider_import_save(
     created = provider.pk is None
     if created:
         provider.slug = _unique_slug(provider.name)
+    else:
+        # An update claims the next version as every edit does, so an operator's open
+        # admin form of this draft then refuses to overwrite what the import wrote.
+        lock_version(provider, provider.version)
     provider.status = ListingStatus.DRAFT
     # The slug was just made unique; the model's constraints concern fields an import
     # cannot set (impact share, rejection reason) or that validators check (workforce

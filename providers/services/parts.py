@@ -32,7 +32,7 @@ from providers.models import (
     TargetGroup,
     VerificationState,
 )
-from providers.services.access import lock_version, require_member
+from providers.services.access import lock_version, require_member, require_member_or_operator
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.files import files_release
 from providers.services.pending_changes import (
@@ -501,7 +501,7 @@ def case_study_delete(*, provider: Provider, user, version: int, case_study: Cas
 @transaction.atomic
 def provider_set_logo(*, provider: Provider, user, version: int, logo_name: str) -> None:
     """Point the listing at an already cleaned and stored logo (see providers.uploads)."""
-    require_member(provider, user)
+    require_member_or_operator(provider, user)
     lock_version(provider, version)
     files_release(logos=[_current_logo(provider)])
     provider.logo = logo_name
@@ -511,7 +511,7 @@ def provider_set_logo(*, provider: Provider, user, version: int, logo_name: str)
 @transaction.atomic
 def provider_remove_logo(*, provider: Provider, user, version: int) -> None:
     """Take the logo off the listing; the file goes once nothing needs it."""
-    require_member(provider, user)
+    require_member_or_operator(provider, user)
     lock_version(provider, version)
     files_release(logos=[_current_logo(provider)])
     provider.logo = ""

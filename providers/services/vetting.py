@@ -42,8 +42,9 @@ from providers.models import (
 from providers.services.pending_changes import pending_changes_apply, pending_changes_discard
 from providers.services.recipients import member_emails
 
-#: The history tables store the change reason in a 100-character column.
-CHANGE_REASON_MAX_LENGTH = 100
+#: History keeps reasons as text (SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD); this
+#: only bounds what one reason may hold.
+CHANGE_REASON_MAX_LENGTH = 2000
 
 #: Statuses from which an operator may record a verification: the listing has
 #: been put in front of operators and is not withdrawn.

@@ -510,3 +510,15 @@ def test_a_workbook_with_too_many_rows_is_refused(staff_client):
     response = upload(staff_client, xlsx_bytes(rows), name="list.xlsx", fmt=XLSX)
 
     assert f"more than {MAX_ROWS} rows" in _file_error(response)
+
+
+def test_an_update_claims_the_next_version_of_the_draft(staff_client):
+    import_file(staff_client, csv_bytes(*ROWS))
+    cusco = m.Provider.objects.get(hq_country="PE")
+    assert cusco.version == 1
+
+    import_file(staff_client, csv_bytes(ROWS[1].replace("data-entry", "transcription")))
+
+    cusco.refresh_from_db()
+    assert cusco.version == 2
+    assert list(cusco.services.values_list("service__slug", flat=True)) == ["transcription"]
