@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "import_export",
     "axes",
     "allauth",
     "allauth.account",

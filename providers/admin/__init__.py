@@ -8,6 +8,7 @@ checks, history reasons and e-mails). Whenever a provider's parts change here,
 its derived search data is refreshed.
 
 - `provider`: the listing's page, with its parts inline and the decisions;
+- `imports`: bulk import of unclaimed draft listings from CSV or XLSX (on the list);
 - `parts`: services, delivery centres, certifications, impact reports, case studies;
 - `pending_changes`: proposed changes to vetted facts, live beside proposed;
 - `team`: memberships, claims and invitations;

@@ -43,6 +43,7 @@ from providers.services.vetting import (
 )
 
 from .history import timeline_page
+from .imports import ProviderImportMixin
 from .mixins import (
     BOTH_LOCATIONS,
     EMPTY,
@@ -236,7 +237,7 @@ class ProviderAdminForm(forms.ModelForm):
 
 
 @admin.register(m.Provider)
-class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
+class ProviderAdmin(ProviderImportMixin, DecisionActionsMixin, HistoryAdmin):
     # Deleting listings here deletes their logos and evidence once nothing needs them.
     def delete_model(self, request, obj):
         logos, evidence = files_of_providers(m.Provider.objects.filter(pk=obj.pk))
