@@ -378,3 +378,15 @@ def test_kept_items_follow_changes_to_the_listings(client):
     assert body(api_get(client, LIST))["results"][0]["name"] == "After Rename Works"
     Provider.objects.filter(pk=provider.pk).update(status=ListingStatus.SUSPENDED)
     assert body(api_get(client, LIST))["results"] == []
+
+
+def test_answers_are_gzipped_when_asked_and_say_so(client, directory):
+    import gzip
+
+    plain = client.get("/api/v1/providers/?page_size=50")
+    packed = client.get("/api/v1/providers/?page_size=50", HTTP_ACCEPT_ENCODING="gzip")
+
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()

@@ -60,7 +60,12 @@ def _directory(db):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_conforms_to_its_openapi_document(case):
-    response = case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+    # Schemathesis' WSGI transport does not decode gzip; the API's gzip answers are held to
+    # the plain ones in test_api.py.
+    response = case.call_and_validate(
+        headers={"Accept-Encoding": "identity"},
+        checks=[not_a_server_error, response_schema_conformance],
+    )
     CALLS.append((case.operation.label, response.status_code))
 
 
