@@ -149,3 +149,32 @@ def provider_pk_for(index: SearchIndex, uuid: str) -> int | None:
                     {_uuid_of(pk): pk for pk in index.ids.tolist()},
                 )
     return current[1].get(uuid.lower())
+
+
+_term_keys: tuple[tuple, dict] | None = None
+
+
+def term_ids(index: SearchIndex) -> dict:
+    """{taxonomy kind: {slug or code: primary key}} for the terms a profile names.
+
+    Facet terms come from the index; languages (by ISO code) and industries are read
+    once per index, so a provider's detail costs no query for them.
+    """
+    global _term_keys
+    version = (index.token, index.day)
+    held = _term_keys
+    if held is not None and held[0] == version:
+        return held[1]
+    from providers.models import Industry, Language
+
+    keys = {
+        "service": index.ids_by_slug.get("service", {}),
+        "region": index.ids_by_slug.get("region", {}),
+        "pricing-model": index.ids_by_slug.get("pricing", {}),
+        "delivery-mode": index.ids_by_slug.get("mode", {}),
+        "certification": index.ids_by_slug.get("certification", {}),
+        "language": dict(Language.objects.values_list("code", "id")),
+        "industry": dict(Industry.objects.values_list("slug", "id")),
+    }
+    _term_keys = (version, keys)
+    return keys

@@ -303,11 +303,20 @@ def provider_item(provider) -> dict:
     return data
 
 
-def _terms(lookups) -> list[dict]:
-    return [{"code": lookup.slug, "name": lookup.name} for lookup in lookups]
+def _terms(lookups, kind: str = "", ids: dict | None = None) -> list[dict]:
+    """Terms as {id, code, name}; the id is open data's UUID of the term, where known."""
+    keys = (ids or {}).get(kind, {})
+    return [
+        {
+            "id": stable_id(f"term-{kind}", keys[lookup.slug]) if lookup.slug in keys else None,
+            "code": lookup.slug,
+            "name": lookup.name,
+        }
+        for lookup in lookups
+    ]
 
 
-def provider_detail(request, profile) -> dict:
+def provider_detail(request, profile, ids: dict | None = None) -> dict:
     """The detail of one provider from its public profile (`providers.selectors`)."""
     provider = profile.provider
     impact = profile.impact
@@ -320,7 +329,7 @@ def provider_detail(request, profile) -> dict:
     data = with_urls(request, _item(provider, shown))
     offers = [(category, offer) for category in profile.services for offer in category.services]
     data.update(
-        services=[{"code": offer.slug, "name": offer.name} for _category, offer in offers],
+        services=_terms([offer for _category, offer in offers], "service", ids),
         delivery_countries=[country.code for country in profile.delivery_countries],
         description=provider.description,
         website=provider.website,
@@ -328,11 +337,11 @@ def provider_detail(request, profile) -> dict:
         headquarters_country=str(provider.hq_country or ""),
         legal_form=provider.legal_form,
         legal_status=str(LegalForm(provider.legal_form).label) if provider.legal_form else "",
-        languages=_terms(profile.languages),
-        industries=_terms(profile.industries),
-        markets=_terms(profile.markets),
-        pricing_models=_terms(profile.pricing_models),
-        delivery_modes=_terms(profile.delivery_modes),
+        languages=_terms(profile.languages, "language", ids),
+        industries=_terms(profile.industries, "industry", ids),
+        markets=_terms(profile.markets, "region", ids),
+        pricing_models=_terms(profile.pricing_models, "pricing-model", ids),
+        delivery_modes=_terms(profile.delivery_modes, "delivery-mode", ids),
         service_offers=[
             {
                 "code": offer.slug,

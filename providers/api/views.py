@@ -34,7 +34,7 @@ from providers.selectors import provider_profile
 from providers.services.search_data import search_index
 
 from . import serializers as out
-from .selectors import page_items, provider_pk_for
+from .selectors import page_items, provider_pk_for, term_ids
 
 VERSION = "1"
 #: Cache-Control of every answer: public data, revalidated (cheaply, by ETag) each time.
@@ -387,7 +387,7 @@ def provider_detail(request, response: HttpResponse, provider_id: str):
         profile = provider_profile(pk=pk)
     except Provider.DoesNotExist:
         raise Http404(_("No published provider has this id.")) from None
-    return out.provider_detail(request, profile)
+    return out.provider_detail(request, profile, term_ids(index))
 
 
 @api.api_operation(

@@ -221,6 +221,13 @@ def test_detail_uses_open_data_ids_and_matches_the_list(client, directory):
     for key in ("id", "slug", "name", "workforce", "impact_share", "verified", "size_band"):
         assert detail[key] == item[key], key
     assert {s["code"] for s in detail["services"]} == {s["code"] for s in item["services"]}
+    # Terms carry open data's term ids, the same as the list's and the taxonomies'.
+    assert {s["id"] for s in detail["services"]} == {s["id"] for s in item["services"]}
+    languages = {lang.code: lang.pk for lang in provider.languages.all()}
+    assert languages
+    assert [t["id"] for t in detail["languages"]] == [
+        stable_id("term-language", languages[t["code"]]) for t in detail["languages"]
+    ]
     assert detail["delivery_countries"] == sorted(
         item["delivery_countries"], key=lambda c: detail["delivery_countries"].index(c)
     )
@@ -320,9 +327,13 @@ def test_query_counts(client, directory, django_assert_max_num_queries, page_siz
     item = body(response)["results"][0] if body(response)["results"] else None
     if item is None:
         item = body(api_get(client, LIST))["results"][0]
-    with django_assert_max_num_queries(4):
+    # A detail: rate limit, token, the profile's reads; the first one for this data also
+    # reads the ids of languages and industries (kept until the data changes).
+    with django_assert_max_num_queries(6):
         detail = api_get(client, item["url"])
         assert detail.status_code == 200
+    with django_assert_max_num_queries(4):
+        assert api_get(client, item["url"]).status_code == 200
     with django_assert_max_num_queries(2):
         assert api_get(client, item["url"], if_none_match=detail["ETag"]).status_code == 304
 
