@@ -129,7 +129,7 @@ def test_a_large_providers_section_is_split_into_pages(
 
 @pytest.mark.parametrize("page", ["²", "①", "٣", "0", "-1", "99999999999999999999", "1\x00"])
 def test_a_page_number_that_is_no_number_is_not_found(client, page):
-    """"²".isdigit() is true and int("²") raises: this was a 500 (found by the fuzz walk)."""
+    """Python's isdigit() accepts "²" and int() refuses it: a 500 (found by the fuzz walk)."""
     f.ProviderFactory(slug="shown-provider")
     assert client.get("/sitemap-providers.xml", {"p": page}).status_code == 404
 
