@@ -40,3 +40,12 @@ def _media_root(settings, tmp_path):
     yield
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
     shutil.rmtree(tmp_path / "private-media", ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz tests' totals: requests sent and answers by status (tests/fuzzing.py)."""
+    from tests.fuzzing import tally_summary
+
+    summary = tally_summary()
+    if summary:
+        terminalreporter.write_line(summary)
