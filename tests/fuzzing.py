@@ -265,6 +265,17 @@ def body_for_client(body: dict) -> dict:
     return sent
 
 
+def urlencoded(body: dict, raw: str) -> str:
+    """The body as an urlencoded string (a file is sent as its name), `raw` glued on."""
+    pairs = [
+        (name, item.name if isinstance(item, SimpleUploadedFile) else item)
+        for name, items in body.items()
+        for item in items
+    ]
+    encoded = urlencode(pairs)
+    return f"{encoded}&{raw}" if encoded and raw else encoded or raw
+
+
 class _FormParser(HTMLParser):
     """Every <form> of a page: its action, method and fields."""
 
