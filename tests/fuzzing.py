@@ -196,6 +196,13 @@ files = st.sampled_from(BAD_FILES).map(
 )
 
 
+#: Longer than any field takes, well under the request size limit.
+OVERSIZE = "x" * 70_000
+
+#: More fields than Django reads from one request (DATA_UPLOAD_MAX_NUMBER_FIELDS).
+FLOOD = [(f"f{n}", "1") for n in range(1_100)]
+
+
 @dataclass
 class Field:
     """One field of a form as a page renders it."""
@@ -210,7 +217,7 @@ class Field:
 
 def field_values(form_field: Field, ids=()):
     """Values for one form field: malformed ones, its own choices, other users' ids."""
-    options = [values]
+    options = [values, st.just(OVERSIZE)]
     if ids:
         options.append(st.sampled_from([str(i) for i in ids]))
     if form_field.choices:
