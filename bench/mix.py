@@ -63,6 +63,19 @@ def profile_paths(count: int) -> list:
     return [f"/providers/{slug}/" for slug in slugs[::step][:count]]
 
 
-#: JSON API requests for the soak once /api/v1/ exists,
-#: e.g. ("api search", "/api/v1/providers/?q=data").
-API_MIX: list = []
+def api_mix() -> list:
+    """The search mix asked of the JSON API: the same parameters, so each pair compares."""
+    return [
+        (f"api {name}", path.replace("/providers/", "/api/v1/providers/", 1))
+        for name, path in search_mix()
+    ]
+
+
+#: JSON API requests for the soak (paths that hold whatever the data).
+API_MIX: list = [
+    ("api search", "/api/v1/providers/"),
+    ("api text search", "/api/v1/providers/?q=data"),
+    ("api text + facets", "/api/v1/providers/?q=data&region=africa&page_size=50"),
+    ("api facets", "/api/v1/providers/facets/?q=data&service=data-services"),
+    ("api taxonomies", "/api/v1/taxonomies/"),
+]

@@ -10,7 +10,10 @@
 4. For the bare view and each search in the mix: server time p50/p95/p99 from the
    Server-Timing header (time inside Django, all middleware included) over sequential
    requests, then requests/s under load (wrk when installed, else a threaded Python
-   client), and the ratio of each search's throughput to the bare view's.
+   client), and the ratio of each search's throughput to the bare view's. The mix
+   includes each search asked of the JSON API (`bench.mix.api_mix`: the same
+   parameters under /api/v1/providers/); a table then sets the API list's p95 beside
+   the search page's for every search.
 5. Reports each gunicorn worker's resident memory (VmRSS, and its peak VmHWM) from /proc.
 6. Builds the open data snapshot (`manage.py build_open_data`) into a temporary directory
    and reports its time, size and peak memory.
@@ -18,6 +21,7 @@
 
 import argparse
 import http.client
+import json
 import os
 import re
 import secrets
@@ -185,6 +189,8 @@ def main():
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "PYTHONPATH": str(ROOT),
+        # Sequential samples and wrk come from one address: beyond the API's rate limit.
+        "API_RATE_LIMIT": "1000000000",
     }
     os.environ.update(env)
 
@@ -197,7 +203,7 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.mix import search_mix
+    from bench.mix import api_mix, search_mix
     from providers.models import Provider
 
     existing = Provider.objects.count()
@@ -214,6 +220,7 @@ def main():
     mix = [
         ("bare view", "/__bench__/bare/"),
         *search_mix(),
+        *api_mix(),
         ("stats", "/stats/"),
         ("stats, filtered", "/stats/?region=africa&service=data-services"),
     ]
@@ -244,6 +251,9 @@ def main():
     totals = {}
     for name, path in mix[1:]:
         page = client.get(path.replace("{n}", "total")).content
+        if path.startswith("/api/"):
+            totals[name] = f"{json.loads(page)['count']:,}"
+            continue
         match = re.search(rb'id="result-count"[^>]*>\s*([^<]*)<', page)
         totals[name] = match.group(1).decode().strip() if match else ""
     connection.close()
@@ -336,6 +346,13 @@ def main():
         f"background thread of each worker; the search that noticed the change waited "
         f"{answered_ms:.1f} ms"
     )
+    print()
+    print("The JSON API list beside the search page, same parameters (server time p95):")
+    p95 = {name: percentile(times, 0.95) for name, times, _rps in rows}
+    print(f"{'search':<24} {'page p95':>9} {'API p95':>9} {'API ÷ page':>11}")
+    for name, _path in search_mix():
+        page_p95, api_p95 = p95[name], p95[f"api {name}"]
+        print(f"{name:<24} {page_p95:9.1f} {api_p95:9.1f} {api_p95 / page_p95:11.2f}")
     print()
     print("Beyond the mix:")
     for name, times in extra:

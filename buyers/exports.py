@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import IRIS_CODES, Provider
+from providers.selectors import directory_check
 
 from .selectors import (
     REPORT_FIGURES,
@@ -55,6 +56,13 @@ def _certifications(provider: Provider, today) -> str:
             f"{holding.certification.name} ({expiry})" if expiry else holding.certification.name
         )
     return _join(parts)
+
+
+def _directory_verified_on(report) -> str:
+    verified_on = directory_check(
+        report.directory_verification, report.directory_verified_at
+    ).verified_on
+    return verified_on.isoformat() if verified_on else ""
 
 
 def _report(getter):
@@ -126,6 +134,14 @@ COLUMNS = [
         lambda p, t: p.assured_date.isoformat() if p.assured_date else "",
     ),
     (
+        "not_confirmed_24_months",
+        _(
+            "yes if the provider has not confirmed the listing in over 24 months (counted from "
+            "its first publication when it was never confirmed); the site marks it."
+        ),
+        lambda p, t: "yes" if p.is_unconfirmed(on=t) else "no",
+    ),
+    (
         "services",
         _("Services offered, separated by semicolons."),
         lambda p, t: _join(ps.service.name for ps in p.services.all()),
@@ -183,18 +199,34 @@ COLUMNS = [
     ),
     (
         "report_provenance",
-        _("self-reported, documented (backed by a document) or third-party (verified)."),
+        _(
+            "self-reported, documented (backed by a document) or third-party (verified by a "
+            "third party, as the provider states)."
+        ),
         _report(lambda r, t: r.provenance),
     ),
     (
         "report_verifier",
-        _("Who verified the figures, for third-party provenance."),
+        _("The third party that verified the figures, as the provider states it."),
         _report(lambda r, t: r.verifier),
     ),
     (
         "report_verified_on",
-        _("When the third party verified them (YYYY-MM-DD)."),
+        _("When that third party verified them (YYYY-MM-DD), as the provider states it."),
         _report(lambda r, t: r.verified_on.isoformat() if r.verified_on else ""),
+    ),
+    (
+        "report_directory_verification",
+        _(
+            "The directory's own check of the latest report, apart from its provenance: "
+            "verified, unverified (not yet checked) or rejected (could not be verified)."
+        ),
+        _report(lambda r, t: r.directory_verification),
+    ),
+    (
+        "report_directory_verified_on",
+        _("When the directory verified the latest report (YYYY-MM-DD); empty unless verified."),
+        _report(lambda r, t: _directory_verified_on(r)),
     ),
     (
         "target_groups",

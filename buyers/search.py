@@ -7,8 +7,9 @@ alerts; keep their signatures stable):
   problems found (unknown slugs, malformed numbers, over-long text); never raises.
 - `search_queryset(params) -> QuerySet[Provider]`: every matching published
   provider, in the order of the search, straight from the database.
-- `provider_search(*, params, page, page_size) -> SearchResult`: one page of
-  results with disjunctive facet counts, chips and hints for the page.
+- `provider_search(*, params, page, page_size, render_cards=True) -> SearchResult`:
+  one page of results with disjunctive facet counts, chips and hints for the page
+  (the JSON API calls it with `render_cards=False`: the same results, no HTML).
 
 Facet counts and non-relevance pages come from the in-memory facet index
 (providers/services/search_data.py); text matching and ranking come from the
@@ -85,6 +86,21 @@ DEFAULT_SORT = "name"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _SPACES = re.compile(r"\s+")
 _TERMS = re.compile(r'(-?)"([^"]*)"|(\S+)')
+
+
+class Problem(str):
+    """A problem found in the parameters: its sentence for the page, plus which parameter
+    and value it is about (for the JSON API's error body). It is the sentence itself, so
+    pages and tests that treat problems as text are unchanged."""
+
+    param: str
+    value: str
+
+    def __new__(cls, message: str, *, param: str, value: str = ""):
+        problem = super().__new__(cls, message)
+        problem.param = param
+        problem.value = value
+        return problem
 
 
 @dataclass(frozen=True)
@@ -320,8 +336,12 @@ def parse_search_params(querydict, *, index: SearchIndex | None = None) -> Searc
         q, cut = clean_query(raw_q)
         if cut:
             problems.append(
-                _("The search text was cut to its first %(n)d characters.")
-                % {"n": MAX_QUERY_LENGTH}
+                Problem(
+                    _("The search text was cut to its first %(n)d characters.")
+                    % {"n": MAX_QUERY_LENGTH},
+                    param="q",
+                    value=_shown(raw_q),
+                )
             )
 
     values = {}
@@ -341,16 +361,23 @@ def parse_search_params(querydict, *, index: SearchIndex | None = None) -> Searc
                 continue
             if value not in known:
                 problems.append(
-                    _("Ignored unknown %(facet)s “%(value)s”.")
-                    % {"facet": str(facet.label).lower(), "value": _shown(item)}
+                    Problem(
+                        _("Ignored unknown %(facet)s “%(value)s”.")
+                        % {"facet": str(facet.label).lower(), "value": _shown(item)},
+                        param=facet.param,
+                        value=_shown(item),
+                    )
                 )
                 continue
             if value not in kept:
                 kept.append(value)
         if len(kept) > MAX_VALUES_PER_FACET:
             problems.append(
-                _("Only the first %(n)d values of %(facet)s were used.")
-                % {"n": MAX_VALUES_PER_FACET, "facet": str(facet.label).lower()}
+                Problem(
+                    _("Only the first %(n)d values of %(facet)s were used.")
+                    % {"n": MAX_VALUES_PER_FACET, "facet": str(facet.label).lower()},
+                    param=facet.param,
+                )
             )
             kept = kept[:MAX_VALUES_PER_FACET]
         if kept:
@@ -363,8 +390,15 @@ def parse_search_params(querydict, *, index: SearchIndex | None = None) -> Searc
             impact_min = int(raw_impact)
         else:
             problems.append(
-                _("Ignored minimum impact share “%(value)s”: give a whole percent from 0 to 100.")
-                % {"value": _shown(raw_impact)}
+                Problem(
+                    _(
+                        "Ignored minimum impact share “%(value)s”: give a whole percent "
+                        "from 0 to 100."
+                    )
+                    % {"value": _shown(raw_impact)},
+                    param="impact_min",
+                    value=_shown(raw_impact),
+                )
             )
 
     verified = False
@@ -373,8 +407,12 @@ def parse_search_params(querydict, *, index: SearchIndex | None = None) -> Searc
         verified = True
     elif raw_verified:
         problems.append(
-            _("Ignored verified “%(value)s”: use 1 for verified providers only.")
-            % {"value": _shown(raw_verified)}
+            Problem(
+                _("Ignored verified “%(value)s”: use 1 for verified providers only.")
+                % {"value": _shown(raw_verified)},
+                param="verified",
+                value=_shown(raw_verified),
+            )
         )
 
     sort = ""
@@ -382,7 +420,13 @@ def parse_search_params(querydict, *, index: SearchIndex | None = None) -> Searc
     if raw_sort in SORTS:
         sort = raw_sort
     elif raw_sort:
-        problems.append(_("Ignored unknown sort order “%(value)s”.") % {"value": _shown(raw_sort)})
+        problems.append(
+            Problem(
+                _("Ignored unknown sort order “%(value)s”.") % {"value": _shown(raw_sort)},
+                param="sort",
+                value=_shown(raw_sort),
+            )
+        )
 
     page = 1
     raw_page = querydict.get("page", "").strip()
@@ -391,7 +435,11 @@ def parse_search_params(querydict, *, index: SearchIndex | None = None) -> Searc
             page = int(raw_page)
         else:
             problems.append(
-                _("Ignored page “%(value)s”: showing page 1.") % {"value": _shown(raw_page)}
+                Problem(
+                    _("Ignored page “%(value)s”: showing page 1.") % {"value": _shown(raw_page)},
+                    param="page",
+                    value=_shown(raw_page),
+                )
             )
 
     return SearchParams(
@@ -561,6 +609,10 @@ def _card_queryset():
             "impact_share",
             "verified_at",
             "updated_at",
+            # the "not confirmed in over 2 years" mark (Provider.is_unconfirmed)
+            "assured_date",
+            "published_at",
+            "created_at",
         )
         .annotate(
             report_period_start=Subquery(latest.values("period_start")[:1]),
@@ -753,13 +805,18 @@ def _facet_label(param: str, option) -> str:
     return option.label
 
 
-def provider_search(*, params: SearchParams, page: int, page_size: int) -> SearchResult:
+def provider_search(
+    *, params: SearchParams, page: int, page_size: int, render_cards: bool = True
+) -> SearchResult:
     """One page of results with disjunctive facet counts, chips and relaxation hints.
 
     Counts are exact: each option's count is the number of published providers it
     gives together with every other active filter (its own facet's other values
     aside), and following it yields exactly that many. Queries: one for the data
     token, one for the text query (if any), one for the page plus two prefetches.
+    With `render_cards=False` (the JSON API) no card is rendered and the page costs
+    no query: `cards` holds the page's ids with no HTML, in order, and the caller
+    reads what it shows (only published providers) itself.
     """
     index = params.index or search_index()
     _forget_stale_caches(index)
@@ -867,8 +924,12 @@ def provider_search(*, params: SearchParams, page: int, page_size: int) -> Searc
     num_pages = max(1, math.ceil(total / page_size))
     if page > num_pages:
         problems.append(
-            _("There is no page %(page)d; showing page %(last)d, the last one.")
-            % {"page": page, "last": num_pages}
+            Problem(
+                _("There is no page %(page)d; showing page %(last)d, the last one.")
+                % {"page": page, "last": num_pages},
+                param="page",
+                value=str(page),
+            )
         )
         page = num_pages
     offset = (page - 1) * page_size
@@ -879,7 +940,7 @@ def provider_search(*, params: SearchParams, page: int, page_size: int) -> Searc
         page_ids = index.page_ids(result_bits, sort, offset, page_size)
 
     return SearchResult(
-        cards=_cards(index, page_ids),
+        cards=_cards(index, page_ids) if render_cards else [(pk, "") for pk in page_ids],
         total=total,
         page=page,
         num_pages=num_pages,
@@ -960,6 +1021,7 @@ def _relaxations(params, index, base, masks, others) -> list:
 
 __all__ = [
     "FACETS_BY_PARAM",
+    "Problem",
     "SearchParams",
     "SearchResult",
     "parse_search_params",

@@ -26,7 +26,9 @@ from providers.models import (
     ImpactReportGroup,
     Provider,
     ProviderService,
+    VerificationState,
 )
+from providers.selectors import directory_check
 from providers.stats.benchmarks import compare_charts, compare_table
 from providers.stats.data import RATE_FIELDS
 
@@ -188,6 +190,23 @@ def _certifications(provider: Provider, today) -> list[tuple[str, str]]:
     return items
 
 
+def _directory_check(report: ImpactReport) -> str:
+    """The directory's own check of a report, apart from the provider's provenance claim."""
+    check = directory_check(report.directory_verification, report.directory_verified_at)
+    if check.is_verified:
+        return _("Yes, on %(date)s") % {"date": f"{check.verified_on:%Y-%m-%d}"}
+    if check.state == VerificationState.REJECTED:
+        return _("Could not be verified")
+    return _("Not yet")
+
+
+def _confirmed(provider: Provider) -> list[tuple[str, str]]:
+    """The confirmation date, or "never"; the header marks listings not confirmed in 2 years."""
+    if provider.assured_date is None:
+        return [(_("Not yet confirmed"), "")]
+    return [(date_format(provider.assured_date, "Y-m-d"), "")]
+
+
 def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
     today = timezone.localdate()
     reports = [latest_report(p) for p in providers]
@@ -218,6 +237,7 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
             _("Verified by ImpactDir"),
             lambda p: _text(_("Yes") if p.is_verified else _("No")),
         ),
+        row(profile, _("Last confirmed by the provider"), lambda p: _confirmed(p)),
         row(
             delivery,
             _("Services"),
@@ -248,11 +268,12 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
         report_row(
             _("Provenance"),
             lambda r, f: _text(
-                f"{r.get_provenance_display()} ({r.verifier})"
+                f"{r.get_provenance_display()}: {r.verifier}"
                 if r.verifier
                 else r.get_provenance_display()
             ),
         ),
+        report_row(_("Verified by the directory"), lambda r, f: _text(_directory_check(r))),
         report_row(_("Impact-worker share"), lambda r, f: _percent(f.impact_share)),
         report_row(
             _("Target groups"),

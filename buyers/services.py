@@ -356,6 +356,48 @@ class AlertRun:
     failed: tuple[int, ...] = ()
 
 
+def _send_owner_alert(owner, owner_searches, frequency, now, failed: list) -> int:
+    """Send one buyer's digest, recording what it holds in the same transaction.
+
+    Returns 1 when an e-mail was sent, 0 when nothing was new. A search that
+    cannot be evaluated is logged and added to `failed`; an e-mail that cannot
+    be sent raises, and the transaction records nothing.
+    """
+    with transaction.atomic():
+        sections = []
+        for saved_search in owner_searches:
+            try:
+                with transaction.atomic():
+                    section = _alert_section(saved_search, now)
+            except Exception:
+                logger.exception(
+                    "Saved search %s (%s alerts) failed; its alert was not sent",
+                    saved_search.pk,
+                    frequency,
+                )
+                failed.append(saved_search.pk)
+                continue
+            if section is not None:
+                sections.append(section)
+        if not sections:
+            return 0
+        # Sent now, inside the transaction that records what it holds: a failure
+        # to send records nothing, and the next run retries.
+        send_templated_mail(
+            template="buyers/search_alert",
+            to=[owner.email],
+            context={
+                "user": owner,
+                "sections": sections,
+                "count": sum(len(s["providers"]) for s in sections),
+                "frequency": AlertFrequency(frequency).label,
+                "searches_url": absolute_url(reverse("buyers:searches")),
+            },
+            after_commit=False,
+        )
+        return 1
+
+
 def _alert_section(saved_search: SavedSearch, now: datetime.datetime) -> dict | None:
     """Record and describe the providers new to one search; None when nothing is new."""
     locked = SavedSearch.objects.select_for_update().filter(pk=saved_search.pk).first()
@@ -387,7 +429,9 @@ def saved_search_send_alerts(*, frequency: str, now: datetime.datetime | None = 
     retried by the next run. A search that cannot be evaluated is logged with
     its id and left out (nothing recorded for it, so the next run retries it);
     the buyer's other searches and every other buyer still get their alerts.
-    A failure to send e-mail stops the run: the next one retries it.
+    An e-mail that cannot be sent is logged and its buyer's searches are
+    counted as failed (nothing recorded, so the next run retries them); the
+    buyers after it still get theirs.
     """
     if frequency not in {AlertFrequency.DAILY, AlertFrequency.WEEKLY}:
         raise ValueError(f"unknown alert frequency {frequency!r}")
@@ -404,40 +448,20 @@ def saved_search_send_alerts(*, frequency: str, now: datetime.datetime | None = 
     sent = 0
     failed = []
     for owner, owner_searches in by_owner.items():
-        with transaction.atomic():
-            sections = []
-            for saved_search in owner_searches:
-                try:
-                    with transaction.atomic():
-                        section = _alert_section(saved_search, now)
-                except Exception:
-                    logger.exception(
-                        "Saved search %s (%s alerts) failed; its alert was not sent",
-                        saved_search.pk,
-                        frequency,
-                    )
-                    failed.append(saved_search.pk)
-                    continue
-                if section is not None:
-                    sections.append(section)
-            if not sections:
-                continue
-            count = sum(len(s["providers"]) for s in sections)
-            # Sent now, inside the transaction that records what it holds: a failure
-            # to send records nothing, and the next run retries.
-            send_templated_mail(
-                template="buyers/search_alert",
-                to=[owner.email],
-                context={
-                    "user": owner,
-                    "sections": sections,
-                    "count": count,
-                    "frequency": AlertFrequency(frequency).label,
-                    "searches_url": absolute_url(reverse("buyers:searches")),
-                },
-                after_commit=False,
+        try:
+            sent += _send_owner_alert(owner, owner_searches, frequency, now, failed)
+        except Exception:
+            # The e-mail could not be sent (a refused address, the mail server down):
+            # its transaction recorded nothing, so the next run retries, and the
+            # buyers after this one still get theirs.
+            logger.exception(
+                "Alert e-mail to buyer %s (%s alerts) could not be sent; saved searches %s "
+                "will be retried",
+                owner.pk,
+                frequency,
+                ", ".join(str(s.pk) for s in owner_searches),
             )
-            sent += 1
+            failed.extend(s.pk for s in owner_searches if s.pk not in failed)
     return AlertRun(sent=sent, failed=tuple(failed))
 
 

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "impactdir.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /api/: rate limit, CORS, no cookies; before sessions and CSRF (the API uses neither).
+    "providers.api.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -336,6 +338,8 @@ LOGGING = {
 }
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# Reasons are operators' own words (a rejection, what was checked): keep them whole.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Search results per page; the search page clamps what it accepts.
 SEARCH_PAGE_SIZE = 20
@@ -345,3 +349,12 @@ SEARCH_PAGE_SIZE = 20
 SEARCH_INDEX_REBUILD = os.environ.get("SEARCH_INDEX_REBUILD", "background")
 if SEARCH_INDEX_REBUILD not in {"background", "inline"}:
     raise ImproperlyConfigured("SEARCH_INDEX_REBUILD must be 'background' or 'inline'.")
+
+# The JSON API (/api/v1/): results per page by default and at most, and the rate limit:
+# each client (an IPv4 address or IPv6 /64, see TRUSTED_PROXY_COUNT) may make
+# API_RATE_LIMIT requests per API_RATE_WINDOW_SECONDS, counted in the database so the
+# limit holds across workers; beyond it the API answers 429 with Retry-After.
+API_PAGE_SIZE = 20
+API_MAX_PAGE_SIZE = 100
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
+API_RATE_WINDOW_SECONDS = int(os.environ.get("API_RATE_WINDOW_SECONDS", "60"))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
     path("stats/", include("providers.stats.urls")),
     path("data/", include("providers.opendata.urls")),
+    path("api/v1/", include("providers.api.urls")),
     path("sitemap.xml", findability.sitemap_index, name="sitemap_index"),
     path("sitemap-<slug:section>.xml", findability.sitemap_section, name="sitemap_section"),
     path("robots.txt", findability.robots_txt, name="robots_txt"),

@@ -262,6 +262,12 @@ class ImpactReportForm(VersionMixin, forms.ModelForm):
             "impact_worker_definition": forms.Textarea(attrs={"rows": 3}),
             "provenance": forms.RadioSelect,
         }
+        # On the provider's own form these are simply its answers (the models call
+        # them the provider's claim, apart from the directory's verification).
+        labels = {
+            "verifier": _("Verified by (third party)"),
+            "verified_on": _("Verified on"),
+        }
 
     def __init__(self, *args, report=None, pending_groups=None, **kwargs):
         super().__init__(*args, **kwargs)

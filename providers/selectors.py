@@ -141,8 +141,36 @@ class ImpactSummary:
     verified_on: datetime.date | None
     is_stale: bool
     impact_share: Shown
+    #: the directory's own check, apart from the provider's provenance claim
+    directory_verification: "DirectoryCheck"
     figures: list[Figure]
     groups: list[GroupCount]
+
+
+@dataclass(frozen=True)
+class DirectoryCheck:
+    """The directory's check of a report as the public sees it: its state, and when and
+    what was checked once verified (the operator who checked stays in admin)."""
+
+    state: str
+    label: str
+    verified_on: datetime.date | None = None
+    checks: str = ""
+
+    @property
+    def is_verified(self) -> bool:
+        return self.state == VerificationState.VERIFIED
+
+
+def directory_check(state, verified_at=None, notes="") -> DirectoryCheck:
+    """The public `DirectoryCheck` of a report's stored verification fields."""
+    verified = state == VerificationState.VERIFIED
+    return DirectoryCheck(
+        state=state,
+        label=str(VerificationState(state).label),
+        verified_on=timezone.localdate(verified_at) if verified and verified_at else None,
+        checks=notes if verified else "",
+    )
 
 
 #: Rates of an earlier report the profile shows beside its counts.
@@ -162,6 +190,7 @@ class EarlierReport:
     total_employees: Shown
     impact_workers: Shown
     provenance_label: str
+    directory_verification: DirectoryCheck
     impact_share: Shown = disclosure.MISSING
     #: rate field -> Shown (rates are shown as reported)
     rates: dict = field(default_factory=dict)
@@ -378,6 +407,7 @@ def _profile_union(provider_id):
                 f"t{i}": Cast(name, TextField())
                 for i, name in enumerate(EARLIER_REPORT_RATES, start=2)
             },
+            t7="directory_verification",
             n1="total_employees",
             n2="impact_workers",
             d1="period_start",
@@ -465,6 +495,11 @@ def _impact_summary(report, groups, figures_shown, today):
         verified_on=report.verified_on,
         is_stale=report.is_stale(on=today),
         impact_share=figures_shown.impact_share,
+        directory_verification=directory_check(
+            report.directory_verification,
+            report.directory_verified_at,
+            report.directory_verification_notes,
+        ),
         figures=figures,
         groups=groups,
     )
@@ -497,12 +532,13 @@ def listing_figures_of(provider, report, groups, centres) -> disclosure.ListingF
 _TOKEN_SQL = f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1"  # noqa: S608 (a constant table)
 
 
-def provider_profile(*, slug: str) -> ProviderProfile:
-    """The public profile of the published provider `slug`, in two SQL queries.
+def provider_profile(*, slug: str | None = None, pk: int | None = None) -> ProviderProfile:
+    """The public profile of the published provider `slug` (or `pk`), in two SQL queries.
 
     Raises `Provider.DoesNotExist` for an unknown slug or any listing that is not
-    published. One query reads the provider with its latest report;
-    one UNION ALL reads every list the page shows. Counts of people are shown as
+    published. The JSON API reads its provider detail here, by primary key. One query
+    reads the provider with its latest report; one UNION ALL reads every list the page
+    shows. Counts of people are shown as
     `providers.disclosure` decides.
     """
     provider = (
@@ -513,7 +549,7 @@ def provider_profile(*, slug: str) -> ProviderProfile:
             search_token=RawSQL(_TOKEN_SQL, ()),  # noqa: S611 (constant SQL, no parameters)
         )
         .select_related("latest")
-        .get(slug=slug)
+        .get(**({"slug": slug} if pk is None else {"pk": pk}))
     )
     latest_report = getattr(provider, "latest", None)
     today = timezone.localdate()
@@ -654,6 +690,7 @@ def _earlier_report(row) -> EarlierReport:
         total_employees=disclosure.count(total),
         impact_workers=workers_shown,
         provenance_label=str(Provenance(row["t1"]).label),
+        directory_verification=directory_check(row["t7"]),
         impact_share=(
             disclosure.share(workers_shown, total, disclosure.percent_of(workers, total))
             if total and workers is not None

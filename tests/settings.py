@@ -27,3 +27,5 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # A test that writes and then searches expects the search to see the write at once.
 SEARCH_INDEX_REBUILD = "inline"
+# Tests make many API requests from one address; the rate-limit test sets its own limit.
+API_RATE_LIMIT = 1_000_000

@@ -10,9 +10,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -22,6 +26,7 @@ from providers import models as m
 from providers.evidence import item_evidence_url
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.files import files_release
+from providers.services.vetting import CHANGE_REASON_MAX_LENGTH
 
 #: Decisions are offered on the list (several at once) and on an object's own
 #: page, where the operator has just reviewed it.
@@ -30,6 +35,14 @@ BOTH_LOCATIONS = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_
 CHANGE_FORM_ACTION = f"{admin.ActionLocation.CHANGE_FORM.value}-action"
 #: What an empty value is shown as.
 EMPTY = "—"
+
+
+def admin_change_reason(text: str | None = None) -> str:
+    """The reason an admin save records in the history: the operator's, or a default."""
+    text = " ".join((text or "").split())
+    return Truncator(text or gettext("Edited by an operator in admin")).chars(
+        CHANGE_REASON_MAX_LENGTH
+    )
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -81,6 +94,44 @@ class EvidenceLinkMixin:
         # Naming the file lets a history page open the version it shows.
         url = item_evidence_url(obj, file=obj.evidence.name)
         return format_html('<a href="{}">{}</a>', url, gettext("download"))
+
+
+class LabelledRowsMixin:
+    """Each widget of a tabular inline's rows gets an accessible name.
+
+    Django's tabular inlines show a field's label only as a column header, which
+    labels no widget, so a screen reader announces bare inputs and selects (axe:
+    `label`, `select-name`). Every visible widget, the delete box included, is
+    named "<field>, <row>" (for example "Country, delivery centre 2"). The
+    script mends the two pieces of admin markup a widget attribute cannot reach
+    (an empty column header, the filter widget's icon).
+    """
+
+    class Media:
+        js = ["js/admin-accessibility.js"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        noun = self.model._meta.verbose_name
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if index is None:  # the template row "Add another" copies
+                    row = gettext("new %(item)s") % {"item": noun}
+                else:
+                    row = f"{noun} {index + 1}"
+                for name, field in form.fields.items():
+                    if field.widget.is_hidden:
+                        continue
+                    label = field.label or name
+                    if name == DELETION_FIELD_NAME:
+                        label = gettext("Delete")
+                    # A related field's wrapper renders its inner widget with that one's attrs.
+                    widget = getattr(field.widget, "widget", field.widget)
+                    widget.attrs["aria-label"] = f"{capfirst(label)}, {row}"
+
+        return LabelledFormSet
 
 
 class CachedChoicesMixin:
@@ -223,6 +274,45 @@ class DecisionActionsMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.decision_template, context)
+
+
+class PartWriteMixin:
+    """A part saved or deleted on its own admin page is an edit of its listing.
+
+    It records a reason in the part's history and claims the listing's next
+    version, so a member's dashboard form opened before it is refused as stale
+    (as after any other edit) instead of overwriting the operator's change.
+    """
+
+    @staticmethod
+    def _touch_listing(provider_ids):
+        m.Provider.objects.filter(pk__in=provider_ids).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = admin_change_reason()
+        super().save_model(request, obj, form, change)
+        self._touch_listing([obj.provider_id])
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            inline_form.instance._change_reason = admin_change_reason()
+        super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = admin_change_reason()
+        provider_id = obj.provider_id
+        super().delete_model(request, obj)
+        self._touch_listing([provider_id])
+
+    def delete_queryset(self, request, queryset):
+        provider_ids = set(queryset.values_list("provider_id", flat=True))
+        # One delete per row, so each history records it and its reason.
+        for obj in queryset:
+            obj._change_reason = admin_change_reason()
+            obj.delete()
+        self._touch_listing(provider_ids)
 
 
 class RefreshDerivedMixin:

@@ -1,14 +1,21 @@
 """The listing's admin page: its fields, its parts inline, the vetting decisions.
 
 Status and verification are read-only here; they change only through the
-actions, which call `providers.services.vetting`. The form refuses to overwrite
-a listing someone else saved since it was opened (`ProviderAdminForm`).
+actions, which call `providers.services.vetting`. Saves go through the services
+the dashboard uses: the listing's version is claimed with `lock_version`
+(compare-and-set; the form refuses to overwrite a listing someone else saved
+since it was opened), a new logo passes the upload checks of
+`providers.uploads` and is set with `provider_set_logo`, every history row gets
+a reason, and derived data is refreshed. The history page is one timeline of the
+listing and its parts (`providers.admin.history`).
 """
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -16,9 +23,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from impactdir.ids import parse_id
 from providers import models as m
+from providers import uploads
+from providers.models.dates import months_before
+from providers.models.provider import confirmed_before_q
+from providers.services.access import lock_version
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.files import files_of_providers, files_release
+from providers.services.parts import provider_remove_logo, provider_set_logo
 from providers.services.vetting import (
     changes_approve,
     changes_reject,
@@ -29,7 +42,14 @@ from providers.services.vetting import (
     listing_verify,
 )
 
-from .mixins import BOTH_LOCATIONS, EMPTY, DecisionActionsMixin, HistoryAdmin
+from .history import timeline_page
+from .mixins import (
+    BOTH_LOCATIONS,
+    EMPTY,
+    DecisionActionsMixin,
+    HistoryAdmin,
+    admin_change_reason,
+)
 from .parts import (
     CaseStudyInline,
     CertificationHoldingInline,
@@ -91,6 +111,44 @@ class VerifiedListFilter(admin.SimpleListFilter):
         }
 
 
+class ConfirmationListFilter(admin.SimpleListFilter):
+    """Listings by when their provider last confirmed them: the re-attestation queue.
+
+    Counted as the public mark counts (`Provider.confirmed_on`): a listing never
+    confirmed counts from its first publication, or its creation.
+    """
+
+    title = _("last confirmed by the provider")
+    parameter_name = "confirmed"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("over-24", _("Over 24 months ago (marked on the site)")),
+            ("over-12", _("Over 12 months ago")),
+            ("never", _("Never")),
+        ]
+
+    @staticmethod
+    def _condition(value):
+        today = timezone.localdate()
+        if value == "never":
+            return Q(assured_date__isnull=True)
+        months = 24 if value == "over-24" else 12
+        cutoff = months_before(today, months)
+        return confirmed_before_q(cutoff)
+
+    def queryset(self, request, queryset):
+        if self.value() in ("over-24", "over-12", "never"):
+            return queryset.filter(self._condition(self.value()))
+        return queryset
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {
+            f"{i}__c": Count(pk_attname, filter=self._condition(value))
+            for i, (value, _label) in enumerate(self.lookup_choices)
+        }
+
+
 class HqCountryListFilter(admin.SimpleListFilter):
     """Headquarters countries that occur, by name (not all 250 of the field's choices)."""
 
@@ -126,21 +184,43 @@ class HqCountryListFilter(admin.SimpleListFilter):
 
 
 class ProviderAdminForm(forms.ModelForm):
-    """Refuses to overwrite a listing someone else saved since this form was opened."""
+    """Refuses to overwrite a listing someone else saved since this form was opened.
+
+    A new logo is checked and re-encoded as the dashboard's are (`providers.uploads`).
+    """
 
     # No Meta: ProviderAdmin builds the form's fields from its fieldsets.
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    new_logo = forms.FileField(
+        label=_("Replace the logo"),
+        required=False,
+        help_text=_("PNG, JPEG or WebP. Checked and re-encoded as uploads from the dashboard are."),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    change_reason = forms.CharField(
+        label=_("Why (kept in the history)"),
+        required=False,
+        max_length=500,
+        help_text=_("Optional. Shown in the listing's history beside your name."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
 
+    def clean_new_logo(self):
+        upload = self.cleaned_data.get("new_logo")
+        return uploads.logo_clean(upload) if upload else None
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
+            # Admin validates and saves in one transaction: with the row locked, a
+            # second operator's save waits for the first and then sees its version.
             current = (
-                m.Provider.objects.filter(pk=self.instance.pk)
+                m.Provider.objects.select_for_update()
+                .filter(pk=self.instance.pk)
                 .values_list("version", flat=True)
                 .first()
             )
@@ -169,11 +249,12 @@ class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
         files_release(logos=logos, evidence=evidence)
 
     form = ProviderAdminForm
-    list_display = ["name", "status", "hq_country", "is_verified", "updated_at"]
+    list_display = ["name", "status", "hq_country", "is_verified", "assured_date", "updated_at"]
     list_filter = [
         "status",
         ChangesListFilter,
         VerifiedListFilter,
+        ConfirmationListFilter,
         HqCountryListFilter,
         "legal_form",
     ]
@@ -208,6 +289,8 @@ class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
                     "description",
                     "website",
                     "logo",
+                    "new_logo",
+                    "remove_logo",
                     "expected_version",
                 ]
             },
@@ -249,6 +332,7 @@ class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
             _("Record"),
             {"fields": [("created_at", "updated_at"), "version", "impact_share"]},
         ),
+        (None, {"fields": ["change_reason"]}),
     ]
     inlines = [
         ProviderServiceInline,
@@ -326,13 +410,65 @@ class ProviderAdmin(DecisionActionsMixin, HistoryAdmin):
         return obj.verified_at is not None
 
     def save_model(self, request, obj, form, change):
+        obj._change_reason = admin_change_reason(form.cleaned_data.get("change_reason"))
         if change:
-            obj.version += 1
+            # The same compare-and-set as every dashboard edit (the form checked the
+            # version under a row lock; this claims the next one).
+            lock_version(obj, form.cleaned_data["expected_version"])
         super().save_model(request, obj, form, change)
+        logo = form.cleaned_data.get("new_logo")
+        if logo is not None:
+            name = uploads.logo_store(logo)
+            try:
+                provider_set_logo(
+                    provider=obj, user=request.user, version=obj.version, logo_name=name
+                )
+            except BaseException:
+                uploads.logo_discard(name)
+                raise
+        elif form.cleaned_data.get("remove_logo") and obj.logo:
+            provider_remove_logo(provider=obj, user=request.user, version=obj.version)
+
+    def save_formset(self, request, form, formset, change):
+        # The parts saved inline get the same reason in their history as the listing.
+        reason = admin_change_reason(form.cleaned_data.get("change_reason"))
+        for inline_form in formset.forms:
+            inline_form.instance._change_reason = reason
+        super().save_formset(request, form, formset, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         provider_refresh_derived(provider=form.instance)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """One timeline of the listing and all of its parts, newest first."""
+        request.current_app = self.admin_site.name
+        pk = parse_id(unquote(object_id))
+        obj = self.get_queryset(request).filter(pk=pk).first() if pk else None
+        if obj is None:
+            record = m.Provider.history.filter(id=pk).order_by("-history_date").first()
+            if record is None:
+                raise Http404
+            obj = record.instance
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        paginator, page = timeline_page(obj.pk, request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("History of %(name)s") % {"name": obj.name},
+            "object_history_list_template": "admin/providers/provider/timeline.html",
+            "page_obj": page,
+            "page_range": paginator.get_elided_page_range(page.number),
+            "page_var": "p",
+            "pagination_required": paginator.num_pages > 1,
+            "module_name": str(self.model._meta.verbose_name_plural).capitalize(),
+            "object": obj,
+            "opts": self.model._meta,
+            "app_label": self.model._meta.app_label,
+            "revert_disabled": True,
+            **(extra_context or {}),
+        }
+        return self.render_history_view(request, self.object_history_template, context)
 
     @admin.action(
         location=BOTH_LOCATIONS,

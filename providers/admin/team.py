@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from providers import models as m
 from providers.services.vetting import claim_approve, claim_reject
 
-from .mixins import BOTH_LOCATIONS, DecisionActionsMixin, HistoryAdmin
+from .mixins import BOTH_LOCATIONS, DecisionActionsMixin, HistoryAdmin, LabelledRowsMixin
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(LabelledRowsMixin, admin.TabularInline):
     model = m.Membership
     fields = ["user", "role", "created_at"]
     readonly_fields = ["created_at"]

@@ -11,7 +11,7 @@ from providers.checklist import provider_checklist
 from providers.dashboard import selectors
 from providers.forms import ClaimForm, ClaimSearchForm, ProviderCreateForm, VersionForm
 from providers.models import Membership, Provider
-from providers.services import onboarding, pending_changes, submission
+from providers.services import attestation, onboarding, pending_changes, submission
 
 from .shared import (
     EDIT,
@@ -103,6 +103,7 @@ def listing(request, pk: int):
         membership,
         checklist=provider_checklist(provider),
         submit_form=VersionForm(initial={"version": provider.version}),
+        confirm_form=VersionForm(initial={"version": provider.version}, prefix="confirm"),
         unsent=[c for c in selectors.pending_changes_for(provider) if c.submitted_at is None],
     )
     return render(request, "providers/dashboard/listing.html", context)
@@ -160,4 +161,29 @@ def pending_withdraw(request, pk: int, item: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The proposed change is withdrawn."))
+    return redirect("dashboard:listing", pk=pk)
+
+
+@login_required
+@require_POST
+def listing_confirm(request, pk: int):
+    """One click: the member confirms the published listing is still true (no vetting)."""
+    membership = membership_or_404(request, pk)
+    form = VersionForm(request.POST, prefix="confirm")
+    if not form.is_valid():
+        messages.error(request, _("The confirmation could not be read. Please try again."))
+        return redirect("dashboard:listing", pk=pk)
+    try:
+        attestation.provider_confirm(
+            provider=membership.provider,
+            user=request.user,
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Thank you: your listing is confirmed as up to date today."),
+        )
     return redirect("dashboard:listing", pk=pk)

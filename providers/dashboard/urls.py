@@ -15,6 +15,7 @@ urlpatterns = [
     path("listings/<int:pk>/", listings.listing, name="listing"),
     path("listings/<int:pk>/submit/", listings.listing_submit, name="submit"),
     path("listings/<int:pk>/deactivate/", listings.listing_deactivate, name="deactivate"),
+    path("listings/<int:pk>/confirm/", listings.listing_confirm, name="confirm"),
     path(
         "listings/<int:pk>/changes/<int:item>/withdraw/",
         listings.pending_withdraw,

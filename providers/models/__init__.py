@@ -8,15 +8,20 @@ One module per sub-topic; every name is importable from `providers.models`:
 - `provider`: the listing, its status and the QuerySet verbs search filters with;
 - `parts`: services offered, delivery centres, certifications held, case studies;
 - `impact`: impact reports and their target-group counts;
-- `workflow`: memberships, claims, invitations and pending changes to vetted facts.
+- `workflow`: memberships, claims, invitations and pending changes to vetted facts;
+- `attestation`: reminders sent when a listing's confirmation or report gets old.
+- `api`: the JSON API's request counts per client (its rate limit).
 
 A provider's parts, reports and workflow rows carry a change history.
 """
 
+from .api import ApiClientWindow
+from .attestation import AttestationReminder, ReminderKind
 from .impact import (
     IRIS_CODES,
     PERCENT_VALIDATORS,
     REPORT_FIGURE_FIELDS,
+    REPORT_VERIFICATION_FIELDS,
     STALE_AFTER_MONTHS,
     ImpactReport,
     ImpactReportGroup,
@@ -36,12 +41,14 @@ from .parts import (
 )
 from .provider import (
     SIZE_BAND_BOUNDS,
+    UNCONFIRMED_AFTER_MONTHS,
     LegalForm,
     ListingStatus,
     Provider,
     ProviderQuerySet,
     SizeBand,
     size_band_for,
+    unconfirmed_cutoff,
 )
 from .taxonomy import (
     Certification,
@@ -71,6 +78,8 @@ from .workflow import (
 )
 
 __all__ = [
+    "ApiClientWindow",
+    "AttestationReminder",
     "CaseStudy",
     "Certification",
     "CertificationCategory",
@@ -105,16 +114,20 @@ __all__ = [
     "ProviderService",
     "RECENT_CASE_STUDY_YEARS",
     "REPORT_FIGURE_FIELDS",
+    "REPORT_VERIFICATION_FIELDS",
     "Region",
     "RegionCountry",
+    "ReminderKind",
     "SIZE_BAND_BOUNDS",
     "STALE_AFTER_MONTHS",
     "Service",
     "ServiceQuerySet",
     "SizeBand",
     "TargetGroup",
+    "UNCONFIRMED_AFTER_MONTHS",
     "VerificationState",
     "VoiceKind",
     "size_band_for",
     "stale_cutoff",
+    "unconfirmed_cutoff",
 ]

@@ -1,12 +1,15 @@
 """Impact reports: a provider's figures for one period, IRIS+ coded, with provenance.
 
+Two different things vouch for a report: its provenance is the provider's own
+claim (self-reported, backed by a document, verified by a third party it
+names), and the directory's verification (`directory_*` fields) is an
+operator's check of it, which any later edit clears.
+
 `REPORT_FIGURE_FIELDS` is the display order every page and export uses; a
 report older than `STALE_AFTER_MONTHS` is shown as stale.
 """
 
-import calendar
-import datetime
-
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +20,8 @@ from simple_history.models import HistoricalRecords
 from providers.disclosure import percent_of
 from providers.storage import evidence_storage
 
+from .dates import months_before
+from .parts import VerificationState
 from .taxonomy import TargetGroup
 
 #: Impact figures older than this are shown as stale.
@@ -26,7 +31,7 @@ STALE_AFTER_MONTHS = 24
 class Provenance(models.TextChoices):
     SELF_REPORTED = "self-reported", _("Self-reported")
     DOCUMENTED = "documented", _("Backed by a document")
-    THIRD_PARTY = "third-party", _("Verified by a third party")
+    THIRD_PARTY = "third-party", _("Third-party verified (provider's claim)")
 
 
 #: IRIS+ metric codes for the figures of an impact report.
@@ -57,6 +62,14 @@ REPORT_FIGURE_FIELDS = [
     "placement_rate_pct",
 ]
 
+#: The fields of a report that hold the directory's check (not the provider's provenance).
+REPORT_VERIFICATION_FIELDS = (
+    "directory_verification",
+    "directory_verification_notes",
+    "directory_verified_by",
+    "directory_verified_at",
+)
+
 PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -72,12 +85,7 @@ class ImpactReportQuerySet(models.QuerySet):
 
 def stale_cutoff(on):
     """Reports whose period ended before this date are stale."""
-    months = on.year * 12 + on.month - 1 - STALE_AFTER_MONTHS
-    year, month = divmod(months, 12)
-    # The same day of the month, or the month's last day when it is shorter
-    # (29 February); clamping every month to 28 let reports stay fresh 3 days too long.
-    day = min(on.day, calendar.monthrange(year, month + 1)[1])
-    return datetime.date(year, month + 1, day)
+    return months_before(on, STALE_AFTER_MONTHS)
 
 
 class ImpactReport(models.Model):
@@ -164,8 +172,32 @@ class ImpactReport(models.Model):
     evidence = models.FileField(
         _("evidence"), upload_to="evidence/reports/", storage=evidence_storage, blank=True
     )
-    verifier = models.CharField(_("verified by (third party)"), max_length=200, blank=True)
-    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    # The provider's own claim that a third party verified the figures (part of its provenance).
+    verifier = models.CharField(
+        _("third-party verifier (provider's claim)"), max_length=200, blank=True
+    )
+    verified_on = models.DateField(
+        _("third-party verification date (provider's claim)"), null=True, blank=True
+    )
+    # The directory's own check of the report, made by an operator through
+    # `providers.services.vetting.report_set_verification`; any edit of the
+    # report afterwards sets it back to unverified.
+    directory_verification = models.CharField(
+        _("verification by the directory"),
+        max_length=20,
+        choices=VerificationState,
+        default=VerificationState.UNVERIFIED,
+    )
+    directory_verification_notes = models.TextField(_("what the directory checked"), blank=True)
+    directory_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by (operator)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    directory_verified_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     is_latest = models.BooleanField(
         _("latest report"), default=False, editable=False, db_index=True
     )
@@ -231,6 +263,11 @@ class ImpactReport(models.Model):
                 condition=~Q(provenance=Provenance.THIRD_PARTY) | ~Q(verifier=""),
                 name="report_third_party_names_verifier",
             ),
+            models.CheckConstraint(
+                condition=Q(directory_verification=VerificationState.UNVERIFIED)
+                | Q(directory_verified_at__isnull=False),
+                name="report_directory_check_dated",
+            ),
         ]
 
     def __str__(self):
@@ -242,6 +279,29 @@ class ImpactReport(models.Model):
         if not self.total_employees:
             return None
         return percent_of(self.impact_workers, self.total_employees)
+
+    @property
+    def is_verified_by_directory(self) -> bool:
+        return self.directory_verification == VerificationState.VERIFIED
+
+    def clear_directory_verification(self) -> bool:
+        """Set an edited report back to unverified, on the instance; its caller saves it.
+
+        Whatever changes a report's figures, period, definition, provenance,
+        evidence or target-group counts calls this, so the directory's check never
+        vouches for figures it did not see. Returns whether there was a check to
+        clear; without a reason of the editor's, the history's change reason says so.
+        """
+        if self.directory_verification == VerificationState.UNVERIFIED:
+            return False
+        self.directory_verification = VerificationState.UNVERIFIED
+        self.directory_verification_notes = ""
+        self.directory_verified_by = None
+        self.directory_verified_at = None
+        # A reason the editor gave stays (the history shows the check cleared anyway).
+        if not getattr(self, "_change_reason", ""):
+            self._change_reason = "Edited: to be verified by the directory again"
+        return True
 
     def is_stale(self, on=None):
         on = on or timezone.localdate()

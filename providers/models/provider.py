@@ -1,5 +1,7 @@
 """The listing itself: `Provider`, its lifecycle status and the search verbs of its QuerySet."""
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from .dates import months_before
 from .impact import ImpactReport, ImpactReportGroup
 from .parts import CertificationHolding, DeliveryCentre, ProviderService
 from .taxonomy import (
@@ -57,6 +60,24 @@ SIZE_BAND_BOUNDS = {
     SizeBand.LARGE: (250, 1000),
     SizeBand.XLARGE: (1000, None),
 }
+
+
+#: A listing not confirmed by its provider for this long is marked everywhere it is shown.
+UNCONFIRMED_AFTER_MONTHS = 24
+
+
+def unconfirmed_cutoff(on: datetime.date) -> datetime.date:
+    """Listings last confirmed before this date are marked as not confirmed."""
+    return months_before(on, UNCONFIRMED_AFTER_MONTHS)
+
+
+def confirmed_before_q(cutoff: datetime.date) -> Q:
+    """The condition of `ProviderQuerySet.confirmed_before` (admin facet counts reuse it)."""
+    return (
+        Q(assured_date__lt=cutoff)
+        | Q(assured_date__isnull=True, published_at__date__lt=cutoff)
+        | Q(assured_date__isnull=True, published_at__isnull=True, created_at__date__lt=cutoff)
+    )
 
 
 def size_band_for(workforce):
@@ -169,6 +190,14 @@ class ProviderQuerySet(models.QuerySet):
                 )
             )
         )
+
+    def confirmed_before(self, cutoff: datetime.date):
+        """Listings whose provider last confirmed them before `cutoff` (see `confirmed_on`)."""
+        return self.filter(confirmed_before_q(cutoff))
+
+    def unconfirmed(self, on=None):
+        """Listings not confirmed for `UNCONFIRMED_AFTER_MONTHS` on `on` (today)."""
+        return self.confirmed_before(unconfirmed_cutoff(on or timezone.localdate()))
 
     def with_latest_report(self):
         """Attach `latest_report_id` (the newest report by period end) to each provider."""
@@ -297,6 +326,24 @@ class Provider(models.Model):
     @property
     def is_verified(self):
         return self.verified_at is not None
+
+    @property
+    def confirmed_on(self) -> datetime.date:
+        """When the provider last stood behind the listing as a whole.
+
+        That is `assured_date` once they confirmed it; before their first
+        confirmation, the day it was first published (they had just submitted
+        it for review), or created. A listing that was never confirmed is thus
+        marked 24 months after it went live, not the day it is published.
+        """
+        if self.assured_date is not None:
+            return self.assured_date
+        moment = self.published_at or self.created_at or timezone.now()
+        return timezone.localdate(moment)
+
+    def is_unconfirmed(self, on=None) -> bool:
+        """Not confirmed for `UNCONFIRMED_AFTER_MONTHS` (templates call it without `on`)."""
+        return self.confirmed_on < unconfirmed_cutoff(on or timezone.localdate())
 
     @property
     def size_band(self):

@@ -226,6 +226,9 @@ def organization(listing: Listing) -> dict:
                 "provenance": report.provenance,
                 "verifier": report.verifier,
                 "verified_on": _date(report.verified_on),
+                "directory_verification": report.directory_verification.state,
+                "directory_verified_on": _date(report.directory_verification.verified_on),
+                "directory_verification_checks": report.directory_verification.checks,
                 "impact_worker_definition": report.impact_worker_definition,
                 "impact_share_pct": count(report.impact_share),
                 "figures": {
@@ -368,9 +371,13 @@ EXTRA_PROPERTIES = [
         _(
             "Impact reports, newest first: period_start, period_end, latest, stale (the period "
             "ended more than 24 months before the snapshot date), provenance (self-reported, "
-            "documented, third-party), verifier and verified_on (for third-party), "
-            "impact_worker_definition (the provider's own words), impact_share_pct (a share "
-            "object), figures and target_groups."
+            "documented, third-party: the provider's claim), verifier and verified_on (the "
+            "third party and date the provider names), directory_verification (the "
+            "directory's own check: unverified, verified, rejected), directory_verified_on "
+            "and directory_verification_checks (when the directory verified it and what it "
+            "checked; null and empty unless verified), impact_worker_definition (the "
+            "provider's own words), impact_share_pct (a share object), figures and "
+            "target_groups."
         ),
     ),
     (

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from providers import disclosure
 from providers.disclosure import Shown
+from providers.selectors import DirectoryCheck
 
 from .ids import stable_id
 from .terms import Term
@@ -87,6 +88,8 @@ class Report:
     provenance: str
     verifier: str
     verified_on: datetime.date | None
+    #: the directory's own check (`providers.selectors.DirectoryCheck`), apart from provenance
+    directory_verification: DirectoryCheck
     impact_worker_definition: str
     impact_share: Shown
     counts: dict[str, Shown]

@@ -40,7 +40,7 @@ from providers.models import (
     size_band_for,
     stale_cutoff,
 )
-from providers.selectors import Centre, GroupCount, listing_figures_of
+from providers.selectors import Centre, GroupCount, directory_check, listing_figures_of
 
 from .ids import stable_id
 from .listing import (
@@ -97,6 +97,9 @@ _REPORT_FIELDS = (
     "provenance",
     "verifier",
     "verified_on",
+    "directory_verification",
+    "directory_verified_at",
+    "directory_verification_notes",
     "impact_worker_definition",
     *COUNT_FIGURES,
     *RATE_FIGURES,
@@ -483,6 +486,11 @@ def _disclose(listing, workforce, centres, report_rows, report_groups, terms, cu
                 provenance=values["provenance"],
                 verifier=values["verifier"],
                 verified_on=values["verified_on"],
+                directory_verification=directory_check(
+                    values["directory_verification"],
+                    values["directory_verified_at"],
+                    values["directory_verification_notes"],
+                ),
                 impact_worker_definition=values["impact_worker_definition"],
                 impact_share=figures.impact_share,
                 counts={name: figures.report[name] for name in COUNT_FIGURES},

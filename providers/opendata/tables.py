@@ -213,6 +213,9 @@ def _report_rows(listing: Listing):
             report.provenance,
             report.verifier,
             report.verified_on,
+            report.directory_verification.state,
+            report.directory_verification.verified_on,
+            report.directory_verification.checks,
             report.impact_worker_definition,
             *_shown(report.impact_share),
             *(part for name in COUNT_FIGURES for part in _shown(report.counts[name])),
@@ -654,14 +657,49 @@ TABLES: tuple[Table, ...] = (
                 "string",
                 _(
                     "self-reported, documented (backed by a document the operators hold) or "
-                    "third-party (verified by a third party)."
+                    "third-party (verified by a third party, as the provider states; see "
+                    "directory_verification for the directory's own check)."
                 ),
                 VETTED,
                 required=True,
                 enum=_choices(Provenance),
             ),
-            Field("verifier", "string", _("Who verified the figures (third-party)."), VETTED),
-            Field("verified_on", "date", _("When the third party verified them."), VETTED),
+            Field(
+                "verifier",
+                "string",
+                _("The third party that verified the figures, as the provider states it."),
+                VETTED,
+            ),
+            Field(
+                "verified_on",
+                "date",
+                _("When that third party verified them, as the provider states it."),
+                VETTED,
+            ),
+            Field(
+                "directory_verification",
+                "string",
+                _(
+                    "The directory's own check of the report, apart from its provenance: "
+                    "unverified (not yet checked), verified (verified by the directory) or "
+                    "rejected (could not be verified). An edited report is unverified again."
+                ),
+                BY_OPERATORS,
+                required=True,
+                enum=_choices(VerificationState),
+            ),
+            Field(
+                "directory_verified_on",
+                "date",
+                _("When the directory verified the report; empty unless verified."),
+                BY_OPERATORS,
+            ),
+            Field(
+                "directory_verification_checks",
+                "string",
+                _("What the directory checked; empty unless verified."),
+                BY_OPERATORS,
+            ),
             Field(
                 "impact_worker_definition",
                 "string",

@@ -1,7 +1,8 @@
 """Who may change a listing, and optimistic locking of its edits.
 
 Every ISSP write checks that the acting user is a member of the listing
-(`require_member`; an owner for team changes), then claims the next version of
+(`require_member`; an owner for team changes; `require_member_or_operator` where
+operators make the same edit in admin), then claims the next version of
 the listing with `lock_version`: `filter(pk, version).update(version=F + 1)`,
 where `version` is the one the editor's form was loaded at. Zero rows updated
 means someone else saved in between: the save is refused with `StaleEditError`
@@ -35,6 +36,26 @@ def require_member(provider: Provider, user, *, owner: bool = False) -> Membersh
     if owner and membership.role != MembershipRole.OWNER:
         raise PermissionDenied(_("Only an owner of this listing can do this."))
     return membership
+
+
+def is_operator(user) -> bool:
+    """A directory operator: active staff who may change listings in admin."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("providers.change_provider")
+    )
+
+
+def require_member_or_operator(provider: Provider, user) -> Membership | None:
+    """The user's membership, or None for an operator; PermissionDenied for anyone else.
+
+    For the edits operators make in admin through the same services as members.
+    """
+    if is_operator(user):
+        return membership_for(provider=provider, user=user)
+    return require_member(provider, user)
 
 
 def require_issp(user) -> None:

@@ -32,7 +32,7 @@ from providers.models import (
     TargetGroup,
     VerificationState,
 )
-from providers.services.access import lock_version, require_member
+from providers.services.access import lock_version, require_member, require_member_or_operator
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.files import files_release
 from providers.services.pending_changes import (
@@ -386,6 +386,14 @@ def report_validate(values: dict, groups: dict[int, int | None]) -> None:
         raise ValidationError(errors)
 
 
+def _report_contents(report: ImpactReport, groups: dict[int, int | None] | None = None):
+    """What a report says (its fields and target-group counts), to tell whether an edit
+    changed it; `groups` are the counts about to be saved, else the stored ones."""
+    if groups is None:
+        groups = dict(report.groups.values_list("target_group_id", "workers")) if report.pk else {}
+    return {name: getattr(report, name) for name in REPORT_FIELDS}, dict(groups)
+
+
 @transaction.atomic
 def report_save(
     *,
@@ -411,6 +419,7 @@ def report_save(
     candidate = (
         ImpactReport.objects.get(pk=report.pk) if report else ImpactReport(provider=provider)
     )
+    before = _report_contents(candidate) if report else None
     assign_values(candidate, values)
     report_validate({n: getattr(candidate, n) for n in REPORT_FIELDS}, groups)
     if candidate.provenance == Provenance.DOCUMENTED and not candidate.evidence:
@@ -440,6 +449,9 @@ def report_save(
         )
     if report is not None:
         files_release(evidence=[report.evidence.name])
+        if _report_contents(candidate, groups) != before:
+            # The directory's check covered the report as it was.
+            candidate.clear_directory_verification()
     candidate.save()
     report_groups_set(candidate, groups)
     provider_refresh_derived(provider=provider)
@@ -501,7 +513,7 @@ def case_study_delete(*, provider: Provider, user, version: int, case_study: Cas
 @transaction.atomic
 def provider_set_logo(*, provider: Provider, user, version: int, logo_name: str) -> None:
     """Point the listing at an already cleaned and stored logo (see providers.uploads)."""
-    require_member(provider, user)
+    require_member_or_operator(provider, user)
     lock_version(provider, version)
     files_release(logos=[_current_logo(provider)])
     provider.logo = logo_name
@@ -511,7 +523,7 @@ def provider_set_logo(*, provider: Provider, user, version: int, logo_name: str)
 @transaction.atomic
 def provider_remove_logo(*, provider: Provider, user, version: int) -> None:
     """Take the logo off the listing; the file goes once nothing needs it."""
-    require_member(provider, user)
+    require_member_or_operator(provider, user)
     lock_version(provider, version)
     files_release(logos=[_current_logo(provider)])
     provider.logo = ""

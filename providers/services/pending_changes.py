@@ -115,8 +115,14 @@ def pending_change_propose(
 
 @transaction.atomic
 def pending_change_withdraw(*, provider: Provider, user, change: PendingChange) -> None:
-    """Drop an open proposal before an admin decides on it."""
+    """Drop an open proposal before an admin decides on it.
+
+    The listing's row is locked first, as an operator's decision locks it, so a
+    withdrawal and an approval of the same change cannot both go through.
+    """
     require_member(provider, user)
+    Provider.objects.select_for_update().filter(pk=provider.pk).first()
+    change = PendingChange.objects.filter(pk=change.pk).first() or change
     if change.provider_id != provider.pk or change.status != PendingChangeStatus.PENDING:
         raise ValidationError(_("This change is no longer waiting for approval."))
     change.status = PendingChangeStatus.DISCARDED
@@ -169,6 +175,9 @@ def pending_change_write(change: PendingChange, decided_by) -> None:
     ):
         # Approving the change is not checking the certificate: it must be verified again.
         instance.verification = VerificationState.UNVERIFIED
+    if change.kind == PendingChangeKind.REPORT and change.action == PendingChangeAction.UPDATE:
+        # Nor is it checking the report: the directory must verify it again.
+        instance.clear_directory_verification()
     instance.full_clean(exclude=["provider", "is_latest"])
     _record_by(instance, decided_by)
     instance.save()
@@ -196,7 +205,10 @@ def pending_changes_apply(*, provider: Provider, decided_by=None) -> int:
         _record_by(change, decided_by)
         change.save()
     if changes:
-        Provider.objects.filter(pk=provider.pk).update(version=F("version") + 1)
+        # An applied change is an edit of the listing: a new version, and "updated" now.
+        Provider.objects.filter(pk=provider.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
         provider_refresh_derived(provider=provider)
         provider.refresh_from_db()
         send_templated_mail(

@@ -133,6 +133,10 @@ class SearchIndex:
 
 _lock = threading.Lock()
 _current: SearchIndex | None = None
+#: One large build at a time per process: the search index's or the statistics data's
+#: (providers.stats.data). Built side by side, with the previous index still held, they
+#: took a worker past its memory budget (209 MB at 100,000 providers; measured).
+BUILD_LOCK = threading.RLock()
 
 
 def search_data_token() -> str:
@@ -332,7 +336,7 @@ def _to_bits(ids, id_to_position: np.ndarray, nbytes: int) -> int:
 def _build(token: str, today: datetime.date) -> SearchIndex:
     """Build the index from one consistent snapshot; the token is re-read inside it."""
     outer = connection.in_atomic_block
-    with transaction.atomic():
+    with BUILD_LOCK, transaction.atomic():
         if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

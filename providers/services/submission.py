@@ -37,7 +37,13 @@ def provider_submit(*, provider: Provider, user, base_url: str = "") -> str:
         unsent = PendingChange.objects.open().filter(provider=provider, submitted_at__isnull=True)
         changes = list(unsent)
         if changes:
-            unsent.update(submitted_at=timezone.now())
+            # One save per change (not a bulk UPDATE) so that each history records
+            # who sent it for review, and when.
+            now = timezone.now()
+            for change in changes:
+                change.submitted_at = now
+                change._change_reason = _("Sent for review")
+                change.save(update_fields=["submitted_at"])
             context["changes"] = changes
             send_templated_mail(
                 template="listings/changes_submitted",

@@ -29,9 +29,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from impactdir.mail import send_templated_mail
 from providers.models import (
+    REPORT_VERIFICATION_FIELDS,
     CertificationHolding,
     Claim,
     ClaimStatus,
+    ImpactReport,
     ListingStatus,
     Membership,
     MembershipRole,
@@ -42,8 +44,9 @@ from providers.models import (
 from providers.services.pending_changes import pending_changes_apply, pending_changes_discard
 from providers.services.recipients import member_emails
 
-#: The history tables store the change reason in a 100-character column.
-CHANGE_REASON_MAX_LENGTH = 100
+#: History keeps reasons as text (SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD); this
+#: only bounds what one reason may hold.
+CHANGE_REASON_MAX_LENGTH = 2000
 
 #: Statuses from which an operator may record a verification: the listing has
 #: been put in front of operators and is not withdrawn.
@@ -287,6 +290,49 @@ def certification_holding_set_verification(
         update_fields=["verification"],
     )
     return holding
+
+
+@transaction.atomic
+def report_set_verification(
+    *, report: ImpactReport, by: User, state: str, notes: str = ""
+) -> ImpactReport:
+    """Record the directory's own check of an impact report: what was checked, by whom, when.
+
+    This is the directory's verification, apart from the report's provenance
+    (the provider's claim that it is self-reported, document-backed or verified
+    by a third party). `state` is a `VerificationState` value; anything else is
+    refused. Verified and could-not-be-verified need `notes` saying what was
+    checked (required, not blank) and record `by` and now as who checked and
+    when; unverified clears the check. Recorded in the report's history with
+    `by`. Sends no e-mail. Editing the report afterwards sets it back to
+    unverified (`ImpactReport.clear_directory_verification`).
+    """
+    if state not in VerificationState.values:
+        raise ValidationError(
+            _("Unknown verification state “%(state)s”.") % {"state": state}, code="invalid"
+        )
+    if state == VerificationState.UNVERIFIED:
+        notes = ""
+    else:
+        notes = _required_text(
+            notes,
+            field="notes",
+            message=_("Say what was checked, for example the payroll summary or the auditor."),
+        )
+    _lock(report)
+    checked = state != VerificationState.UNVERIFIED
+    report.directory_verification = state
+    report.directory_verification_notes = notes
+    report.directory_verified_by = by if checked else None
+    report.directory_verified_at = timezone.now() if checked else None
+    label = VerificationState(state).label
+    _save(
+        report,
+        by=by,
+        reason=f"Directory verification: {label}: {notes}" if notes else f"Verification: {label}",
+        update_fields=list(REPORT_VERIFICATION_FIELDS),
+    )
+    return report
 
 
 # --------------------------------------------------------------------------

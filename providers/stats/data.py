@@ -223,13 +223,15 @@ def _year(value) -> int:
 
 def build(index) -> StatsData:
     """Statistics data for the search index `index`, read in one consistent snapshot."""
-    started = time.perf_counter()
-    outer = connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and not outer:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        data = _build_in_snapshot(index)
+    # Never beside a search index build in the same process (search_data.BUILD_LOCK).
+    with search_data.BUILD_LOCK:
+        started = time.perf_counter()
+        outer = connection.in_atomic_block
+        with transaction.atomic():
+            if connection.vendor == "postgresql" and not outer:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            data = _build_in_snapshot(index)
     data.built_seconds = time.perf_counter() - started
     # Hand the build's scratch back to the system, as the search index does after its own.
     search_data._release_free_memory()

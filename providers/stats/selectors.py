@@ -635,7 +635,7 @@ def _provenance(data, keep, csv_url):
         desc=_bar_desc(
             _(
                 "Bar chart of latest impact reports: self-reported, backed by a document, "
-                "or verified by a third party."
+                "or verified by a third party, as the providers state."
             ),
             bars,
         ),

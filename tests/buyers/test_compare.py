@@ -84,7 +84,7 @@ def test_side_by_side_with_differences_marked(client, two_providers, django_asse
     period = row_html(html, "Reporting period")
     assert period.count("stale</span>") == 1
     provenance = row_html(html, '<th scope="row">Provenance')
-    assert "Verified by a third party (Impact Audit Ltd)" in provenance
+    assert "Third-party verified (provider&#x27;s claim): Impact Audit Ltd" in provenance
     assert "Self-reported" in provenance
     assert "IRIS+ OI8869" in html
     share = row_html(html, "Impact-worker share")

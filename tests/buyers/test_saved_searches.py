@@ -1,6 +1,7 @@
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from buyers import services
@@ -175,7 +176,7 @@ def test_failed_send_records_nothing_and_next_run_retries(buyer, settings):
             "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
         }
     }
-    with pytest.raises(OSError):
+    with pytest.raises(CommandError, match="1 saved search"):
         run()
     assert SavedSearchAlertSent.objects.count() == 0
     settings.MAILERS = working
@@ -184,8 +185,6 @@ def test_failed_send_records_nothing_and_next_run_retries(buyer, settings):
 
 
 def test_command_refuses_unknown_frequency():
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError):
         call_command("send_search_alerts", frequency="hourly")
 

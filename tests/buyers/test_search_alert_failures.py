@@ -12,6 +12,7 @@ from django.db import connection
 from buyers import services
 from buyers.models import AlertFrequency, SavedSearchAlertSent
 from tests.factories import BuyerFactory, DeliveryCentreFactory, ProviderFactory
+from tests.smtp_server import smtp_server
 from tests.sqlite_file import fresh_copy, run_python, template_of_test_database
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +156,33 @@ def test_the_command_exits_with_status_1_and_says_how_many_failed(file_database_
     assert f"1 saved search(es) failed and got no alert (ids: {broken})" in result.stderr
     assert f"Saved search {broken} (daily alerts) failed" in result.stderr  # the log
     assert "refused by the test" in result.stderr  # with the cause
+
+
+def test_an_address_the_mail_server_refuses_does_not_stop_the_buyers_after_it(settings, caplog):
+    refused = BuyerFactory(email="gone@example.org")
+    later = BuyerFactory(email="later@example.org")
+    refused_search = daily(refused, "Kenya", "country=KE")
+    daily(later, "Kenya", "country=KE")
+    kenyan("Fresh Kenya")
+
+    with smtp_server(refused=["gone@example.org"]) as server:
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
+            }
+        }
+        out = io.StringIO()
+        with (
+            caplog.at_level(logging.ERROR, logger="buyers.services"),
+            pytest.raises(CommandError, match=rf"ids: {refused_search.pk}\)"),
+        ):
+            call_command("send_search_alerts", frequency="daily", stdout=out)
+
+    assert [to for to, _body in server.delivered] == [["later@example.org"]]
+    assert "Fresh Kenya" in server.delivered[0][1]
+    assert "1 alert e-mail(s) sent" in out.getvalue()
+    assert any(f"buyer {refused.pk} " in r.getMessage() for r in caplog.records)
+    # Nothing was recorded for the refused buyer: the next run tries again.
+    assert not SavedSearchAlertSent.objects.filter(saved_search=refused_search).exists()
+    assert SavedSearchAlertSent.objects.filter(saved_search__owner=later).count() == 1

@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from providers import models as m
+from providers.services.vetting import report_set_verification
 from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -159,3 +160,41 @@ def test_home_and_profile_work_without_javascript(live_server, browser, provider
     page.keyboard.press("Enter")
     assert page.get_by_text("People hired from a target group at the time of hiring.").is_visible()
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_report_verified_by_the_directory_reads_well_on_profile_and_compare(
+    live_server, page, axe, csp_errors, provider, width
+):
+    operator = f.StaffFactory()
+    older = f.ImpactReportFactory(
+        provider=provider,
+        is_latest=False,
+        period_start=datetime.date(2018, 1, 1),
+        period_end=datetime.date(2018, 12, 31),
+        provenance=m.Provenance.THIRD_PARTY,
+        verifier="Fictional Audit Ltd",
+    )
+    for report in (provider.reports.get(is_latest=True), older):
+        report_set_verification(
+            report=report,
+            by=operator,
+            state=m.VerificationState.VERIFIED,
+            notes="Payroll summary for the period.",
+        )
+    other = f.ProviderFactory(slug="other-fictional")
+    f.ImpactReportFactory(provider=other, provenance=m.Provenance.THIRD_PARTY, verifier="X Ltd")
+    page.set_viewport_size({"width": width, "height": 900})
+
+    page.goto(live_server.url + provider.get_absolute_url())
+    check = page.locator(".impact-meta__check").inner_text()
+    assert "Verified by the directory" in check and "Payroll summary for the period." in check
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    axe(page)
+
+    page.goto(live_server.url + f"/compare/?p={provider.slug}&p={other.slug}")
+    heading = page.get_by_role("rowheader", name="Verified by the directory")
+    row = page.get_by_role("row").filter(has=heading)
+    assert "Yes, on" in row.inner_text() and "Not yet" in row.inner_text()
+    axe(page)
+    assert csp_errors == []

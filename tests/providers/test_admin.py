@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from providers import models as m
+from providers.services.vetting import report_set_verification
 from tests.factories import (
     BuyerFactory,
     CaseStudyFactory,
@@ -148,7 +149,8 @@ def test_changelist_query_count_does_not_grow_with_providers(
         MembershipFactory(provider=provider)
         ProviderServiceFactory(provider=provider)
 
-    with django_assert_max_num_queries(10):
+    # One facet query per list filter (the "last confirmed" filter added the 11th).
+    with django_assert_max_num_queries(11):
         response = staff_client.get(CHANGELIST)
 
     assert response.status_code == 200
@@ -839,3 +841,62 @@ def test_history_page_lists_changes_without_inline_styles(staff_client, staff):
     assert 'style="' not in html
     assert "Renamed by the provider" in html
     assert "Old Name Works" in html and "New Name Works" in html
+
+
+def test_inline_rows_name_every_widget(staff_client):
+    provider = ProviderFactory()
+    ProviderServiceFactory(provider=provider)
+    DeliveryCentreFactory(provider=provider)
+    DeliveryCentreFactory(provider=provider, city="Kisumu")
+    CertificationHoldingFactory(provider=provider)
+
+    html = staff_client.get(reverse("admin:providers_provider_change", args=[provider.pk])).text
+
+    for name in [
+        "Service, service offered 1",
+        "Delete, service offered 1",
+        "Country, delivery centre 2",
+        "Languages, delivery centre 1",
+        "Certification, certification held 1",
+        "Expires on, certification held 1",
+        "Country, new delivery centre",
+    ]:
+        assert f'aria-label="{name}"' in html, name
+    assert "js/admin-accessibility.js" in html
+
+
+def test_editing_a_verified_report_inline_resets_its_check_and_keeps_the_reason(
+    staff_client, staff
+):
+    provider = ProviderFactory()
+    report = ImpactReportFactory(provider=provider, total_employees=100, impact_workers=60)
+    report_set_verification(
+        report=report, by=staff, state=m.VerificationState.VERIFIED, notes="Payroll checked."
+    )
+    row = {
+        "reports-0-id": str(report.pk),
+        "reports-0-provider": str(provider.pk),
+        "reports-0-period_start": report.period_start.isoformat(),
+        "reports-0-period_end": report.period_end.isoformat(),
+        "reports-0-impact_worker_definition": report.impact_worker_definition,
+        "reports-0-total_employees": "100",
+        "reports-0-impact_workers": "65",
+        "reports-0-provenance": report.provenance,
+    }
+    data = change_form_data(
+        provider,
+        change_reason="Corrected from the payroll",
+        **{"reports-TOTAL_FORMS": "1", "reports-INITIAL_FORMS": "1", **row},
+    )
+
+    response = staff_client.post(
+        reverse("admin:providers_provider_change", args=[provider.pk]), data
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    report.refresh_from_db()
+    assert report.impact_workers == 65
+    assert report.directory_verification == m.VerificationState.UNVERIFIED
+    assert report.directory_verified_at is None
+    entry = report.history.order_by("-history_date", "-history_id").first()
+    assert entry.history_change_reason == "Corrected from the payroll"

@@ -104,6 +104,7 @@ def listing_urls(v):
         ("listing", [], "GET", {}),
         ("submit", [], "POST", {}),
         ("deactivate", [], "POST", {}),
+        ("confirm", [], "POST", {"confirm-version": p.version}),
         ("profile", [], "GET POST", profile),
         ("services", [], "GET POST", services),
         ("centres", [], "GET", {}),
@@ -135,7 +136,15 @@ def snapshot(provider):
     """Everything an intruder could try to change, as comparable values."""
     p = Provider.objects.get(pk=provider.pk)
     return {
-        "provider": (p.name, p.tagline, p.status, p.version, p.logo.name, p.verified_at),
+        "provider": (
+            p.name,
+            p.tagline,
+            p.status,
+            p.version,
+            p.logo.name,
+            p.verified_at,
+            p.assured_date,
+        ),
         "services": sorted(ProviderService.objects.values_list("id", "service_id", "note")),
         "centres": sorted(DeliveryCentre.objects.values_list("id", "country", "headcount")),
         "holdings": sorted(CertificationHolding.objects.values_list("id", "certificate_number")),
@@ -185,7 +194,7 @@ def test_every_listing_url_refuses_intruders_and_changes_nothing(client, victim,
             else:
                 assert response.status_code == 404, (name, method, response.status_code)
             checked += 1
-    assert checked == sum(len(m.split()) for _n, _a, m, _d in listing_urls(victim)) == 39
+    assert checked == sum(len(m.split()) for _n, _a, m, _d in listing_urls(victim)) == 40
     assert snapshot(victim["provider"]) == before
 
 

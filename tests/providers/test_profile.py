@@ -185,7 +185,7 @@ def test_published_profile_shows_every_section(client, full_provider):
         "OI8869",
         "OI6176",
         "1.8",
-        "Verified by a third party",
+        "Third-party verified (provider&#x27;s claim)",
         "Fictional Audit Ltd",
         "Rural youth test group",
         "People hired from a target group at the time of hiring.",

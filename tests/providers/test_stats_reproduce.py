@@ -1,22 +1,15 @@
-"""Every number /stats/ shows can be reproduced from the public, per-listing data.
+"""Every number /stats/ shows can be reproduced from the open-data download.
 
 The test recomputes each statistic in plain Python, independently of the numpy
-code, from what anyone can download or read per listing:
-
-- the provider export (`/exports/providers.csv`): services, delivery countries,
-  size band, valid certifications, the latest report's provenance, target groups
-  and figures, all as the disclosure rule shows them;
-- the public figures of each listing that the export does not carry: delivery
-  centres' impact workers and target-group counts (`public_figures`, what
-  comparison and exports use) and earlier reports (the profile).
-
-`public_listings()` is the only place that knows where the data comes from: when
-the open-data package (/data/) carries centres, group counts and every report,
-it is the one function to switch. The recomputed tables are then held to the
-CSV of every chart and to the HTML tables of the page.
+code, from the Frictionless CSV package that `manage.py build_open_data` writes
+for /data/ (organizations, services, locations, certifications, impact_reports,
+impact_report_groups), with every count of people as the disclosure rule
+publishes it there. The recomputed tables are then held to the CSV of every chart
+and to the HTML tables of the page.
 """
 
 import csv
+import datetime
 import io
 import re
 import statistics
@@ -29,11 +22,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_countries import countries
 
-from buyers.selectors import public_figures, with_display_data
-from providers.models import Provider, RegionCountry, Service, TargetGroup
-from providers.selectors import provider_profile
+from providers.models import RegionCountry, Service, TargetGroup
 from providers.taxonomy_data import region_ancestry
-from tests import factories as f
+from tests.providers.opendata_helpers import build, table
 
 pytestmark = pytest.mark.django_db
 
@@ -58,70 +49,65 @@ def _csv(text):
 
 
 def exact(value: str):
-    """A published count or rate from a CSV cell, or None when it is not shown exactly."""
+    """A published count or rate, or None when it is not shown exactly."""
     if value in ("", "<10", "withheld"):
         return None
     return Decimal(value)
 
 
-def public_listings(client):
-    """Every published listing as plain public data: export rows plus per-listing figures."""
-    client.force_login(f.BuyerFactory())
-    response = client.get(reverse("buyers:export_search"))
-    rows = _csv(b"".join(response.streaming_content).decode("utf-8"))
-    by_slug = {
-        p.slug: p for p in with_display_data(Provider.objects.published().order_by("name", "id"))
-    }
-    code_of = {str(name): code for code, name in countries}
-    group_name = dict(TargetGroup.objects.values_list("pk", "name"))
+def _count(row, name):
+    """A count from the open-data tables in the form `exact()` reads: the value when it
+    is published exactly, "<10" when banded, "withheld", or "" when not reported."""
+    status = row[f"{name}_status"]
+    return {"exact": row[name], "banded": "<10", "withheld": "withheld", "missing": ""}[status]
+
+
+def public_listings(root):
+    """Every published listing, read only from the open-data CSV package under `root`."""
+
+    def by_organization(name, key="organization_id"):
+        grouped = defaultdict(list)
+        for row in table(root, name):
+            grouped[row[key]].append(row)
+        return grouped
+
+    services = by_organization("services")
+    centres = by_organization("locations")
+    certifications = by_organization("certifications")
+    reports = by_organization("impact_reports")
+    groups = by_organization("impact_report_groups", key="report_id")
     listings = []
-    for row in rows:
-        p = by_slug[row["slug"]]
-        figures = public_figures(p)
-        profile = provider_profile(slug=p.slug)
-        reports = []
-        if profile.impact is not None:
-            shown = {fig.name: fig.shown for fig in profile.impact.figures}
-            reports.append(
+    for org in table(root, "organizations"):
+        own_reports = sorted(reports[org["id"]], key=lambda r: r["period_end"])
+        latest = next((r for r in own_reports if r["latest"] == "true"), None)
+        listing = {
+            "slug": org["profile_url"].rstrip("/").rsplit("/", 1)[1],
+            "size_band": org["size_band"],
+            "services": [s["service_name"] for s in services[org["id"]]],
+            "countries": [c["country"] for c in centres[org["id"]]],
+            "certifications": [
+                c["name"] for c in certifications[org["id"]] if c["valid"] == "true"
+            ],
+            "centres": [(c["country"], _count(c, "impact_workers")) for c in centres[org["id"]]],
+            "groups": [g["name"] for g in groups[latest["id"]]] if latest else [],
+            "group_counts": [
+                (g["name"], _count(g, "workers")) for g in (groups[latest["id"]] if latest else [])
+            ],
+            "report_provenance": latest["provenance"] if latest else "",
+            "impact_workers": _count(latest, "impact_workers") if latest else "",
+            "impact_share_pct": _count(latest, "impact_share_pct") if latest else "",
+            **{column: latest[key] if latest else "" for key, column in RATES.items()},
+            "reports": [
                 {
-                    "end": profile.impact.period_end,
-                    "impact_workers": shown["impact_workers"].machine,
-                    "impact_share": profile.impact.impact_share.machine,
-                    **{k: shown[k].machine if k in shown else "" for k in RATES},
+                    "end": datetime.date.fromisoformat(r["period_end"]),
+                    "impact_workers": _count(r, "impact_workers"),
+                    "impact_share": _count(r, "impact_share_pct"),
+                    **{key: r[key] for key in RATES},
                 }
-            )
-        for r in profile.earlier_reports:
-            reports.append(
-                {
-                    "end": r.period_end,
-                    "impact_workers": r.impact_workers.machine,
-                    "impact_share": r.impact_share.machine,
-                    **{k: r.rates[k].machine for k in RATES},
-                }
-            )
-        latest = p.latest_reports[0] if p.latest_reports else None
-        listings.append(
-            {
-                **row,
-                "services": [s for s in row["services"].split("; ") if s],
-                "countries": [code_of[c] for c in row["delivery_countries"].split("; ") if c],
-                "certifications": [
-                    re.sub(r" \(\d{4}-\d\d-\d\d\)$", "", c)
-                    for c in row["certifications"].split("; ")
-                    if c
-                ],
-                "groups": [g for g in row["target_groups"].split("; ") if g],
-                "centres": [
-                    (c.country.code, shown.impact_workers.machine)
-                    for c, shown in zip(p.centres.all(), figures.centres, strict=True)
-                ],
-                "group_counts": [
-                    (group_name[g.target_group_id], figures.groups[g.target_group_id].machine)
-                    for g in (latest.groups.all() if latest else [])
-                ],
-                "reports": reports,
-            }
-        )
+                for r in own_reports
+            ],
+        }
+        listings.append(listing)
     return listings
 
 
@@ -291,9 +277,11 @@ class _Tables(HTMLParser):
         {"service": ["data-annotation", "voice-support"], "region": ["asia", "africa"]},
     ],
 )
-def test_every_statistic_is_reproduced_from_public_listing_data(client, directory, filters):
-    listings = public_listings(client)
-    client.logout()
+def test_every_statistic_is_reproduced_from_the_open_data_download(
+    client, directory, filters, tmp_path
+):
+    build(tmp_path, validate=False)
+    listings = public_listings(tmp_path)
     expected = expected_tables(
         listings, Taxonomy(), services=filters.get("service", ()), regions=filters.get("region", ())
     )

@@ -4,9 +4,10 @@
     manage.py send_search_alerts --frequency weekly   # e.g. every Monday at 06:00
 
 Safe to run again at any time: a provider is e-mailed for a search at most
-once, and a buyer with nothing new gets no e-mail. A saved search that fails is
-logged with its id and skipped; the others are sent, and the command then exits
-with status 1 and says how many failed (the next run retries them).
+once, and a buyer with nothing new gets no e-mail. A saved search that fails, or
+an e-mail the mail server refuses, is logged with its ids and skipped; the others
+are sent, and the command then exits with status 1 and says how many failed (the
+next run retries them).
 """
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,0 +1,151 @@
+"""Reads of the JSON API: the rows a page of results shows, and stable ids to providers.
+
+The search itself is `buyers.search` (the page's own code); this module only reads
+what the API prints about the providers a search returned, in a fixed number of
+queries whatever the page size, and finds a provider by the UUID open data gives it.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils.translation import get_language
+from django_countries import countries
+
+from providers.models import DeliveryCentre, ImpactReport, Provider, ProviderService
+from providers.opendata.ids import stable_id
+from providers.services.search_data import SearchIndex
+
+
+def page_providers(ids: list) -> list:
+    """The published providers of `ids`, in that order, with what a list item shows.
+
+    Three queries: the providers with their latest report's totals, their services,
+    their delivery centres. A provider unpublished since the search index was built
+    is left out, as on the search page.
+    """
+    if not ids:
+        return []
+    latest = ImpactReport.objects.filter(provider=OuterRef("pk"), is_latest=True).order_by()
+    queryset = (
+        Provider.objects.published()
+        .filter(pk__in=ids)
+        .only(
+            "id",
+            "name",
+            "slug",
+            "tagline",
+            "workforce",
+            "verified_at",
+            "assured_date",
+            "updated_at",
+        )
+        .annotate(
+            report_period_start=Subquery(latest.values("period_start")[:1]),
+            report_period_end=Subquery(latest.values("period_end")[:1]),
+            report_total_employees=Subquery(latest.values("total_employees")[:1]),
+            report_impact_workers=Subquery(latest.values("impact_workers")[:1]),
+        )
+        .prefetch_related(
+            Prefetch(
+                "services",
+                queryset=ProviderService.objects.select_related("service").only(
+                    "provider_id",
+                    "service__id",
+                    "service__name",
+                    "service__slug",
+                    "service__position",
+                ),
+                to_attr="api_services",
+            ),
+            Prefetch(
+                "centres",
+                queryset=DeliveryCentre.objects.only("provider_id", "country").order_by("country"),
+                to_attr="api_centres",
+            ),
+        )
+    )
+    by_id = {provider.pk: provider for provider in queryset}
+    providers = [by_id[pk] for pk in ids if pk in by_id]
+    for provider in providers:
+        provider.api_services.sort(key=lambda ps: (ps.service.position, ps.service.name))
+        provider.api_countries = sorted(
+            {str(centre.country) for centre in provider.api_centres},
+            key=lambda code: str(countries.name(code)),
+        )
+    return providers
+
+
+#: List items per process, keyed by search data token, date, language and provider.
+_items: OrderedDict = OrderedDict()
+_items_lock = threading.Lock()
+_items_for: tuple | None = None
+ITEM_CACHE_SIZE = 5000
+
+
+def page_items(index: SearchIndex, ids: list, build: Callable) -> list:
+    """The list items of `ids`, in order: `build(provider)` for each provider of
+    `page_providers`, kept until the search data token changes.
+
+    An item shows only listing data, so, like the search page's result cards, it
+    stays right until the token changes; a page whose items are all kept costs no
+    query, as a search page whose cards are kept costs none.
+    """
+    global _items_for
+    version = (index.token, index.day)
+    language = get_language()
+    with _items_lock:
+        if _items_for != version:
+            _items.clear()
+            _items_for = version
+        found = {pk: _items.get((version, language, pk)) for pk in ids}
+    missing = [pk for pk, item in found.items() if item is None]
+    if missing:
+        built = {provider.pk: build(provider) for provider in page_providers(missing)}
+        found.update(built)
+        with _items_lock:
+            if _items_for == version:
+                for pk, item in built.items():
+                    _items[(version, language, pk)] = item
+                while len(_items) > ITEM_CACHE_SIZE:
+                    _items.popitem(last=False)
+    return [found[pk] for pk in ids if found.get(pk) is not None]
+
+
+def provider_uuid(pk: int) -> str:
+    """The provider's stable id, the same as in open data."""
+    return _uuid_of(pk)
+
+
+_uuids: dict[int, str] = {}
+_by_uuid: tuple[tuple, dict] | None = None
+_lock = threading.Lock()
+
+
+def _uuid_of(pk: int) -> str:
+    found = _uuids.get(pk)
+    if found is None:
+        found = _uuids[pk] = stable_id("provider", pk)
+    return found
+
+
+def provider_pk_for(index: SearchIndex, uuid: str) -> int | None:
+    """The primary key of the published provider whose open data id is `uuid`, or None.
+
+    A UUID 5 cannot be turned back into its key, so each process maps the ids of
+    the index's providers once per index (the UUIDs themselves are kept across
+    indexes: a new index only computes those of newly published providers).
+    """
+    global _by_uuid
+    version = (index.token, index.day)
+    current = _by_uuid
+    if current is None or current[0] != version:
+        with _lock:
+            current = _by_uuid
+            if current is None or current[0] != version:
+                current = _by_uuid = (
+                    version,
+                    {_uuid_of(pk): pk for pk in index.ids.tolist()},
+                )
+    return current[1].get(uuid.lower())
