@@ -225,6 +225,8 @@ class Page:
     """One URL pattern: how to fill its path, what it reads, whom it is for."""
 
     kwargs: Callable[[dict], dict] = lambda w: {}
+    #: The path itself, for a pattern without a name (instead of reversing `kwargs`).
+    path: Callable[[dict], str] | None = None
     params: tuple[str, ...] = ()
     right: str | None = None
     private: bool = False
@@ -387,6 +389,14 @@ PAGES: dict[str, Page] = {
         post=True, kwargs=lambda w: {"provider_id": w["unclaimed"].pk}, right="owner"
     ),
     "dashboard:listing": Page(kwargs=_listing, params=("next",), right="owner", private=True),
+    "dashboard:confirm": Page(
+        get=False,
+        post=True,
+        kwargs=_listing,
+        right="owner",
+        private=True,
+        form_on="dashboard:listing",
+    ),
     "dashboard:submit": Page(
         get=False,
         post=True,
@@ -542,26 +552,44 @@ PAGES: dict[str, Page] = {
     "account_reset_password_done": Page(),
 }
 
-#: URL patterns the walk leaves out, and why. A new pattern must be added to PAGES or here.
+#: URL patterns the walk leaves out (by route prefix), and why. A new pattern must be
+#: added to PAGES or API_PAGES, or be under one of these.
 NOT_FUZZED = {
     # tests/test_fuzz_admin.py fuzzes every registered model's changelist, change,
     # delete and history pages (by model, so a new model is covered); admin's forms
     # and decision actions are left to tests/providers/test_admin*.py.
-    "admin:": "Django admin: operators only; fuzzed by model in tests/test_fuzz_admin.py",
+    "admin/": "Django admin: operators only; fuzzed by model in tests/test_fuzz_admin.py",
 }
 
-#: Patterns still being built; the walk lists them as pending instead of failing.
-#: Add each API endpoint to API_PAGES (same shape as PAGES) and remove it from here.
-PENDING = {
-    "api/": "the JSON API at /api/v1/ is being built (providers/api/); add it to API_PAGES",
-}
+#: Patterns still being built, by route prefix: the walk lists them as pending
+#: instead of failing. Empty now that the API's endpoints are in API_PAGES.
+PENDING: dict[str, str] = {}
 
-#: The JSON API's endpoints: URL name -> Page, fuzzed like PAGES (with Accept: JSON).
-API_PAGES: dict[str, Page] = {}
+
+def _api_provider(w):
+    from providers.api.selectors import provider_uuid
+
+    return {"provider_id": provider_uuid(w["provider"].pk)}
+
+
+#: The JSON API (/api/v1/, read-only): fuzzed like PAGES. A pattern without a
+#: name is keyed by its route.
+API_PAGES: dict[str, Page] = {
+    "api_root": Page(),
+    "api_docs": Page(),
+    "api-v1:api-root": Page(),
+    "api-v1:openapi-json": Page(),
+    "api-v1:provider_list": Page(params=(*SEARCH_PARAMS, "page_size")),
+    "api-v1:provider_facets": Page(params=(*SEARCH_PARAMS, "page_size")),
+    "api-v1:provider_detail": Page(kwargs=_api_provider),
+    "api-v1:taxonomies": Page(params=("kind", "lang")),
+    "api/v1/^.+$": Page(path=lambda w: "/api/v1/no-such-address/"),
+}
 
 
 @dataclass(frozen=True)
 class Route:
+    #: The namespaced URL name, or the route itself for a pattern without a name.
     name: str
     route: str
 
@@ -575,8 +603,9 @@ def url_patterns() -> list[Route]:
                 inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
                 yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
             elif isinstance(pattern, URLPattern):
-                name = namespace + (pattern.name or "")
-                yield Route(name=name, route=prefix + str(pattern.pattern))
+                route = prefix + str(pattern.pattern)
+                name = namespace + pattern.name if pattern.name else route
+                yield Route(name=name, route=route)
 
     return list(walk(get_resolver().url_patterns))
 
@@ -584,7 +613,7 @@ def url_patterns() -> list[Route]:
 def left_out(route: Route) -> str | None:
     """Why the walk leaves `route` out, if it does."""
     for prefix, why in NOT_FUZZED.items():
-        if route.name.startswith(prefix):
+        if route.route.startswith(prefix):
             return why
     return None
 

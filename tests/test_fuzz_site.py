@@ -138,7 +138,7 @@ def users_of(page, examples: int) -> list[tuple[str | None, int]]:
 
 
 def page_path(name, page, w) -> str:
-    return reverse(name, kwargs=page.kwargs(w))
+    return page.path(w) if page.path else reverse(name, kwargs=page.kwargs(w))
 
 
 def bad_path(name, page, w, key, value) -> str:
