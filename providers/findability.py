@@ -35,6 +35,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from impactdir.ids import parse_id
+
 from .models import Provider
 from .opendata.snapshot import current_snapshot
 
@@ -254,11 +256,12 @@ def sitemap_section(request, section):
     sitemap_class = SITEMAPS.get(section)
     if sitemap_class is None:
         raise Http404(_("There is no sitemap with this name."))
-    page = request.GET.get("p", "1")
-    if not page.isdigit() or int(page) < 1:
+    # "²".isdigit() is true and int("²") fails: read the page number as an id.
+    page = parse_id(request.GET.get("p", "1"))
+    if page is None:
         raise Http404(_("There is no such page of this sitemap."))
     try:
-        entries = sitemap_class().entries(int(page))
+        entries = sitemap_class().entries(page)
     except EmptyPage:
         raise Http404(_("There is no such page of this sitemap.")) from None
     lastmods = [entry.lastmod for entry in entries if entry.lastmod is not None]

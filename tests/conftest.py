@@ -50,3 +50,12 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz tests' totals: requests sent and answers by status (tests/fuzzing.py)."""
+    from tests.fuzzing import tally_summary
+
+    summary = tally_summary()
+    if summary:
+        terminalreporter.write_line(summary)

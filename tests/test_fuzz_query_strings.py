@@ -7,17 +7,18 @@ quotes and runs of hyphens, percent-encoding gone wrong, plus real slugs and ids
 so that pages get past their first check. Each page must answer below 500; the
 CSV export must stream its whole body, every row as wide as its header.
 
-The module is bounded (FUZZ below) to run in well under a minute on SQLite; each
-test prints how many examples it ran and the status codes they got.
+The values and query strings come from tests/fuzzing.py, shared with the walk of
+every URL (tests/test_fuzz_site.py). The module is bounded (EXAMPLES below) to
+run in well under a minute on SQLite; each test prints how many requests it sent
+and the status codes they got.
 """
 
 import csv
 import io
-from collections import Counter
-from urllib.parse import urlencode
+import os
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from buyers import services
@@ -30,6 +31,7 @@ from tests.factories import (
     MembershipFactory,
     ProviderFactory,
 )
+from tests.fuzzing import FUZZ, Tally, query_strings, seeded, values
 
 pytestmark = pytest.mark.django_db
 
@@ -37,83 +39,7 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = 30
 SEARCH_EXAMPLES = 60
 
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-
 SLUGS = ["kijani-data", "umoja-books", "sauti-support"]
-
-TRICKY = [
-    "",
-    " ",
-    "0",
-    "1",
-    "2",
-    "-1",
-    "007",
-    "1.5",
-    "1e3",
-    "²",
-    "①",
-    "٣",
-    "١٢",
-    "۳",
-    "𝟡",
-    "Ⅻ",
-    "\x00",
-    "1\x00",
-    "\u202e1",
-    "\ufeff",
-    "%",
-    "'",
-    '"',
-    '""',
-    '-""',
-    '"""',
-    "-" * 33,
-    "-" * 300,
-    "- " * 60,
-    "-!" * 40,
-    "or",
-    "data -annotation",
-    '"content moderation" -voice',
-    "<script>alert(1)</script>",
-    "\\",
-    "data\nannotation",
-    "KE",
-    "ke",
-    "ZZ",
-    "data-annotation",
-    "kenya",
-    "east-africa",
-    "1-49",
-    "1000-plus",
-    "relevance",
-    "impact",
-    "99999999999999999999999",
-    "x" * 3000,
-    "é" * 600,
-    "/providers/",
-    "//evil.example/",
-    "https://evil.example/",
-    *SLUGS,
-]
-
-#: Characters str.isdigit() accepts and int() or a database may not.
-UNICODE_DIGITS = ["²", "①", "٣", "١٢", "۳", "𝟡", "1²", "²1", "0²"]
-
-values = st.one_of(
-    st.sampled_from(UNICODE_DIGITS),
-    st.sampled_from(TRICKY),
-    st.text(max_size=40),
-    st.text(alphabet="-\"' !&|()<>:*0123456789²①٣۳𝟡", max_size=80),
-)
-
-#: Raw fragments appended to an encoded query string: encoding gone wrong.
-RAW = ["", "", "", "&", "&&", "=", "%", "%ZZ", "%C3%28", "%ED%A0%80", "q", "a=b=c", "%00=%00"]
 
 SEARCH_PARAMS = [
     "q",
@@ -131,16 +57,6 @@ SEARCH_PARAMS = [
     "sort",
     "page",
 ]
-
-
-def query_strings(params, value_strategy=values):
-    """Query strings of `params` (each maybe repeated, maybe with an unknown one)."""
-    pairs = st.lists(st.tuples(st.sampled_from([*params, "unknown"]), value_strategy), max_size=8)
-    return st.builds(
-        lambda items, raw: urlencode(items) + ("&" + raw if raw else ""),
-        pairs,
-        st.sampled_from(RAW),
-    )
 
 
 @pytest.fixture
@@ -187,14 +103,16 @@ def fuzz_page(
     client, capsys, path, strategy, *, check=None, headers=None, known=(), examples=EXAMPLES
 ):
     """GET `path` with hypothesis' query strings; every answer must be below 500."""
-    statuses = Counter()
+    tally = Tally(path)
 
+    # Seeded from the test's own id: the same examples every run, different ones per test.
+    @seeded(os.environ.get("PYTEST_CURRENT_TEST", path))
     @settings(FUZZ, max_examples=examples)
     @given(query=strategy, htmx=st.booleans())
     def run(query, htmx):
         extra = {"HX-Request": "true"} if htmx and headers is None else (headers or {})
         response = client.get(f"{path}?{query}", headers=extra)
-        statuses[response.status_code] += 1
+        tally.add(response.status_code)
         assert response.status_code < 500, query
         if check is not None:
             check(response)
@@ -202,9 +120,7 @@ def fuzz_page(
     for query in reversed(known):
         run = example(query=query, htmx=False)(run)
     run()
-    with capsys.disabled():
-        codes = ", ".join(f"{code}×{n}" for code, n in sorted(statuses.items()))
-        print(f"\n  fuzz {path}: {statuses.total()} examples ({codes})", end="")
+    tally.report(capsys)
 
 
 # ----------------------------------------------------------------- public pages

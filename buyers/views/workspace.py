@@ -29,7 +29,8 @@ def buyer_required(view):
 def safe_next(request, default: str) -> str:
     """The `next` the form carried, when it is a path on this site; otherwise `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path: redirect() reads "²" or "home" as the name of a URL pattern.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

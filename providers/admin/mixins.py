@@ -8,6 +8,7 @@ asking for the reason or note on an intermediate page when the decision needs on
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.forms.formsets import DELETION_FIELD_NAME
@@ -48,6 +49,28 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """simple-history's admin with our history table, which has no inline style for the CSP."""
 
     object_history_list_template = "admin/history_list.html"
+
+    def _ids_are_valid(self, object_id, version_id=None) -> bool:
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                self.model.history.model._meta.pk.to_python(version_id)
+        except ValidationError:
+            return False
+        return True
+
+    # simple-history filters the history by the raw URL values: /²/history/ and
+    # /1/history/²/ were 500s. Answer as admin's change page does for an object
+    # that does not exist.
+    def history_view(self, request, object_id, extra_context=None):
+        if not self._ids_are_valid(object_id):
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self._ids_are_valid(object_id, version_id):
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class EvidenceLinkMixin:

@@ -56,6 +56,20 @@ def test_add_and_remove_without_javascript_redirects_back(buyer_client, buyer, p
     assert entries(shortlist) == []
 
 
+@pytest.mark.parametrize("next_url", ["²", "home", "buyers:shortlists", "x" * 300, "\x00"])
+def test_a_next_that_is_no_path_sends_the_buyer_to_the_provider(
+    buyer_client, buyer, provider, next_url
+):
+    """redirect() took a `next` without a slash for a URL name: a 500 (found by the fuzz walk)."""
+    shortlist = services.shortlist_create(owner=buyer, name="Data partners")
+    for name in ("buyers:shortlist_add", "buyers:shortlist_remove"):
+        response = buyer_client.post(
+            reverse(name), {"provider": provider.slug, "shortlist": shortlist.pk, "next": next_url}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == provider.get_absolute_url()
+
+
 def test_first_add_creates_my_shortlist(buyer_client, buyer, provider):
     buyer_client.post(reverse("buyers:shortlist_add"), {"provider": provider.slug})
     shortlist = Shortlist.objects.get(owner=buyer)

@@ -222,6 +222,19 @@ def test_changelist_bad_filter_values_never_error(query, staff_client):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("path", ["²/history/", "{pk}/history/²/", "①/history/1/"])
+def test_a_history_page_with_an_id_that_is_no_number_is_an_unknown_object(path, staff_client):
+    """simple-history looked the raw value up: a 500 (found by the admin fuzz)."""
+    centre = DeliveryCentreFactory()
+    changelist = reverse("admin:providers_deliverycentre_changelist")
+
+    response = staff_client.get(changelist + path.format(pk=centre.pk))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert staff_client.get(f"{changelist}{centre.pk}/history/").status_code == 200
+
+
 def test_queue_is_one_click_from_the_admin_index(staff_client):
     ProviderFactory(name="Waiting One", status=m.ListingStatus.SUBMITTED)
     ProviderFactory(name="Live One", status=m.ListingStatus.PUBLISHED)
