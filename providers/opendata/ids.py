@@ -16,6 +16,15 @@ NAMESPACE = uuid.UUID("a380fd20-f8c7-4465-a299-7e4ae788bbef")
 _NAMESPACE_BYTES = NAMESPACE.bytes
 
 
+def stable_id_bytes(kind: str, *keys: object) -> bytes:
+    """The 16 bytes of `stable_id(kind, *keys)`."""
+    name = ":".join([kind, *(str(key) for key in keys)])
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16])  # noqa: S324
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return bytes(digest)
+
+
 def stable_id(kind: str, *keys: object) -> str:
     """The UUID of the row of `kind` identified by `keys` (primary keys), as text.
 

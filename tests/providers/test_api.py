@@ -401,3 +401,17 @@ def test_answers_are_gzipped_when_asked_and_say_so(client, directory):
     assert packed["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in packed["Vary"]
     assert json.loads(gzip.decompress(packed.content)) == plain.json()
+
+
+def test_the_id_map_finds_every_form_of_a_providers_uuid(client, directory):
+    import uuid
+
+    from providers.opendata.ids import stable_id_bytes
+
+    provider = Provider.objects.published().first()
+    text = stable_id("provider", provider.pk)
+    assert uuid.UUID(text).bytes == stable_id_bytes("provider", provider.pk)
+    for form in (text, text.upper()):
+        assert api_get(client, f"/api/v1/providers/{form}/").status_code == 200
+    assert api_get(client, f"/api/v1/providers/{stable_id('provider', 10**9)}/").status_code == 404
+    assert api_get(client, "/api/v1/providers/not-a-uuid/").status_code in (400, 404)
