@@ -6,10 +6,7 @@ or /tmp, plus java); CI does not install it, so it skips there. Install with
 """
 
 import json
-import os
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from django.template import loader
@@ -18,19 +15,9 @@ from django.urls import reverse
 
 from tests import factories as f
 from tests.impactdir.site_world import one_of_everything
+from tests.vnu import require_vnu
 
 pytestmark = pytest.mark.django_db
-
-
-def vnu_command():
-    java = shutil.which("java")
-    candidates = [
-        os.environ.get("VNU_JAR", ""),
-        str(Path(__file__).resolve().parents[1] / "node_modules/vnu-jar/build/dist/vnu.jar"),
-        "/tmp/node_modules/vnu-jar/build/dist/vnu.jar",  # noqa: S108 (where MACHINE.md installs it)
-    ]
-    jar = next((c for c in candidates if c and Path(c).exists()), None)
-    return [java, "-jar", jar] if java and jar else None
 
 
 def pages(w) -> dict:
@@ -80,9 +67,7 @@ def pages(w) -> dict:
 
 
 def test_pages_pass_the_nu_html_checker(tmp_path):
-    command = vnu_command()
-    if command is None:
-        pytest.skip("the Nu HTML checker is not installed (npm i vnu-jar; set VNU_JAR)")
+    command = require_vnu()
     world = one_of_everything()
     # Two of each part, so that pages repeating a form per row are checked for
     # repeated ids, and a logo, whose removal form sits beside the upload form.

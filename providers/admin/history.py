@@ -8,11 +8,12 @@ changes, and merges them newest first: who, when, what and why. Only the entries
 of the page shown are compared with their previous version (`entry_changes`).
 """
 
+import functools
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django_countries import countries
 
 from accounts.models import User
@@ -131,16 +132,19 @@ def listing_timeline(provider_id: int) -> list[Entry]:
     return entries
 
 
+@functools.cache
+def _field_names(model, language: str) -> dict:
+    """Field name -> its label, once per model and language."""
+    fields = model._meta.get_fields()
+    return {f.name: str(f.verbose_name) for f in fields if hasattr(f, "verbose_name")}
+
+
 def entry_changes(entry: Entry) -> list[tuple[str, str, str]]:
     """(field, old, new) of what this entry changed compared with the version before it."""
     if entry.previous is None or entry.record.history_type != "~":
         return []
     delta = entry.record.diff_against(entry.previous, foreign_keys_are_objs=False)
-    names = {
-        f.name: str(f.verbose_name)
-        for f in entry.record.instance_type._meta.get_fields()
-        if hasattr(f, "verbose_name")
-    }
+    names = _field_names(entry.record.instance_type, get_language())
     return [
         (names.get(change.field, change.field), _value(change.old), _value(change.new))
         for change in delta.changes

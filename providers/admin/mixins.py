@@ -10,13 +10,11 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import Truncator, capfirst
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -24,9 +22,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from impactdir.ids import parse_id
 from providers import models as m
 from providers.evidence import item_evidence_url
+from providers.services.access import listings_touch
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.files import files_release
-from providers.services.vetting import CHANGE_REASON_MAX_LENGTH
+from providers.services.vetting import change_reason_text
 
 #: Decisions are offered on the list (several at once) and on an object's own
 #: page, where the operator has just reviewed it.
@@ -39,10 +38,7 @@ EMPTY = "—"
 
 def admin_change_reason(text: str | None = None) -> str:
     """The reason an admin save records in the history: the operator's, or a default."""
-    text = " ".join((text or "").split())
-    return Truncator(text or gettext("Edited by an operator in admin")).chars(
-        CHANGE_REASON_MAX_LENGTH
-    )
+    return change_reason_text(text or "") or gettext("Edited by an operator in admin")
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -286,9 +282,7 @@ class PartWriteMixin:
 
     @staticmethod
     def _touch_listing(provider_ids):
-        m.Provider.objects.filter(pk__in=provider_ids).update(
-            version=F("version") + 1, updated_at=timezone.now()
-        )
+        listings_touch(provider_ids)
 
     def save_model(self, request, obj, form, change):
         obj._change_reason = admin_change_reason()

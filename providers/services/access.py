@@ -64,6 +64,16 @@ def require_issp(user) -> None:
         raise PermissionDenied(_("Only ISSP staff accounts can manage listings."))
 
 
+def listings_touch(provider_ids, *, updated: bool = True) -> None:
+    """Give each listing its next version (and, with `updated`, "updated" now) unconditionally:
+    for writes that are already serialised (an operator's, an approval under its row lock),
+    so that a member's form opened before them is refused as stale by `lock_version`."""
+    values = {"version": F("version") + 1}
+    if updated:
+        values["updated_at"] = timezone.now()
+    Provider.objects.filter(pk__in=list(provider_ids)).update(**values)
+
+
 def lock_version(provider: Provider, version: int) -> None:
     """Claim the next version of the listing or refuse: someone saved since `version`."""
     updated = Provider.objects.filter(pk=provider.pk, version=version).update(

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +30,7 @@ from providers.models import (
     Provider,
     VerificationState,
 )
-from providers.services.access import require_member
+from providers.services.access import listings_touch, require_member
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.files import files_release
 from providers.services.recipients import member_emails
@@ -206,9 +205,7 @@ def pending_changes_apply(*, provider: Provider, decided_by=None) -> int:
         change.save()
     if changes:
         # An applied change is an edit of the listing: a new version, and "updated" now.
-        Provider.objects.filter(pk=provider.pk).update(
-            version=F("version") + 1, updated_at=timezone.now()
-        )
+        listings_touch([provider.pk])
         provider_refresh_derived(provider=provider)
         provider.refresh_from_db()
         send_templated_mail(

@@ -6,14 +6,13 @@ A draft, rejected or inactive listing is submitted once its checklist
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from impactdir.mail import send_templated_mail
 from providers.checklist import provider_checklist
 from providers.models import ListingStatus, PendingChange, PendingChangeStatus, Provider
-from providers.services.access import require_member
+from providers.services.access import listings_touch, require_member
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.pending_changes import held_for_review, pending_change_write
 from providers.services.recipients import member_emails, operator_emails
@@ -96,6 +95,6 @@ def provider_deactivate(*, provider: Provider, user) -> None:
         change.save()
     live.status = ListingStatus.INACTIVE
     live.save()
-    Provider.objects.filter(pk=live.pk).update(version=F("version") + 1)
+    listings_touch([live.pk], updated=False)
     provider_refresh_derived(provider=live)
     provider.refresh_from_db()

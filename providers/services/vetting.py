@@ -60,7 +60,8 @@ VERIFIABLE_STATUSES = frozenset(
 # --------------------------------------------------------------------------
 
 
-def _change_reason(text: str) -> str:
+def change_reason_text(text: str) -> str:
+    """A reason as the history keeps it: one line, at most CHANGE_REASON_MAX_LENGTH."""
     return Truncator(" ".join(text.split())).chars(CHANGE_REASON_MAX_LENGTH)
 
 
@@ -93,7 +94,7 @@ def _save(instance, *, by: User, reason: str, update_fields: list[str]) -> None:
     # django-simple-history reads these two attributes when it writes the
     # historical row for this save.
     instance._history_user = by
-    instance._change_reason = _change_reason(reason)
+    instance._change_reason = change_reason_text(reason)
     instance.save(update_fields=update_fields)
 
 

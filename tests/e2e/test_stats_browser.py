@@ -9,11 +9,8 @@ import datetime
 import importlib
 import io
 import json
-import os
-import shutil
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -22,6 +19,7 @@ from django.core.management import call_command
 from providers.models import Provider, Service
 from providers.stats.data import stats_data
 from tests import factories as f
+from tests.vnu import require_vnu
 
 seed_migration = importlib.import_module("providers.migrations.0002_seed_taxonomies")
 
@@ -97,21 +95,8 @@ def test_charts_carry_title_desc_and_their_table(live_server, page, directory):
     assert page.get_by_text("Sector median").first.is_visible()
 
 
-def _vnu():
-    java = shutil.which("java")
-    candidates = [
-        os.environ.get("VNU_JAR", ""),
-        str(Path(__file__).resolve().parents[2] / "node_modules/vnu-jar/build/dist/vnu.jar"),
-        "/tmp/node_modules/vnu-jar/build/dist/vnu.jar",  # noqa: S108 (where MACHINE.md installs it)
-    ]
-    jar = next((c for c in candidates if c and Path(c).exists()), None)
-    return (java, jar) if java and jar else None
-
-
 def test_pages_with_charts_pass_the_nu_html_checker(client, directory, tmp_path):
-    vnu = _vnu()
-    if vnu is None:
-        pytest.skip("the Nu HTML checker is not installed (npm i vnu-jar; set VNU_JAR)")
+    command = require_vnu()
     files = []
     for name, path in _pages(directory).items():
         response = client.get(path)
@@ -120,7 +105,7 @@ def test_pages_with_charts_pass_the_nu_html_checker(client, directory, tmp_path)
         target.write_bytes(response.content)
         files.append(str(target))
     result = subprocess.run(
-        [vnu[0], "-jar", vnu[1], "--format", "json", "--exit-zero-always", *files],
+        [*command, "--format", "json", "--exit-zero-always", *files],
         capture_output=True,
         text=True,
         check=True,
