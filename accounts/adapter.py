@@ -21,7 +21,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # Only reached when the request carries no safe ?next= of its own.
         if request.user.is_authenticated and request.user.is_issp:
             return reverse("dashboard:index")
-        return reverse("providers:search")
+        return reverse("search")
 
     # Log-in throttling (accounts.throttling). allauth's own limit counts in the
     # default cache, which is per process without CACHE_URL: each gunicorn worker

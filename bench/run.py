@@ -236,11 +236,7 @@ def main():
         queries[name] = len(captured)
     # What one write costs each worker: a full rebuild of the search index, in a background
     # thread while searches are answered from the previous index.
-    from providers.services.search_data import (
-        search_data_changed,
-        search_index,
-        wait_for_rebuild,
-    )
+    from buyers.search.index import search_data_changed, search_index, wait_for_rebuild
 
     search_data_changed()
     started = time.perf_counter()

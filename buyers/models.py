@@ -129,7 +129,7 @@ class SavedSearch(models.Model):
         return self.name
 
     def get_search_url(self):
-        url = reverse("providers:search")
+        url = reverse("search")
         return f"{url}?{self.query_string}" if self.query_string else url
 
 

@@ -40,7 +40,7 @@ from .models import (
     StandardQuestion,
 )
 
-#: Parameters of the search page's URL (`buyers.filters`) a saved search keeps; `page` is dropped.
+#: Parameters of the search URL (`buyers.search.parameters`) a saved search keeps; not `page`.
 SEARCH_PARAMETERS = (
     "q",
     "service",
@@ -332,7 +332,8 @@ def saved_search_new_providers(*, saved_search: SavedSearch) -> list[Provider]:
     alerts were switched on and is edited later is reported once too, as we keep
     no record of what matched in the past.
     """
-    from buyers.search import parse_search_params, search_queryset
+    from buyers.search.parameters import parse_search_params
+    from buyers.search.selector import search_queryset
 
     params = parse_search_params(QueryDict(saved_search.query_string))
     since = saved_search.alerts_since

@@ -22,7 +22,7 @@ limit_request_field_size = 8190
 
 def post_worker_init(worker):
     """Build the worker's in-memory search index (then its statistics) while it starts."""
-    from providers.services.search_data import warm_search_index
+    from buyers.search.index import warm_search_index
     from providers.stats.data import warm as warm_stats
 
     warm_search_index()

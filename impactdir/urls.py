@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from buyers.views import search as buyer_search_views
 from impactdir import pages
 from providers import findability
 from providers import views as provider_views
@@ -14,8 +13,8 @@ handler500 = "impactdir.errors.server_error"
 
 urlpatterns = [
     path("", provider_views.home, name="home"),
+    path("", include("buyers.search.urls")),
     path("providers/", include("providers.urls")),
-    path("how-results-are-ordered/", buyer_search_views.ordering, name="ordering"),
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
     path("about/", pages.about, name="about"),
     path("privacy/", pages.privacy, name="privacy"),

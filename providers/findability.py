@@ -54,13 +54,13 @@ PRIVATE_PREFIXES = (
     "/compare/",
 )
 #: Faceted pages whose query strings combine without end.
-FACETED_PAGES = ("providers:search",)
+FACETED_PAGES = ("search",)
 
 #: Public pages without a model behind them, by URL name. A name that is not
 #: routed is skipped.
 STATIC_PAGES = (
     ("home", "daily", 1.0),
-    ("providers:search", "daily", 0.9),
+    ("search", "daily", 0.9),
     ("stats:index", "weekly", 0.7),
     ("stats:methodology", "monthly", 0.4),
     ("opendata:index", "daily", 0.6),
@@ -139,7 +139,7 @@ class PageSitemap(DirectorySitemap):
         entries = []
         for path, name, changefreq, priority in self.paginator.page(page).object_list:
             lastmod = None
-            if name in ("home", "providers:search"):
+            if name in ("home", "search"):
                 listings = listings or _latest_listing_change()
                 lastmod = listings
             elif name == "opendata:index":

@@ -32,6 +32,8 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django_countries.fields import Country
 
+from buyers.search.index import TOKEN_TABLE
+
 from . import disclosure
 from .disclosure import Shown
 from .models import (
@@ -51,7 +53,6 @@ from .models import (
     VerificationState,
     VoiceKind,
 )
-from .services.search_data import TOKEN_TABLE
 from .stats.benchmarks import ReportPoint, profile_benchmarks, provider_trend
 
 # --------------------------------------------------------------------------

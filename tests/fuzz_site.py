@@ -269,7 +269,7 @@ VERSION = {"version": Field("hidden")}
 PAGES: dict[str, Page] = {
     # Public pages
     "home": Page(params=("q", "next", "page")),
-    "providers:search": Page(params=(*SEARCH_PARAMS, "next")),
+    "search": Page(params=(*SEARCH_PARAMS, "next")),
     "providers:detail": Page(kwargs=lambda w: {"slug": "fuzz-owned"}, params=("next", "mode", "p")),
     "ordering": Page(params=("q", "sort")),
     "disclosure": Page(),

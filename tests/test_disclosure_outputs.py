@@ -127,7 +127,7 @@ def test_search_export_and_search_page(client, listing):
     assert row["impact_workers"] == "1237"
     assert not HIDDEN & csv_numbers(text)
 
-    html = client.get(reverse("providers:search")).content.decode()
+    html = client.get(reverse("search")).content.decode()
     assert_nothing_to_subtract(visible_text(html))
 
 

@@ -26,9 +26,9 @@ def pages(w) -> dict:
     listing = lambda name: reverse(f"dashboard:{name}", args=[p.pk])  # noqa: E731
     return {
         "home": (None, reverse("home")),
-        "search": (None, reverse("providers:search")),
-        "search-filtered": (None, reverse("providers:search") + "?q=lagoon&country=KE&sort=size"),
-        "search-empty": (None, reverse("providers:search") + "?q=nothing-matches-this"),
+        "search": (None, reverse("search")),
+        "search-filtered": (None, reverse("search") + "?q=lagoon&country=KE&sort=size"),
+        "search-empty": (None, reverse("search") + "?q=nothing-matches-this"),
         "profile": (None, p.get_absolute_url()),
         "profile-buyer": ("buyer", p.get_absolute_url()),
         "compare": (None, reverse("buyers:compare") + f"?p={p.slug}&p={w['unclaimed'].slug}"),

@@ -10,7 +10,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from buyers.search import DEFAULT_SORT, SORTS
+from buyers.search.parameters import DEFAULT_SORT, SORTS
 from providers.findability import absolute_url
 
 register = template.Library()

@@ -33,7 +33,8 @@ def export_help(request):
 @login_required
 def export_search(request):
     """Every published provider matching the search in the query string, streamed as CSV."""
-    from buyers.search import parse_search_params, search_queryset
+    from buyers.search.parameters import parse_search_params
+    from buyers.search.selector import search_queryset
 
     params = parse_search_params(request.GET)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")

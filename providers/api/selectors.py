@@ -15,9 +15,9 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.translation import get_language
 from django_countries import countries
 
+from buyers.search.index import SearchIndex
 from providers.models import DeliveryCentre, ImpactReport, Provider, ProviderService
 from providers.opendata.ids import stable_id, stable_id_bytes
-from providers.services.search_data import SearchIndex
 
 
 def page_providers(ids: list) -> list:

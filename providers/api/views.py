@@ -26,12 +26,13 @@ from django_countries import countries
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 
-from buyers.filters import FACETS, FACETS_BY_PARAM
-from buyers.search import SORTS, parse_search_params, provider_search
+from buyers.search.facets import FACETS, FACETS_BY_PARAM
+from buyers.search.index import search_index
+from buyers.search.parameters import SORTS, parse_search_params
+from buyers.search.selector import provider_search
 from providers.models import Provider
 from providers.opendata.ids import stable_id
 from providers.selectors import provider_profile
-from providers.services.search_data import search_index
 
 from . import serializers as out
 from .selectors import page_items, provider_pk_for, term_ids

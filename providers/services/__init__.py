@@ -17,8 +17,9 @@ Operators and the rest:
 - `vetting`: operators' decisions (approve, reject, suspend, reinstate, verify, claims);
 - `catalogue`: keeping the data derived from a listing's parts current;
 - `files`: deleting logo and evidence files once nothing needs them;
-- `search_data`, `search_text`: the in-memory search index and its text matching;
 - `recipients`: who is e-mailed about a listing.
+
+The search index these writes keep current is `buyers.search.index`.
 
 The completeness checklist a listing must pass to be submitted is
 `providers.checklist`; the dashboard's reads (open proposals, claimable

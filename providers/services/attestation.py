@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buyers.search.index import search_data_changed
 from impactdir.mail import send_templated_mail
 from providers.models import (
     UNCONFIRMED_AFTER_MONTHS,
@@ -40,7 +41,6 @@ from providers.models import (
 from providers.models.dates import months_after, months_before
 from providers.services.access import StaleEditError, require_member
 from providers.services.recipients import member_emails
-from providers.services.search_data import search_data_changed
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Round
 
+from buyers.search.index import search_data_changed
 from providers import disclosure
 from providers.models import CaseStudy, ImpactReport, Provider, ProviderService
-from providers.services.search_data import search_data_changed
 
 
 def _latest_report_id(provider_ref):

@@ -18,8 +18,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from buyers.search.bits import bits_to_bool
 from providers import disclosure
-from providers.services.search_text import bits_to_bool
 
 from . import charts
 from .charts import Cell, Column, DataTable

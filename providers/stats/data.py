@@ -2,7 +2,7 @@
 
 Statistics are aggregates over published listings, filtered like search. Reading
 every listing per request costs far more than a page may; so each process keeps
-one `StatsData`, built for the current search index (search_data.py) and rebuilt
+one `StatsData`, built for the current search index (buyers/search/index.py) and rebuilt
 when it changes. It borrows the index's bitsets (service, region, country, target
 group, certification, size band), so a filter means on /stats/ exactly what it
 means on /providers/, and adds one row per published provider (its position in
@@ -31,9 +31,9 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from buyers.search import index as search_data
 from providers import disclosure
 from providers.models import Provenance, Region, RegionCountry
-from providers.services import search_data
 
 logger = logging.getLogger(__name__)
 

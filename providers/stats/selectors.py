@@ -31,9 +31,9 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django_countries import countries as country_names
 
+from buyers.search.bits import bits_to_bool
 from providers import disclosure
 from providers.models import Provenance, SizeBand
-from providers.services.search_text import bits_to_bool
 
 from . import charts
 from .charts import Cell, Column, DataTable
@@ -48,7 +48,7 @@ MAX_CACHED_ANSWERS = 48
 #: Reporting years the trend shows at most (the most recent ones).
 TREND_YEARS = 8
 
-SEARCH_URL = "/providers/"  # reverse("providers:search"), checked by a test
+SEARCH_URL = "/providers/"  # reverse("search"), checked by a test
 
 CHART_NAMES = (
     "countries",

@@ -130,7 +130,7 @@ def test_public_pages_are_left_cacheable(world, signed_in):
         client.force_login(world["buyer"])
     for url in [
         "/",
-        reverse("providers:search"),
+        reverse("search"),
         world["provider"].get_absolute_url(),
         reverse("buyers:compare"),
     ]:

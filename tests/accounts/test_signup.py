@@ -151,7 +151,7 @@ def test_confirmed_buyer_lands_on_the_search_page(client):
         client, "buyer@corp.example", "lanterns drift over quiet harbours"
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("providers:search")
+    assert response["Location"] == reverse("search")
 
 
 def test_a_safe_next_parameter_wins_over_the_landing_page(client, passphrase):

@@ -9,10 +9,11 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from buyers.search import parse_search_params, provider_search, search_queryset
+from buyers.search.index import search_index
+from buyers.search.parameters import parse_search_params
+from buyers.search.selector import provider_search, search_queryset
 from providers.models import ListingStatus, Service
 from providers.services.catalogue import providers_refresh_derived
-from providers.services.search_data import search_index
 from tests.buyers.test_search_facets import build_directory
 from tests.factories import (
     CaseStudyFactory,

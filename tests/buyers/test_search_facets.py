@@ -13,8 +13,9 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from buyers.filters import FACETS
-from buyers.search import parse_search_params, provider_search, search_queryset
+from buyers.search.facets import FACETS
+from buyers.search.parameters import parse_search_params
+from buyers.search.selector import provider_search, search_queryset
 from providers.models import (
     Certification,
     DeliveryMode,

@@ -3,9 +3,10 @@
 import pytest
 from django.http import QueryDict
 
-from buyers.search import parse_search_params, provider_search
-from providers.services import search_data
-from providers.services.search_data import search_index, wait_for_rebuild
+from buyers.search import index as search_data
+from buyers.search.index import search_index, wait_for_rebuild
+from buyers.search.parameters import parse_search_params
+from buyers.search.selector import provider_search
 from tests.factories import ProviderFactory
 
 # The rebuild runs in another thread on its own connection: it must see committed rows.
@@ -77,14 +78,14 @@ def test_a_gunicorn_worker_starts_building_its_index_when_it_starts(fresh_proces
 
 
 def test_caches_hold_only_entries_of_the_current_index(fresh_process, settings):
-    from buyers import search
+    from buyers.search import cards, text
 
     settings.SEARCH_INDEX_REBUILD = "inline"
     ProviderFactory(name="Alpha Works")
     total("q=alpha")
-    assert search._card_cache
-    assert search._text_cache
+    assert cards._card_cache
+    assert text._text_cache
     ProviderFactory(name="Beta Works")
     total("q=beta")
-    tokens = {key[0] for key in search._card_cache} | {key[0] for key in search._text_cache}
+    tokens = {key[0] for key in cards._card_cache} | {key[0] for key in text._text_cache}
     assert tokens == {search_index().token}

@@ -13,8 +13,8 @@ from django.db import DatabaseError, connection, transaction
 from django.http import QueryDict
 from django.urls import reverse
 
-from buyers.search import MAX_QUERY_LENGTH, clean_query, parse_search_params
-from providers.services.search_text import MAX_NEGATIONS_IN_A_ROW, parse_tsquery
+from buyers.search.parameters import MAX_QUERY_LENGTH, clean_query, parse_search_params
+from buyers.search.postings import MAX_NEGATIONS_IN_A_ROW, parse_tsquery
 from tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def directory():
 
 @pytest.mark.parametrize("q", ODD_QUERIES)
 def test_search_page_answers_queries_made_of_operators(client, directory, q):
-    response = client.get(reverse("providers:search"), {"q": q})
+    response = client.get(reverse("search"), {"q": q})
     assert response.status_code == 200
     assert "providers" in response.text
 
@@ -115,10 +115,10 @@ def test_cleaning_fits_the_longest_query():
 
 def test_a_query_of_empty_phrases_matches_nothing_and_sorts_fine(client, directory):
     for q in ['""', '-""', '"""', '"" ""']:
-        response = client.get(reverse("providers:search"), {"q": q, "sort": "relevance"})
+        response = client.get(reverse("search"), {"q": q, "sort": "relevance"})
         assert response.status_code == 200
         assert "Kijani Data" not in response.text
     # Exclusions only: everything but the excluded, ranked alike (then by name).
-    response = client.get(reverse("providers:search"), {"q": '-kijani ""'})
+    response = client.get(reverse("search"), {"q": '-kijani ""'})
     assert response.status_code == 200
     assert "Kijani Data" not in response.text and "Umoja Books" in response.text

@@ -1,4 +1,4 @@
-"""Text search in memory (providers/services/search_text.py) against PostgreSQL's own answers."""
+"""Text search in memory (buyers/search/postings.py) against PostgreSQL's own answers."""
 
 import io
 
@@ -8,16 +8,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.http import QueryDict
 
-from buyers.search import (
-    _text_cache,
-    parse_search_params,
-    provider_search,
-    search_queryset,
-    similarity_text,
-)
+from buyers.search.bits import bits_to_bool, bool_to_bits
+from buyers.search.index import search_index
+from buyers.search.parameters import parse_search_params
+from buyers.search.postings import Node, parse_tsquery
+from buyers.search.selector import provider_search, search_queryset
+from buyers.search.text import _text_cache, similarity_text
 from providers.models import Provider
-from providers.services.search_data import search_index
-from providers.services.search_text import Node, bits_to_bool, bool_to_bits, parse_tsquery
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL full-text search"

@@ -14,9 +14,11 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buyers.search import _text_cache, parse_search_params, provider_search, search_queryset
-from providers.services.search_data import search_index
-from providers.services.search_text import parse_tsquery
+from buyers.search.index import search_index
+from buyers.search.parameters import parse_search_params
+from buyers.search.postings import parse_tsquery
+from buyers.search.selector import provider_search, search_queryset
+from buyers.search.text import _text_cache
 from tests.buyers.test_search_text import database_matches
 
 pytestmark = [

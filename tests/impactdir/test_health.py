@@ -3,8 +3,8 @@
 import pytest
 from django.db import OperationalError, connection
 
-from providers.services import search_data
-from providers.services.search_data import search_index, wait_for_rebuild
+from buyers.search import index as search_data
+from buyers.search.index import search_index, wait_for_rebuild
 
 pytestmark = pytest.mark.django_db
 

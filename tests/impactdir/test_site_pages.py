@@ -107,7 +107,7 @@ def test_the_404_page_has_a_search_box(client):
     page = response.content.decode()
     form = page[page.index('<form class="error-search"') :]
     form = form[: form.index("</form>")]
-    assert f'action="{reverse("providers:search")}"' in form
+    assert f'action="{reverse("search")}"' in form
     assert 'method="get"' in form and 'name="q"' in form
     assert '<label for="not-found-q">' in form
     assert 'class="site-footer"' in page
@@ -200,7 +200,7 @@ def test_search_titles_name_the_filters_order_and_page(client, settings, query, 
     settings.SEARCH_PAGE_SIZE = 1
     ProviderFactory(name="Alpha Works", slug="alpha")
     ProviderFactory(name="Bravo Works", slug="bravo")
-    head = head_of(client.get(reverse("providers:search") + query))
+    head = head_of(client.get(reverse("search") + query))
 
     assert title(head) == expected_title
     assert meta(head, "og:title") + " · ImpactDir" == expected_title
@@ -220,7 +220,7 @@ def test_a_comparison_link_previews_the_providers_compared(client):
 
 
 def test_user_input_in_titles_is_escaped(client):
-    head = head_of(client.get(reverse("providers:search") + '?q="><script>x</script>'))
+    head = head_of(client.get(reverse("search") + '?q="><script>x</script>'))
     assert "<script>x" not in head
     assert "&lt;script&gt;x" in head
 

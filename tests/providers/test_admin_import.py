@@ -129,7 +129,7 @@ def test_imported_drafts_are_not_public(staff_client, client):
     staff_client.logout()
 
     profile = client.get(reverse("providers:detail", kwargs={"slug": provider.slug}))
-    search = client.get(reverse("providers:search"), {"q": "Nairobi"})
+    search = client.get(reverse("search"), {"q": "Nairobi"})
 
     assert profile.status_code == 404
     assert search.status_code == 200

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from buyers.search.index import search_data_token
 from providers.models import AttestationReminder, ListingStatus, Provider, ReminderKind
 from providers.models.dates import months_after, months_before
 from providers.services.access import StaleEditError
@@ -21,7 +22,6 @@ from providers.services.attestation import (
     provider_confirm,
     reminders_due,
 )
-from providers.services.search_data import search_data_token
 from tests.factories import ImpactReportFactory, IsspUserFactory, MembershipFactory
 from tests.mail_backends import REFUSED_DOMAIN
 from tests.providers.listing_helpers import listing_with_owner

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from buyers import services as buyer_services
+from buyers.search.index import search_index
 from providers.models import ListingStatus, MembershipRole, Provider
-from providers.services.search_data import search_index
 from tests.factories import (
     BuyerFactory,
     DeliveryCentreFactory,
@@ -181,7 +181,7 @@ def test_search_cards_mark_the_unconfirmed_and_lose_it_once_confirmed(
         published_at=timezone.now() - datetime.timedelta(days=900)
     )
     search_index()
-    url = reverse("providers:search")
+    url = reverse("search")
     # By name: Fresh, Never, Old; with one card per page, the second page is Never's.
     query = {"sort": "name", "page": "2"} if page_size == 1 else {"sort": "name"}
     with django_assert_max_num_queries(6):

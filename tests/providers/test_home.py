@@ -94,7 +94,7 @@ def test_home_page_shows_search_box_and_figures(client, directory):
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert f'action="{reverse("providers:search")}"' in html
+    assert f'action="{reverse("search")}"' in html
     assert 'name="q"' in html
     assert "Test annotation (2)" in html
     assert "?service=test-annotation" in html

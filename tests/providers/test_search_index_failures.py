@@ -12,9 +12,10 @@ from django.db import OperationalError, connection
 from django.db.backends.signals import connection_created
 from django.http import QueryDict
 
-from buyers.search import parse_search_params, provider_search
-from providers.services import search_data
-from providers.services.search_data import search_index, wait_for_rebuild
+from buyers.search import index as search_data
+from buyers.search.index import search_index, wait_for_rebuild
+from buyers.search.parameters import parse_search_params
+from buyers.search.selector import provider_search
 from tests.factories import ProviderFactory
 
 
@@ -75,7 +76,7 @@ def test_a_background_rebuild_that_fails_partway_keeps_serving_the_previous_inde
 
     connection_created.connect(break_new_connections)
     try:
-        with caplog.at_level(logging.ERROR, logger="providers.services.search_data"):
+        with caplog.at_level(logging.ERROR, logger="buyers.search.index"):
             assert search_index() is old  # answered at once; the build runs in a thread
             wait_for_rebuild(timeout=60)
     finally:

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.db.models import F
 
+from buyers.search.index import search_data_token
 from providers.models import DeliveryCentre, ImpactReportGroup, ListingStatus, Provider
-from providers.services.search_data import search_data_token
 from tests.factories import (
     DeliveryCentreFactory,
     ImpactReportFactory,

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from buyers.search import parse_search_params, provider_search
+from buyers.search.parameters import parse_search_params
+from buyers.search.selector import provider_search
 from providers import models as m
 from providers.stats.metrics import METRICS_BY_KEY, MIN_PROVIDERS, median
 from providers.stats.selectors import CHART_NAMES, sector_stats

@@ -165,7 +165,7 @@ def test_home_links_headline_figures_into_stats_and_draws_a_map(
 
 
 def test_search_url_constant_is_the_search_page():
-    assert reverse("providers:search") == SEARCH_URL
+    assert reverse("search") == SEARCH_URL
 
 
 @settings(max_examples=300, deadline=None)

@@ -114,7 +114,7 @@ def apply_with_text(client, name, objects, text):
 
 def found_by_search(client, provider, query):
     """Whether the public search for `query` lists the provider (cards link to its profile)."""
-    page = client.get(reverse("providers:search"), {"q": query})
+    page = client.get(reverse("search"), {"q": query})
     assert page.status_code == 200
     return f'href="{provider.get_absolute_url()}"' in page.text
 

@@ -15,7 +15,7 @@ token is read once per search (one cheap query). Validity of certifications
 depends on the date, so the date is part of the key too.
 
 On PostgreSQL the index also holds every published provider's lexemes and name
-trigrams (search_text.py), so text queries are matched and ranked in memory.
+trigrams (postings.py), so text queries are matched and ranked in memory.
 A full build takes a few seconds at 100,000 providers; by default it runs in a
 background thread while searches are answered from the previous index
 (settings.SEARCH_INDEX_REBUILD).
@@ -35,6 +35,8 @@ from django.db import connection, connections, transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
+from buyers.search.bits import bits_to_bool, bool_to_bits
+from buyers.search.postings import TextIndex, build_text_index
 from providers import disclosure
 from providers.models import (
     SIZE_BAND_BOUNDS,
@@ -47,12 +49,6 @@ from providers.models import (
     Service,
     SizeBand,
     TargetGroup,
-)
-from providers.services.search_text import (
-    TextIndex,
-    bits_to_bool,
-    bool_to_bits,
-    build_text_index,
 )
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ match "data") costs about a second: it reads and ranks the search vector of
 each matching row. This module keeps the same lexemes in memory instead, as a
 posting list per lexeme (the positions of the providers whose search vector
 holds it, and the best field it appears in), built from the stored search
-vectors in the same snapshot as the facet index (search_data.py).
+vectors in the same snapshot as the facet index (index.py).
 
 A query is parsed by PostgreSQL itself (`websearch_to_tsquery`, so stemming and
 stop words are exactly the database's), then evaluated here over the posting
@@ -378,17 +378,6 @@ def build_text_index(connection, id_to_position: np.ndarray, size: int) -> TextI
         trigrams=trigrams,
         trigram_counts=counts,
     )
-
-
-def bool_to_bits(found: np.ndarray) -> int:
-    """A boolean array over positions as the facet index's int bitset (bit n = position n)."""
-    return int.from_bytes(np.packbits(found, bitorder="little").tobytes(), "little")
-
-
-def bits_to_bool(bits: int, size: int) -> np.ndarray:
-    """The inverse of `bool_to_bits`."""
-    raw = np.frombuffer(bits.to_bytes((size + 7) // 8, "little"), dtype=np.uint8)
-    return np.unpackbits(raw, bitorder="little")[:size].astype(bool)
 
 
 def rank_order(candidates: np.ndarray, points: np.ndarray, similarity: np.ndarray) -> np.ndarray:

@@ -2,12 +2,14 @@
 
 One table (`FACETS`) names every multi-valued facet of the URL contract; both
 the database path (`filter_providers`, used for exports and alerts) and the
-in-memory facet index (providers/services/search_data.py) follow it, and tests
+in-memory facet index (index.py) follow it, and tests
 hold them to the same answers.
 """
 
 from dataclasses import dataclass
 
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import ProviderQuerySet
@@ -61,3 +63,46 @@ def filter_providers(
     if verified:
         queryset = queryset.verified()
     return queryset
+
+
+@dataclass
+class FacetOptionView:
+    key: str
+    label: str
+    count: int
+    selected: bool
+    level: int = 0
+    input_id: str = ""
+
+
+@dataclass
+class FacetGroup:
+    param: str
+    legend: str
+    options: list
+    kind: str = "checkbox"  # or "radio"
+    active: bool = False
+
+    @property
+    def options_html(self):
+        """The options as list items; built here because a search page shows ~150 of them
+        and the template engine spent more time on them than the whole search took."""
+        return format_html_join(
+            "\n",
+            '<li class="facet__option facet__option--level{}"><input type="{}" name="{}" '
+            'value="{}" id="{}"{}> <label for="{}">{} ({})</label></li>',
+            (
+                (
+                    option.level,
+                    self.kind,
+                    self.param,
+                    option.key,
+                    option.input_id,
+                    mark_safe(" checked") if option.selected else "",  # noqa: S308 (constant)
+                    option.input_id,
+                    option.label,
+                    option.count,
+                )
+                for option in self.options
+            ),
+        )

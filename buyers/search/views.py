@@ -3,7 +3,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from buyers.search import parse_search_params, provider_search
+from buyers.search.parameters import parse_search_params
+from buyers.search.selector import provider_search
 
 
 @require_safe

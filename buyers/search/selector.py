@@ -1,0 +1,404 @@
+"""The search selectors: one page with facet counts, and every match from the database.
+
+- `provider_search(*, params, page, page_size, render_cards=True) -> SearchResult`:
+  one page of results with disjunctive facet counts, chips and hints for the page
+  (the JSON API calls it with `render_cards=False`: the same results, no HTML).
+- `search_queryset(params) -> QuerySet[Provider]`: every matching published
+  provider, in the order of the search, straight from the database (CSV export,
+  saved-search alerts).
+
+Facet counts and pages come from the in-memory index (index.py); text matching
+and ranking from text.py.
+"""
+
+import math
+import threading
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import FloatField
+from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from buyers.search import cards, text
+from buyers.search.bits import bits_to_bool
+from buyers.search.facets import (
+    FACETS,
+    IMPACT_THRESHOLDS,
+    FacetGroup,
+    FacetOptionView,
+    filter_providers,
+)
+from buyers.search.index import SearchIndex, index_order_by, search_index
+from buyers.search.parameters import SORTS, Problem, SearchParams
+from buyers.search.postings import rank_sql
+from providers.models import Provider, SizeBand
+
+
+@dataclass
+class Chip:
+    label: str
+    remove_url: str
+
+
+@dataclass
+class Relaxation:
+    label: str
+    count: int
+    url: str
+
+
+@dataclass
+class SearchResult:
+    #: (provider id, rendered card) for the page, in order.
+    cards: list
+    total: int
+    page: int
+    num_pages: int
+    page_size: int
+    sort: str
+    facets: list
+    chips: list
+    relaxations: list
+    problems: list
+    params: SearchParams
+
+    @property
+    def provider_ids(self) -> list:
+        return [pk for pk, _html in self.cards]
+
+    @cached_property
+    def providers(self) -> list:
+        """The page's providers as model instances (one query; the page itself uses `cards`)."""
+        return cards.card_providers(self.provider_ids)
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.total else 0
+
+    @property
+    def end_index(self) -> int:
+        return min(self.page * self.page_size, self.total)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def page_range(self) -> list:
+        """Page numbers to link, with None for a gap: 1 … 4 5 [6] 7 8 … 40."""
+        pages = sorted(
+            {
+                1,
+                self.num_pages,
+                *range(max(1, self.page - 2), min(self.num_pages, self.page + 2) + 1),
+            }
+        )
+        shown = []
+        for number in pages:
+            if shown and number - shown[-1] > 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+    @property
+    def sort_options(self) -> list:
+        return [(key, label) for key, label in SORTS.items() if key != "relevance" or self.params.q]
+
+
+def search_queryset(params: SearchParams):
+    """Every published provider matching `params`, ordered as the search orders them.
+
+    No pagination and no facet counting; for CSV export and saved-search alerts.
+    """
+    index = params.index or search_index()
+    queryset = Provider.objects.published()
+    if params.q:
+        queryset = text.text_filtered(queryset, params.q)
+    queryset = filter_providers(
+        queryset,
+        values=params.values,
+        impact_min=params.impact_min,
+        verified=params.verified,
+        ids_by_slug=index.ids_by_slug,
+    )
+    sort = params.effective_sort
+    if sort != "relevance":
+        return queryset.order_by(*index_order_by(sort))
+    if connection.vendor != "postgresql":
+        return text.with_rank(queryset, params.q).order_by("-rank", "name", "id")
+    # The order of the search page (postings.py), computed by the database.
+    node, _trigrams, _threshold = text.parsed_query(params.q)
+    lexemes = node.lexemes() if node is not None else set()
+    order = ["-name_similarity", "name", "id"]
+    if lexemes:
+        points_sql, points_params = rank_sql(lexemes)
+        queryset = queryset.annotate(
+            points=RawSQL(points_sql, points_params, output_field=FloatField())  # noqa: S611 (constant SQL)
+        )
+        order.insert(0, "-points")
+    return queryset.annotate(
+        name_similarity=RawSQL(  # noqa: S611 (constant SQL, q is a parameter)
+            "CASE WHEN providers_provider.name %% %s "
+            "THEN similarity(providers_provider.name, %s) ELSE 0 END",
+            [text.similarity_text(params.q)] * 2,
+            output_field=FloatField(),
+        ),
+    ).order_by(*order)
+
+
+_cached_for: tuple | None = None
+_cached_for_lock = threading.Lock()
+
+
+def _forget_stale_caches(index: SearchIndex) -> None:
+    """Empty the card and text caches when the index changed: their entries are keyed by
+    the previous token and would only sit in memory until evicted."""
+    global _cached_for
+    version = (index.token, index.day)
+    if _cached_for == version:
+        return
+    with _cached_for_lock:
+        if _cached_for != version:
+            cards.forget_cards()
+            text.forget_matches()
+            _cached_for = version
+
+
+def _ranked_page(
+    index: SearchIndex, match: text.TextMatch, result_bits: int, offset, limit
+) -> list:
+    in_result = bits_to_bool(result_bits, index.size)
+    ranked = match.ranked
+    page = ranked[in_result[ranked]][offset : offset + limit]
+    return index.ids[page].tolist()
+
+
+def _facet_label(param: str, option) -> str:
+    if param == "country":
+        return str(countries.name(option.key))
+    if param == "size":
+        return str(SizeBand(option.key).label)
+    return option.label
+
+
+def provider_search(
+    *, params: SearchParams, page: int, page_size: int, render_cards: bool = True
+) -> SearchResult:
+    """One page of results with disjunctive facet counts, chips and relaxation hints.
+
+    Counts are exact: each option's count is the number of published providers it
+    gives together with every other active filter (its own facet's other values
+    aside), and following it yields exactly that many. Queries: one for the data
+    token, one for the text query (if any), one for the page plus two prefetches.
+    With `render_cards=False` (the JSON API) no card is rendered and the page costs
+    no query: `cards` holds the page's ids with no HTML, in order, and the caller
+    reads what it shows (only published providers) itself.
+    """
+    index = params.index or search_index()
+    _forget_stale_caches(index)
+    problems = list(params.problems)
+    sort = params.effective_sort
+    page_size = max(1, page_size)
+
+    base = index.all_bits
+    match = None
+    if params.q:
+        match = text.text_match(index, params.q)
+        base &= match.bits
+
+    # One mask per active filter.
+    masks = {}
+    for facet in FACETS:
+        chosen = params.get(facet.param)
+        if chosen:
+            mask = 0
+            for value in chosen:
+                mask |= index.bits.get(facet.param, {}).get(value, 0)
+            masks[facet.param] = mask
+    if params.impact_min is not None:
+        masks["impact_min"] = index.impact_at_least[params.impact_min]
+    if params.verified:
+        masks["verified"] = index.bits["verified"].get("1", 0)
+
+    def others(skip):
+        bits = base
+        for key, mask in masks.items():
+            if key != skip:
+                bits &= mask
+        return bits
+
+    result_bits = others(None)
+    total = result_bits.bit_count()
+
+    facets = []
+    for facet in FACETS:
+        pool = others(facet.param)
+        chosen = set(params.get(facet.param))
+        options = []
+        for option in index.options.get(facet.param, ()):
+            count = (pool & index.bits[facet.param].get(option.key, 0)).bit_count()
+            if count or option.key in chosen:
+                options.append(
+                    FacetOptionView(
+                        key=option.key,
+                        label=_facet_label(facet.param, option),
+                        count=count,
+                        selected=option.key in chosen,
+                        level=option.level,
+                        input_id=f"f-{facet.param}-{option.key}",
+                    )
+                )
+        if facet.param == "country":
+            options.sort(key=lambda o: o.label)
+        if options:
+            facets.append(FacetGroup(facet.param, str(facet.label), options, active=bool(chosen)))
+
+    pool = others("impact_min")
+    impact_options = []
+    thresholds = sorted({*IMPACT_THRESHOLDS, *([params.impact_min] if params.impact_min else [])})
+    for threshold in thresholds:
+        count = (pool & index.impact_at_least[threshold]).bit_count()
+        if count or threshold == params.impact_min:
+            impact_options.append(
+                FacetOptionView(
+                    key=str(threshold),
+                    label=_("At least %(n)d%%") % {"n": threshold},
+                    count=count,
+                    selected=threshold == params.impact_min,
+                    input_id=f"f-impact_min-{threshold}",
+                )
+            )
+    if impact_options:
+        facets.append(
+            FacetGroup(
+                "impact_min",
+                _("Impact workers in the workforce"),
+                impact_options,
+                kind="radio",
+                active=params.impact_min is not None,
+            )
+        )
+    verified_count = (others("verified") & index.bits["verified"].get("1", 0)).bit_count()
+    if verified_count or params.verified:
+        facets.append(
+            FacetGroup(
+                "verified",
+                _("Verification"),
+                [
+                    FacetOptionView(
+                        key="1",
+                        label=_("Verified listings only"),
+                        count=verified_count,
+                        selected=params.verified,
+                        input_id="f-verified-1",
+                    )
+                ],
+                active=params.verified,
+            )
+        )
+
+    num_pages = max(1, math.ceil(total / page_size))
+    if page > num_pages:
+        problems.append(
+            Problem(
+                _("There is no page %(page)d; showing page %(last)d, the last one.")
+                % {"page": page, "last": num_pages},
+                param="page",
+                value=str(page),
+            )
+        )
+        page = num_pages
+    offset = (page - 1) * page_size
+
+    if sort == "relevance" and match is not None:
+        page_ids = _ranked_page(index, match, result_bits, offset, page_size)
+    else:
+        page_ids = index.page_ids(result_bits, sort, offset, page_size)
+
+    return SearchResult(
+        cards=cards.rendered_cards(index, page_ids)
+        if render_cards
+        else [(pk, "") for pk in page_ids],
+        total=total,
+        page=page,
+        num_pages=num_pages,
+        page_size=page_size,
+        sort=sort,
+        facets=facets,
+        chips=_chips(params, index),
+        relaxations=_relaxations(params, index, base, masks, others) if total == 0 else [],
+        problems=problems,
+        params=params,
+    )
+
+
+def _search_url(params: SearchParams) -> str:
+    query = params.urlencode()
+    return f"?{query}" if query else "?"
+
+
+def _option_label(index: SearchIndex, param: str, key: str) -> str:
+    if param == "country":
+        return str(countries.name(key))
+    if param == "size":
+        return str(SizeBand(key).label)
+    for option in index.options.get(param, ()):
+        if option.key == key:
+            return option.label
+    return key
+
+
+def _chips(params: SearchParams, index: SearchIndex) -> list:
+    chips = []
+    if params.q:
+        chips.append(Chip(_("Text: “%(q)s”") % {"q": params.q}, _search_url(params.without("q"))))
+    for facet in FACETS:
+        for value in params.get(facet.param):
+            chips.append(
+                Chip(
+                    f"{facet.label}: {_option_label(index, facet.param, value)}",
+                    _search_url(params.without(facet.param, value)),
+                )
+            )
+    if params.impact_min is not None:
+        chips.append(
+            Chip(
+                _("Impact workers at least %(n)d%%") % {"n": params.impact_min},
+                _search_url(params.without("impact_min")),
+            )
+        )
+    if params.verified:
+        chips.append(Chip(_("Verified only"), _search_url(params.without("verified"))))
+    return chips
+
+
+def _relaxations(params, index, base, masks, others) -> list:
+    """For an empty result: what each active filter's removal would give."""
+    hints = []
+    if params.q:
+        without_text = index.all_bits
+        for mask in masks.values():
+            without_text &= mask
+        hints.append(
+            Relaxation(
+                _("the search text “%(q)s”") % {"q": params.q},
+                without_text.bit_count(),
+                _search_url(params.without("q")),
+            )
+        )
+    names = {facet.param: str(facet.label).lower() for facet in FACETS}
+    names["impact_min"] = _("the minimum impact share")
+    names["verified"] = _("verified only")
+    for key in masks:
+        hints.append(
+            Relaxation(names[key], others(key).bit_count(), _search_url(params.without(key)))
+        )
+    hints.sort(key=lambda hint: -hint.count)
+    return hints
