@@ -1,5 +1,6 @@
 """A buyer's search journey in Chromium, with and without JavaScript; axe on every state."""
 
+import datetime
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from playwright.sync_api import expect
 from providers.services.catalogue import providers_refresh_derived
 from tests.factories import (
     DeliveryCentreFactory,
+    ImpactReportFactory,
     ProviderFactory,
     ProviderServiceFactory,
     ServiceFactory,
@@ -30,6 +32,12 @@ def directory(settings):
         provider = ProviderFactory(name=f"Kenya Data {number}", slug=f"kenya-data-{number}")
         DeliveryCentreFactory(provider=provider, country="KE")
         ProviderServiceFactory(provider=provider, service=annotation)
+        if number == 0:  # figures from a period that ended long ago: marked stale on its card
+            ImpactReportFactory(
+                provider=provider,
+                period_start=datetime.date(2019, 1, 1),
+                period_end=datetime.date(2019, 12, 31),
+            )
     for number in range(3):
         provider = ProviderFactory(name=f"Uganda Voice {number}", slug=f"uganda-voice-{number}")
         DeliveryCentreFactory(provider=provider, country="UG")
@@ -151,6 +159,8 @@ def test_phone_shows_results_first_and_filters_behind_a_control(live_server, pag
     expect(page.get_by_label("Uganda (3)")).to_be_hidden()
     assert first_card_top(page) < PHONE["height"]
     assert on_one_line(page.locator("#result-count"), page.get_by_label("Sort by"))
+    stale = page.get_by_role("article", name="Kenya Data 0").get_by_text("Impact figures stale")
+    expect(stale).to_be_visible()
     axe(page)
 
     sent = search_requests(page)
