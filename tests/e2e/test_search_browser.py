@@ -187,6 +187,13 @@ def test_phone_shows_results_first_and_filters_behind_a_control(live_server, pag
     assert len(sent) == 1  # the tick; closing the panel asks for nothing
     axe(page)
 
+    # Escape closes the panel from inside it, back on its control.
+    page.get_by_text("Filters (2)").click()
+    page.get_by_label("Uganda (3)").focus()
+    page.keyboard.press("Escape")
+    expect(page.get_by_label("Uganda (3)")).to_be_hidden()
+    expect(page.get_by_text("Filters (2)")).to_be_focused()
+
 
 def test_phone_filters_work_without_javascript(live_server, browser, directory):
     # (axe runs inside the page, so it cannot run here: the test with JavaScript runs it.)
@@ -319,6 +326,10 @@ def test_loading_shows_and_dims_and_a_failure_undoes_the_change(live_server, pag
     page.get_by_label("Sort by").select_option(index=1)
     expect(error).to_be_visible()
     expect(page.get_by_label("Sort by")).to_have_value(before)
+    page.get_by_role("button", name="Dismiss").click()
+    expect(error).to_be_hidden()
+    page.get_by_label("Sort by").select_option(index=1)
+    expect(error).to_be_visible()
 
     # The next update that works clears the message.
     page.unroute("**/providers/?*")
