@@ -19,7 +19,11 @@ def search(request):
     template = "buyers/search.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    return render(request, template, {"result": result, "params": params})
+    # What the "Filters (n)" control counts: every chip but the text query's.
+    active_filters = len(result.chips) - (1 if params.q else 0)
+    return render(
+        request, template, {"result": result, "params": params, "active_filters": active_filters}
+    )
 
 
 @require_safe

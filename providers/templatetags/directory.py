@@ -2,6 +2,7 @@
 
 - `organization_jsonld`: schema.org Organization data for a profile, as JSON that
   is safe to place inside a <script> element.
+- `figures_stale`: whether a report period that ended on a date is shown as stale.
 
 Counts of people are never formatted here: `providers.disclosure` decides how
 each is shown, and templates print its `Shown` values.
@@ -10,9 +11,11 @@ each is shown, and templates print its `Shown` values.
 import json
 
 from django import template
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from providers import disclosure
+from providers.models import stale_cutoff
 
 register = template.Library()
 
@@ -63,3 +66,13 @@ def organization_data(profile, request):
 def organization_jsonld(context, profile):
     """schema.org Organization JSON for `profile`, escaped for a <script> element."""
     return mark_safe(json_for_script(organization_data(profile, context["request"])))  # noqa: S308
+
+
+@register.filter
+def figures_stale(period_end) -> bool:
+    """Whether impact figures whose period ended on `period_end` are shown as stale today.
+
+    For cards, which hold only the latest report's dates; the profile asks the report
+    itself (`ImpactReport.is_stale`), with the same cut-off.
+    """
+    return period_end is not None and period_end < stale_cutoff(timezone.localdate())
