@@ -2,28 +2,31 @@
 
 Counting facets in SQL over tens of thousands of matching rows costs hundreds of
 milliseconds; counting them over bitsets costs microseconds. Each process keeps
-one `SearchIndex`: every published provider gets a bit position (in the
-default name order), and every facet option is a Python int whose set bits are
+one `SearchIndex`: every published provider gets a bit position (in the name
+order at build time), and every facet option is a Python int whose set bits are
 the providers it matches, computed with the same rules as the ProviderQuerySet
 verbs (tests hold the two to identical answers).
 
-The index is rebuilt when the database says the data changed: migration
-0003_search installs triggers that rewrite a random token in
-`providers_search_data_token` on every insert, update, delete or truncate of a
-table the facets depend on, so no write path can leave the index stale. The
-token is read once per search (one cheap query). Validity of certifications
-depends on the date, so the date is part of the key too.
+Keeping it current: triggers log the id of every provider a write changes
+(migration 0011_search_changes), and the index is updated in place from that log
+(changes.py), in work proportional to the change. The data's version is the
+token of `providers_search_data_token` plus the last logged sequence number; a
+search reads it (one cheap query) unless this process's poller (gunicorn) looked
+within the last second. A new token — taxonomy changes, restores, migrations —
+means a full build, as does the first index of a process. The date matters too
+(certificates expire): a new day recomputes the certification bits.
 
 On PostgreSQL the index also holds every published provider's lexemes and name
-trigrams (postings.py), so text queries are matched and ranked in memory.
-A full build takes a few seconds at 100,000 providers; by default it runs in a
-background thread while searches are answered from the previous index
-(settings.SEARCH_INDEX_REBUILD).
+trigrams (postings.py), so text queries are matched and ranked in memory. A full
+build takes a few seconds at 100,000 providers; with the default
+settings.SEARCH_INDEX_REBUILD = "background" it runs in a background thread while
+searches are answered from the previous index.
 """
 
 import ctypes
 import ctypes.util
 import datetime
+import itertools
 import logging
 import threading
 import time
@@ -61,6 +64,13 @@ CHUNK = 1024
 #: Orders the index can page through without the database (relevance needs a query).
 INDEX_ORDERS = ("name", "impact", "size", "updated")
 
+#: Gap between neighbours' name-order keys at build time (room for providers placed
+#: between them later without renumbering).
+ORDINAL_STEP = 1 << 32
+
+
+_builds = itertools.count(1)
+
 
 @dataclass
 class FacetOption:
@@ -71,12 +81,18 @@ class FacetOption:
 
 @dataclass
 class SearchIndex:
-    token: str
+    base_token: str
     day: datetime.date
-    ids: np.ndarray  # position -> provider id, in (name, id) order (int64)
+    ids: np.ndarray  # position -> provider id (int64); positions past the build are appended
     all_bits: int
     #: provider id -> position, or -1 (numpy int32 array indexed by id)
     id_to_position: np.ndarray
+    #: last change-log sequence number applied (see changes.py)
+    seq: int = 0
+    #: PostgreSQL: xmin of the snapshot of the last look at the change log, and the
+    #: numbers of rows read by transaction id then (they may show up again)
+    xmin: int | None = None
+    recent: frozenset = frozenset()
     #: facet param -> option key -> bits
     bits: dict = field(default_factory=dict)
     #: facet param -> ordered options (only those a buyer can choose)
@@ -85,10 +101,30 @@ class SearchIndex:
     impact_at_least: list = field(default_factory=list)
     #: sort -> list of (chunk bits, chunk positions in order as an int32 array)
     orders: dict = field(default_factory=dict)
-    #: slug -> primary key, for the QuerySet verbs
+    #: per position: name-order key, and each numeric order's first key (ascending)
+    ordinal: np.ndarray | None = None
+    sort_share: np.ndarray | None = None
+    sort_size: np.ndarray | None = None
+    sort_updated: np.ndarray | None = None
+    #: per position: sequence number of the provider's last change (0: as built);
+    #: result cards are kept per provider and stamp
+    stamps: np.ndarray | None = None
+    #: slug -> primary key, for the QuerySet verbs; and back, for applying changes
     ids_by_slug: dict = field(default_factory=dict)
-    #: lexemes and name trigrams for text search (PostgreSQL only)
+    slug_by_id: dict = field(default_factory=dict)
+    service_parent: dict = field(default_factory=dict)  # slug -> parent slug
+    region_countries: dict = field(default_factory=dict)  # slug -> frozenset of codes
+    #: lexemes and name trigrams for text search (PostgreSQL only), as built
     text: TextIndex | None = None
+    #: positions whose text changed since the build (text.py asks the database)
+    text_stale: int = 0
+    #: which build of this process the positions come from (caches of positions use it)
+    build: int = field(default_factory=lambda: next(_builds))
+
+    @property
+    def token(self) -> str:
+        """The version of the data this index shows (cache keys, ETags)."""
+        return f"{self.base_token}:{self.seq}"
 
     @property
     def size(self) -> int:
@@ -99,6 +135,10 @@ class SearchIndex:
             position = int(self.id_to_position[provider_id])
             return position if position >= 0 else None
         return None
+
+    def stamp_of(self, provider_id: int) -> int:
+        position = self.position_of(provider_id)
+        return int(self.stamps[position]) if position is not None else -1
 
     def positions_of(self, provider_ids) -> int:
         """Bits of the given provider ids (ids not in the index are ignored)."""
@@ -135,16 +175,24 @@ _current: SearchIndex | None = None
 BUILD_LOCK = threading.RLock()
 
 
-def search_data_token() -> str:
-    """The database's current token for search data (changes on every relevant write)."""
+def _read_version() -> tuple[str, int]:
+    from buyers.search.changes import version_sql
+
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")  # noqa: S608
+        cursor.execute(version_sql())
         row = cursor.fetchone()
-    return row[0] if row else ""
+    return (row[0], int(row[1])) if row else ("", 0)
+
+
+def search_data_token() -> str:
+    """The database's current version of search data (changes on every relevant write)."""
+    token, seq = _read_version()
+    return f"{token}:{seq}"
 
 
 def search_data_changed() -> None:
-    """Mark search data stale now (triggers do this too; explicit after bulk writes)."""
+    """Mark all search data stale now: every process rebuilds its index (after bulk
+    writes that bypass the triggers, restores and taxonomy changes)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -154,38 +202,96 @@ def search_data_changed() -> None:
             cursor.execute(f"UPDATE {TOKEN_TABLE} SET token = lower(hex(randomblob(16)))")  # noqa: S608
 
 
-def _is_current(index: SearchIndex | None, token: str, today: datetime.date) -> bool:
-    return index is not None and index.token == token and index.day == today
+def _is_current(index: SearchIndex | None, version: tuple, today: datetime.date) -> bool:
+    return (
+        index is not None
+        and index.base_token == version[0]
+        and index.seq == version[1]
+        and index.day == today
+    )
+
+
+#: Seconds between two looks of a process's poller at the change log (gunicorn workers).
+POLL_SECONDS = 0.5
+_last_poll = 0.0
+_poller: threading.Thread | None = None
+_stop_polling = threading.Event()
 
 
 def search_index() -> SearchIndex:
-    """The current index: one token query, plus a rebuild when the data or the date changed.
+    """The current index: one version query, plus an update when the data or the date changed.
 
-    With SEARCH_INDEX_REBUILD = "background" (the default), a process that already has an
-    index keeps answering from it while a thread builds the new one, so no search waits
-    for a rebuild (results lag a change by the rebuild's few seconds). The first index of
-    a process, and every index with "inline", is built before the search is answered.
+    Changes to a few providers are applied in place before the search is answered
+    (milliseconds). A full build — the first of a process, or after a new token — runs
+    in a background thread with SEARCH_INDEX_REBUILD = "background" (the default)
+    while searches are answered from the previous index; with "inline" it runs before
+    the search is answered. In a process whose poller looked at the change log within
+    the last second, no query is made at all.
     """
     global _current
-    token = search_data_token()
-    today = timezone.localdate()
     index = _current
-    if _is_current(index, token, today):
+    if (
+        index is not None
+        and _poller is not None
+        and time.monotonic() - _last_poll < 2 * POLL_SECONDS
+        and index.day == timezone.localdate()
+    ):
         return index
-    if index is not None and settings.SEARCH_INDEX_REBUILD == "background":
+    version = _read_version()
+    today = timezone.localdate()
+    if _is_current(index, version, today):
+        return index
+    background = settings.SEARCH_INDEX_REBUILD == "background"
+    if index is not None and index.base_token == version[0]:
+        # In place: a few providers changed, or the day did.
+        if _lock.acquire(blocking=not background):
+            try:
+                _current = index = _updated(_current)
+            except Exception:
+                if not background:
+                    raise
+                logger.exception("Updating the search index failed; rebuilding it.")
+                _rebuild_in_background()
+            finally:
+                _lock.release()
+        return index
+    if index is not None and background:
         _rebuild_in_background()
         return index
     if index is None:
         wait_for_rebuild()  # a build started by `warm_search_index` is the one to wait for
         index = _current
-        if _is_current(index, token, today):
+        if _is_current(index, _read_version(), today):
             return index
     with _lock:
         index = _current
-        if not _is_current(index, token, today):
-            index = _build(token, today)
+        if not _is_current(index, _read_version(), today):
+            index = _build(today)
             _current = index
             _release_free_memory()
+    return index
+
+
+def _updated(index: SearchIndex) -> SearchIndex:
+    """`index` brought up to date in place where it can be, in one snapshot (else rebuilt)."""
+    from buyers.search import changes
+
+    today = timezone.localdate()
+    with _snapshot(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+        if row is None or row[0] != index.base_token:
+            return _build_in_snapshot(today)
+        try:
+            if index.day != today:
+                index = changes.refresh_certifications(cursor, index, today)
+            changed, seq, xmin, recent = changes.read_changes(cursor, index)
+            if changed:
+                index = changes.apply_changes(cursor, index, changed)
+        except changes.RebuildNeeded as reason:
+            logger.info("Rebuilding the search index: %s", reason)
+            return _build_in_snapshot(today)
+    index.seq, index.xmin, index.recent = seq, xmin, recent
     return index
 
 
@@ -213,11 +319,16 @@ def _rebuild_until_current() -> None:
     global _current, _last_failure
     try:
         for _attempt in range(5):
-            token = search_data_token()
             today = timezone.localdate()
-            if _is_current(_current, token, today):
+            version = _read_version()
+            index = _current
+            if _is_current(index, version, today):
                 return
-            index = _build(token, today)
+            if index is not None and index.base_token == version[0]:
+                with _lock:
+                    _current = _updated(_current)
+                continue
+            index = _build(today)
             with _lock:
                 _current = index
             del index
@@ -227,6 +338,68 @@ def _rebuild_until_current() -> None:
         logger.exception("Rebuilding the search index failed; serving the previous one.")
     finally:
         connections.close_all()  # this thread's connections only
+
+
+def start_polling() -> None:
+    """Look at the change log every POLL_SECONDS in a thread of this process, so a write
+    shows in its searches within a second even when nobody searches meanwhile, and
+    searches need no version query (impactdir/gunicorn_conf.py calls this per worker)."""
+    global _poller
+    if _poller is not None and _poller.is_alive():
+        return
+    _stop_polling.clear()
+    _poller = threading.Thread(target=_poll, name="search-poller", daemon=True)
+    _poller.start()
+
+
+def stop_polling() -> None:
+    """Stop this process's poller (tests; a worker's poller ends with the worker)."""
+    global _poller
+    poller = _poller
+    if poller is not None:
+        _stop_polling.set()
+        poller.join()
+        _poller = None
+
+
+#: Seconds between two prunings of the change log by one process.
+PRUNE_SECONDS = 300.0
+
+
+def _poll() -> None:
+    global _current, _last_poll
+    from buyers.search import changes
+
+    pruned = time.monotonic()
+    while not _stop_polling.is_set():
+        try:
+            index = _current
+            if index is None or _builder_running():
+                _stop_polling.wait(POLL_SECONDS)
+                continue
+            version = _read_version()
+            if not _is_current(index, version, timezone.localdate()) or index.xmin is not None:
+                if index.base_token != version[0]:
+                    _rebuild_in_background()
+                else:
+                    with _lock:
+                        _current = _updated(_current)
+            _last_poll = time.monotonic()
+            if _last_poll - pruned > PRUNE_SECONDS:
+                with connection.cursor() as cursor:
+                    changes.prune(cursor)
+                pruned = _last_poll
+        except Exception:
+            logger.exception("Looking for search data changes failed; trying again.")
+            connections.close_all()
+            _stop_polling.wait(5 * POLL_SECONDS)
+        _stop_polling.wait(POLL_SECONDS)
+    connections.close_all()
+
+
+def _builder_running() -> bool:
+    builder = _builder
+    return builder is not None and builder.is_alive()
 
 
 def search_index_ready() -> bool:
@@ -329,15 +502,24 @@ def _to_bits(ids, id_to_position: np.ndarray, nbytes: int) -> int:
 # wide provider table once per facet (2.7 s -> 1.5 s for 100,000 providers).
 
 
-def _build(token: str, today: datetime.date) -> SearchIndex:
-    """Build the index from one consistent snapshot; the token is re-read inside it."""
-    outer = connection.in_atomic_block
-    with BUILD_LOCK, transaction.atomic():
+class _snapshot(transaction.Atomic):
+    """One consistent, read-only view of the data (REPEATABLE READ on PostgreSQL)."""
+
+    def __init__(self):
+        super().__init__(using=None, savepoint=True, durable=False)
+
+    def __enter__(self):
+        outer = connection.in_atomic_block
+        super().__enter__()
         if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        token = search_data_token()
-        return _build_in_snapshot(token, today)
+
+
+def _build(today: datetime.date) -> SearchIndex:
+    """Build the index from one consistent snapshot."""
+    with BUILD_LOCK, _snapshot():
+        return _build_in_snapshot(today)
 
 
 def _release_free_memory() -> None:
@@ -367,7 +549,52 @@ _M_MMAP_THRESHOLD = -3
 _libc = _load_libc()
 
 
-def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
+def provider_row_values(row) -> tuple[int, int, int, bool]:
+    """(impact share or -1, workforce or -1, updated_at in microseconds, verified) of a
+    provider row's (impact_share, workforce, updated_at, verified) as the index keeps them."""
+    share, workforce, updated, verified = row
+    return (
+        -1 if share is None else int(share),
+        -1 if workforce is None else int(workforce),
+        _NEVER if updated is None else (_aware(updated) - _EPOCH) // _MICROSECOND,
+        bool(verified),
+    )
+
+
+def size_band_of(workforce: int) -> str | None:
+    """The size band of a workforce (-1: none), as the size facet's bits hold it."""
+    for band, (low, high) in SIZE_BAND_BOUNDS.items():
+        if workforce >= max(low, 1) and (high is None or workforce < high):
+            return band.value
+    return None
+
+
+_CERTIFICATION_SQL = (
+    "SELECT link.certification_id, {agg} FROM providers_certificationholding link "  # noqa: S608 (constant table names)
+    "WHERE (link.expires_on IS NULL OR link.expires_on >= %s) "
+    "AND (link.issued_on IS NULL OR link.issued_on <= %s) GROUP BY link.certification_id"
+)
+
+
+def certification_bits(index: SearchIndex, today: datetime.date) -> dict:
+    """Certification slug -> bits of the index's providers holding it valid on `today`."""
+    slug_of = index.slug_by_id["certification"]
+    nbytes = (index.size + 7) // 8
+    return {
+        slug_of[key]: _to_bits(found, index.id_to_position, nbytes) & index.all_bits
+        for key, found in _grouped(_CERTIFICATION_SQL, [today, today]).items()
+        if key in slug_of
+    }
+
+
+def _build_in_snapshot(today: datetime.date) -> SearchIndex:
+    from buyers.search.changes import snapshot_position
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+        token = row[0] if row else ""
+        seq, xmin = snapshot_position(cursor)
     columns = _provider_columns()
     size = len(columns["id"])
     ids = columns["id"]
@@ -377,7 +604,13 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
     id_to_position = np.full(int(ids.max()) + 1 if size else 1, -1, dtype=np.int32)
     id_to_position[ids] = np.arange(size, dtype=np.int32)
     index = SearchIndex(
-        token=token, day=today, ids=ids, all_bits=all_bits, id_to_position=id_to_position
+        base_token=token,
+        day=today,
+        ids=ids,
+        all_bits=all_bits,
+        id_to_position=id_to_position,
+        seq=seq,
+        xmin=xmin,
     )
     if connection.vendor == "postgresql":
         index.text = build_text_index(connection, id_to_position, size)
@@ -413,6 +646,11 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
                 service_options.append(FacetOption(child["slug"], child["name"], 1))
     index.options["service"] = service_options
     index.ids_by_slug["service"] = {s["slug"]: s["id"] for s in services}
+    index.slug_by_id["service"] = {s["id"]: s["slug"] for s in services}
+    index.service_parent = {
+        s["slug"]: by_id[s["parent_id"]]["slug"] if s["parent_id"] is not None else None
+        for s in services
+    }
 
     # Delivery countries and the regions they roll up to.
     country_bits = bits_by(
@@ -442,23 +680,18 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
                 region_options.append(FacetOption(child["slug"], child["name"], 1))
     index.options["region"] = region_options
     index.ids_by_slug["region"] = {r["slug"]: r["id"] for r in regions}
+    index.region_countries = {r["slug"]: frozenset(members.get(r["id"], ())) for r in regions}
 
     # Certifications: only holdings valid today count (CertificationHolding.valid()).
     certifications = list(Certification.objects.order_by("name").values("id", "slug", "name"))
-    cert_slug = {c["id"]: c["slug"] for c in certifications}
-    index.bits["certification"] = bits_by(
-        "SELECT link.certification_id, {agg} FROM providers_certificationholding link "  # noqa: S608 (constant table names)
-        "WHERE (link.expires_on IS NULL OR link.expires_on >= %s) "
-        "AND (link.issued_on IS NULL OR link.issued_on <= %s) GROUP BY link.certification_id",
-        [today, today],
-        key=lambda k: cert_slug[k],
-    )
+    index.slug_by_id["certification"] = {c["id"]: c["slug"] for c in certifications}
+    index.bits["certification"] = certification_bits(index, today)
     index.options["certification"] = [FacetOption(c["slug"], c["name"]) for c in certifications]
     index.ids_by_slug["certification"] = {c["slug"]: c["id"] for c in certifications}
 
     # Languages of service.
     languages = list(Language.objects.order_by("name").values("id", "code", "name"))
-    code_of = {lang["id"]: lang["code"] for lang in languages}
+    code_of = index.slug_by_id["language"] = {lang["id"]: lang["code"] for lang in languages}
     index.bits["language"] = bits_by(
         "SELECT link.language_id, {agg} FROM providers_provider_languages link "  # noqa: S608 (constant table names)
         "GROUP BY link.language_id",
@@ -468,7 +701,7 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
 
     # Target groups of the latest impact report.
     groups = list(TargetGroup.objects.order_by("position", "name").values("id", "slug", "name"))
-    group_slug = {g["id"]: g["slug"] for g in groups}
+    group_slug = index.slug_by_id["group"] = {g["id"]: g["slug"] for g in groups}
     index.bits["group"] = bits_by(
         "SELECT g.target_group_id, {agg} FROM providers_impactreportgroup g "  # noqa: S608 (constant table names)
         "JOIN providers_impactreport link ON link.id = g.report_id AND link.is_latest "
@@ -484,7 +717,7 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
         ("mode", DeliveryMode, "providers_provider_delivery_modes", "deliverymode_id"),
     ):
         items = list(model.objects.order_by("position", "name").values("id", "slug", "name"))
-        slug_of = {item["id"]: item["slug"] for item in items}
+        slug_of = index.slug_by_id[param] = {item["id"]: item["slug"] for item in items}
         index.bits[param] = bits_by(
             f"SELECT link.{column}, {{agg}} FROM {table} link "  # noqa: S608 (constant table names)
             f"GROUP BY link.{column}",
@@ -508,13 +741,21 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
 
     # Sort orders, each as chunks of positions; ties fall back to the name order.
     # (np.lexsort sorts by its last key first.)
-    index.orders["name"] = _chunks(positions, size)
-    index.orders["impact"] = _chunks(np.lexsort((positions, -share.astype(np.int64))), size)
+    # Each order's keys are kept per position, so a changed provider can move (changes.py).
+    index.ordinal = positions.astype(np.int64) * ORDINAL_STEP
+    index.sort_share = -share.astype(np.int64)
     # Workforces below the disclosure threshold are never shown, so they sort as equals.
     size_key = np.where(workforce >= disclosure.THRESHOLD, workforce, np.minimum(workforce, 0))
-    index.orders["size"] = _chunks(np.lexsort((positions, -size_key)), size)
-    updated = columns["updated"]
-    index.orders["updated"] = _chunks(np.lexsort((positions, -updated)), size)
+    index.sort_size = -size_key
+    index.sort_updated = -columns["updated"]
+    index.stamps = np.zeros(size, dtype=np.int64)
+    index.orders["name"] = _chunks(positions, size)
+    for order, keys in (
+        ("impact", index.sort_share),
+        ("size", index.sort_size),
+        ("updated", index.sort_updated),
+    ):
+        index.orders[order] = _chunks(np.lexsort((positions, keys)), size)
     return index
 
 

@@ -158,15 +158,16 @@ _cached_for_lock = threading.Lock()
 
 
 def _forget_stale_caches(index: SearchIndex) -> None:
-    """Empty the card and text caches when the index changed: their entries are keyed by
-    the previous token and would only sit in memory until evicted."""
+    """Empty the caches whose entries the index's last change left unused: text matches
+    after any change, cards only after a full rebuild (they are kept per provider change)."""
     global _cached_for
-    version = (index.token, index.day)
+    version = (index.base_token, index.day, index.seq)
     if _cached_for == version:
         return
     with _cached_for_lock:
         if _cached_for != version:
-            cards.forget_cards()
+            if _cached_for is None or _cached_for[:2] != version[:2]:
+                cards.forget_cards()
             text.forget_matches()
             _cached_for = version
 

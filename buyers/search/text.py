@@ -18,7 +18,7 @@ from django.db.models.expressions import RawSQL
 
 from buyers.search.bits import bits_to_bool, bool_to_bits
 from buyers.search.index import SearchIndex
-from buyers.search.postings import parse_tsquery, rank_order
+from buyers.search.postings import parse_tsquery, rank_order, rank_sql
 from providers.models import Provider
 
 #: pg_trgm's default for `%` (used when the database has no other setting).
@@ -134,10 +134,12 @@ def text_match(index: SearchIndex, q: str) -> TextMatch:
     """Which published providers match `q`, and in which relevance order.
 
     On PostgreSQL one small query (the database parses the query and gives its name
-    trigrams) and the rest in memory (postings.py); phrases add one query. On
-    SQLite, a contains-search. Kept while the search data token is unchanged.
+    trigrams) and the rest in memory (postings.py); phrases add one query, and so do
+    providers changed since the index was built. On SQLite, a contains-search. Kept
+    while the data's version is unchanged.
     """
-    key = (index.token, index.day, q)
+    # Positions are those of one build of the index, at one version of the data.
+    key = (index.token, index.day, index.build, q)
     with _text_cache_lock:
         hit = _text_cache.get(key)
         if hit is not None:
@@ -148,12 +150,13 @@ def text_match(index: SearchIndex, q: str) -> TextMatch:
     else:
         queryset = text_filtered(Provider.objects.published(), q)
         rows = with_rank(queryset, q).values_list("id", "rank")
+        # Ties in name order (a position's key in it: positions past the build are appended).
         scored = sorted(
-            (-rank, position)
+            (-rank, int(index.ordinal[position]), position)
             for pk, rank in rows
             if (position := index.position_of(pk)) is not None
         )
-        ranked = np.array([pos for _rank, pos in scored], dtype=np.int32)
+        ranked = np.array([pos for _rank, _name, pos in scored], dtype=np.int32)
         found = np.zeros(index.size, dtype=bool)
         found[ranked] = True
         match = TextMatch(bits=bool_to_bits(found), ranked=ranked)
@@ -183,9 +186,10 @@ def parsed_query(q: str) -> tuple:
 def _memory_text_match(index: SearchIndex, q: str) -> TextMatch:
     node, trigrams, threshold = parsed_query(q)
     text = index.text
+    by_database = node is not None and node.has_phrase
     if node is None:
-        found = np.zeros(index.size, dtype=bool)
-    elif node.has_phrase:
+        found = np.zeros(text.size, dtype=bool)
+    elif by_database:
         # Word positions are not kept in memory: the database matches phrases.
         ids = Provider.objects.published().filter(
             RawSQL(PG_FTS_SQL, [q], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
@@ -194,14 +198,54 @@ def _memory_text_match(index: SearchIndex, q: str) -> TextMatch:
     else:
         found = text.matches(node)
     similarity = text.name_similarity(trigrams)
+    lexemes = node.lexemes() if node is not None else set()
+    points = text.points(lexemes)
+    if index.size > text.size or index.text_stale:
+        found, similarity, points = _with_changed(
+            index, q, lexemes, (found, similarity, points), matched_all=by_database
+        )
     similar = similarity.astype(np.float64) >= threshold
     similarity[~similar] = 0
     found |= similar
-    points = text.points(node.lexemes() if node is not None else ())
     return TextMatch(
         bits=bool_to_bits(found),
-        ranked=rank_order(np.flatnonzero(found), points, similarity),
+        ranked=rank_order(np.flatnonzero(found), points, similarity, index.ordinal),
     )
+
+
+def _with_changed(index: SearchIndex, q: str, lexemes, arrays, *, matched_all: bool) -> tuple:
+    """The arrays over the whole index, with the providers changed since the index was
+    built (whose postings are out of date) answered by the database: one query by id."""
+    found, similarity, points = (
+        np.concatenate([array, np.zeros(index.size - len(array), dtype=array.dtype)])
+        for array in arrays
+    )
+    stale = bits_to_bool(index.text_stale, index.size)
+    if not matched_all:
+        found[stale] = False
+    similarity[stale] = 0
+    points[stale] = 0
+    positions = np.flatnonzero(stale & bits_to_bool(index.all_bits, index.size))
+    if not len(positions):
+        return found, similarity, points
+    points_sql, points_params = rank_sql(lexemes) if lexemes else ("0", [])
+    ids = index.ids[positions].tolist()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {PG_FTS_SQL}, similarity(name, %s), {points_sql} "  # noqa: S608 (constant SQL)
+            f"FROM providers_provider WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            [q, similarity_text(q), *points_params, *ids],
+        )
+        rows = cursor.fetchall()
+    for provider_id, matched, name_similarity, provider_points in rows:
+        position = index.position_of(provider_id)
+        if position is None:
+            continue
+        if not matched_all:
+            found[position] = bool(matched)
+        similarity[position] = name_similarity
+        points[position] = provider_points
+    return found, similarity, points
 
 
 def forget_matches() -> None:

@@ -17,7 +17,9 @@ these columns can therefore only add up published numbers.
 Building reads every published listing (a few seconds at 100,000 providers), so
 it never happens on a profile: a profile uses whatever data the process holds
 (`held`), and a page that needs fresh data asks for a rebuild, in a background
-thread when settings.SEARCH_INDEX_REBUILD is "background".
+thread when settings.SEARCH_INDEX_REBUILD is "background". The search index takes
+a listing's change in place within a second; these data follow at most
+REFRESH_SECONDS later (a full rebuild of the index: at once).
 """
 
 import datetime
@@ -116,8 +118,17 @@ class StatsData:
     answers: dict = field(default_factory=dict)
     peers: dict = field(default_factory=dict)
 
+    built_at: float = field(default_factory=time.monotonic)
+
     def is_current_for(self, token: str, day: datetime.date) -> bool:
         return self.token == token and self.day == day
+
+    def is_recent_for(self, token: str, day: datetime.date) -> bool:
+        """Built for an earlier version of the same index less than REFRESH_SECONDS ago:
+        good enough for pages while a refresh runs (listings change every few seconds in a
+        busy directory; rebuilding these data after each change would cost a core)."""
+        same_index = self.token.rsplit(":", 1)[0] == token.rsplit(":", 1)[0]
+        return same_index and self.day == day and time.monotonic() - self.built_at < REFRESH_SECONDS
 
 
 # --------------------------------------------------------------------------
@@ -478,6 +489,9 @@ def _rows(out) -> Rows:
 # The process's data
 # --------------------------------------------------------------------------
 
+#: Seconds statistics may lag behind listing changes (a new token or day: none).
+REFRESH_SECONDS = 60.0
+
 _lock = threading.Lock()
 _held: StatsData | None = None
 _builder: threading.Thread | None = None
@@ -502,7 +516,10 @@ def stats_data() -> StatsData:
     data = _held
     if data is not None and data.is_current_for(index.token, index.day):
         return data
-    if data is not None and settings.SEARCH_INDEX_REBUILD == "background":
+    background = settings.SEARCH_INDEX_REBUILD == "background"
+    if background and data is not None and data.is_recent_for(index.token, index.day):
+        return data
+    if data is not None and background:
         refresh_in_background()
         return data
     wait_for_refresh()
@@ -525,6 +542,8 @@ def held_for(token: str) -> StatsData | None:
     if data is not None and data.is_current_for(token, today):
         return data
     if settings.SEARCH_INDEX_REBUILD == "background":
+        if data is not None and data.is_recent_for(token, today):
+            return data
         refresh_in_background()
         return data
     return None
