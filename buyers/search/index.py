@@ -106,8 +106,8 @@ class SearchIndex:
     sort_share: np.ndarray | None = None
     sort_size: np.ndarray | None = None
     sort_updated: np.ndarray | None = None
-    #: per position: sequence number of the provider's last change (0: as built);
-    #: result cards are kept per provider and stamp
+    #: per position: sequence number of the provider's last change (the build's own for
+    #: providers unchanged since); result cards are kept per provider and stamp
     stamps: np.ndarray | None = None
     #: slug -> primary key, for the QuerySet verbs; and back, for applying changes
     ids_by_slug: dict = field(default_factory=dict)
@@ -748,7 +748,9 @@ def _build_in_snapshot(today: datetime.date) -> SearchIndex:
     size_key = np.where(workforce >= disclosure.THRESHOLD, workforce, np.minimum(workforce, 0))
     index.sort_size = -size_key
     index.sort_updated = -columns["updated"]
-    index.stamps = np.zeros(size, dtype=np.int64)
+    # A provider's stamp: the last change the index has of it; at a build, the build's own
+    # sequence number (cards kept from before a rebuild with the same token stay right).
+    index.stamps = np.full(size, seq, dtype=np.int64)
     index.orders["name"] = _chunks(positions, size)
     for order, keys in (
         ("impact", index.sort_share),

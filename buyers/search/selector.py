@@ -158,17 +158,19 @@ _cached_for_lock = threading.Lock()
 
 
 def _forget_stale_caches(index: SearchIndex) -> None:
-    """Empty the caches whose entries the index's last change left unused: text matches
-    after any change, cards only after a full rebuild (they are kept per provider change)."""
+    """Empty the caches whose entries the index's last change left unused: final text
+    matches after any change; cards and matches over the built postings only after a
+    full rebuild (they are kept per provider change and per build)."""
     global _cached_for
     version = (index.base_token, index.day, index.seq)
     if _cached_for == version:
         return
     with _cached_for_lock:
         if _cached_for != version:
-            if _cached_for is None or _cached_for[:2] != version[:2]:
+            rebuilt = _cached_for is None or _cached_for[:2] != version[:2]
+            if rebuilt:
                 cards.forget_cards()
-            text.forget_matches()
+            text.forget_matches(built=rebuilt)
             _cached_for = version
 
 
