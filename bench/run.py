@@ -251,7 +251,7 @@ def main():
     # answered from the previous index.
     from django.utils import timezone
 
-    from buyers.search.index import search_data_changed, search_index, wait_for_rebuild
+    from buyers.search.current import search_data_changed, search_index, wait_for_rebuild
 
     changed = Provider.objects.published().order_by("id")[published // 3]
     in_place_ms = []

@@ -32,8 +32,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django_countries.fields import Country
 
-from buyers.search.changes import CHANGE_TABLE
-from buyers.search.index import TOKEN_TABLE
+from buyers.search.index import CHANGE_TABLE, TOKEN_TABLE
 
 from . import disclosure
 from .disclosure import Shown

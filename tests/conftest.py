@@ -58,7 +58,7 @@ def _search_data_of_its_own(request):
         request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
     else:
         request.getfixturevalue("_django_db_helper")  # what the marker asks for
-    from buyers.search.index import search_data_changed
+    from buyers.search.current import search_data_changed
 
     search_data_changed()
 

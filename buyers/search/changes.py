@@ -27,18 +27,17 @@ import numpy as np
 from django.db import connection
 
 from buyers.search.bits import bool_to_bits
+from buyers.search.build import certification_bits
 from buyers.search.index import (
+    CHANGE_TABLE,
     CHUNK,
     ORDINAL_STEP,
     FacetOption,
     SearchIndex,
-    certification_bits,
     provider_row_values,
     size_band_of,
 )
 from providers import disclosure
-
-CHANGE_TABLE = "providers_search_change"
 
 #: Changes kept in the log; a worker that has not looked for longer rebuilds instead.
 KEEP_SECONDS = 3600
@@ -69,19 +68,6 @@ def version_sql() -> str:
         "SELECT t.token, (SELECT COALESCE(MAX(seq), 0) FROM "  # noqa: S608 (constant tables)
         f"{CHANGE_TABLE}) FROM providers_search_data_token t WHERE t.id = 1"
     )
-
-
-def snapshot_position(cursor) -> tuple[int, int | None]:
-    """(last sequence number, the snapshot's xmin on PostgreSQL) inside a build's snapshot."""
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            f"SELECT COALESCE(MAX(seq), 0), pg_snapshot_xmin(pg_current_snapshot())::text "  # noqa: S608
-            f"FROM {CHANGE_TABLE}"
-        )
-        seq, xmin = cursor.fetchone()
-        return int(seq), int(xmin)
-    cursor.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {CHANGE_TABLE}")  # noqa: S608
-    return int(cursor.fetchone()[0]), None
 
 
 def read_changes(cursor, index: SearchIndex) -> tuple[dict, int, int | None, frozenset]:

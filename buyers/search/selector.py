@@ -24,6 +24,7 @@ from django_countries import countries
 
 from buyers.search import cards, text
 from buyers.search.bits import bits_to_bool
+from buyers.search.current import search_index
 from buyers.search.facets import (
     FACETS,
     IMPACT_THRESHOLDS,
@@ -31,7 +32,7 @@ from buyers.search.facets import (
     FacetOptionView,
     filter_providers,
 )
-from buyers.search.index import SearchIndex, index_order_by, search_index
+from buyers.search.index import SearchIndex, index_order_by
 from buyers.search.parameters import SORTS, Problem, SearchParams
 from buyers.search.postings import rank_sql
 from providers.models import Provider, SizeBand

@@ -33,7 +33,8 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from buyers.search import index as search_data
+from buyers.search import current as search_data
+from buyers.search.build import BUILD_LOCK, release_free_memory
 from providers import disclosure
 from providers.models import Provenance, Region, RegionCountry
 
@@ -234,8 +235,8 @@ def _year(value) -> int:
 
 def build(index) -> StatsData:
     """Statistics data for the search index `index`, read in one consistent snapshot."""
-    # Never beside a search index build in the same process (search_data.BUILD_LOCK).
-    with search_data.BUILD_LOCK:
+    # Never beside a search index build in the same process (build.BUILD_LOCK).
+    with BUILD_LOCK:
         started = time.perf_counter()
         outer = connection.in_atomic_block
         with transaction.atomic():
@@ -245,7 +246,7 @@ def build(index) -> StatsData:
             data = _build_in_snapshot(index)
     data.built_seconds = time.perf_counter() - started
     # Hand the build's scratch back to the system, as the search index does after its own.
-    search_data._release_free_memory()
+    release_free_memory()
     return data
 
 

@@ -15,9 +15,9 @@ from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
-from buyers.search import index as search_data
-from buyers.search.changes import CHANGE_TABLE
-from buyers.search.index import INDEX_ORDERS, search_data_token, search_index
+from buyers.search.build import build_index
+from buyers.search.current import search_data_token, search_index
+from buyers.search.index import CHANGE_TABLE, INDEX_ORDERS
 from buyers.search.parameters import parse_search_params
 from buyers.search.selector import provider_search, search_queryset
 from providers.models import (
@@ -90,7 +90,7 @@ def _signature(index) -> dict:
 
 
 def _fresh(today=None):
-    return search_data._build(today or timezone.localdate())
+    return build_index(today or timezone.localdate())
 
 
 def _text_answers(index) -> dict:

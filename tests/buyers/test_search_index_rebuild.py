@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 
-from buyers.search import index as search_data
-from buyers.search.index import search_index, wait_for_rebuild
+from buyers.search import current as search_data
+from buyers.search.current import search_index, wait_for_rebuild
 from buyers.search.parameters import parse_search_params
 from buyers.search.selector import provider_search
 from tests.factories import ProviderFactory
@@ -81,7 +81,7 @@ def test_after_a_new_token_searches_use_the_previous_index_until_the_new_one_is_
     "tables between threads",
 )
 def test_a_polling_process_sees_a_write_within_a_second_without_a_search(fresh_process):
-    from buyers.search.index import start_polling, stop_polling
+    from buyers.search.current import start_polling, stop_polling
 
     first = ProviderFactory(name="Alpha Works")
     assert search_index().ids.tolist() == [first.pk]
