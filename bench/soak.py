@@ -378,7 +378,7 @@ def build_mix(profiles: int) -> tuple[list, str]:
 
 def outage_phase(args, port, script, master, cluster, checks) -> list:
     """Stop PostgreSQL under load for args.outage seconds; return the runs."""
-    from buyers.search.index import search_data_changed
+    from buyers.search.current import search_data_changed
 
     before_count = result_count(port)
     workers_before = workers_of(master)
@@ -457,7 +457,7 @@ def kill_phase(args, port, script, master, checks) -> Run:
     """Kill one worker while it rebuilds its index, under load."""
     from django.db import connection
 
-    from buyers.search.index import search_data_changed
+    from buyers.search.current import search_data_changed
 
     workers = workers_of(master)
     seconds = 25

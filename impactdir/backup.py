@@ -424,7 +424,7 @@ def backup_restore(*, archive: Path, force: bool = False, check_only: bool = Fal
         for folder, setting in FOLDERS.items():
             _replace_folder(staging / folder, Path(getattr(settings, setting)))
 
-    from buyers.search.index import search_data_changed
+    from buyers.search.current import search_data_changed
 
     search_data_changed()
     return summary

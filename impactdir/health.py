@@ -11,7 +11,7 @@ import logging
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 
-from buyers.search.index import search_index_ready, warm_search_index
+from buyers.search.current import search_index_ready, warm_search_index
 
 logger = logging.getLogger(__name__)
 

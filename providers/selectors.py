@@ -32,7 +32,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django_countries.fields import Country
 
-from buyers.search.index import TOKEN_TABLE
+from buyers.search.index import CHANGE_TABLE, TOKEN_TABLE
 
 from . import disclosure
 from .disclosure import Shown
@@ -530,7 +530,11 @@ def listing_figures_of(provider, report, groups, centres) -> disclosure.ListingF
     return shown
 
 
-_TOKEN_SQL = f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1"  # noqa: S608 (a constant table)
+#: The search data's version (buyers.search.index.search_data_token), in SQL.
+_TOKEN_SQL = (
+    f"SELECT t.token || ':' || (SELECT COALESCE(MAX(seq), 0) FROM {CHANGE_TABLE}) "  # noqa: S608 (constant tables)
+    f"FROM {TOKEN_TABLE} t WHERE t.id = 1"
+)
 
 
 def provider_profile(*, slug: str | None = None, pk: int | None = None) -> ProviderProfile:

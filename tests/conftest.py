@@ -43,6 +43,27 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _search_data_of_its_own(request):
+    """Each test that uses the database starts with a search data token of its own.
+
+    A test's writes are rolled back, the search change log's included (whose numbers
+    SQLite then hands out again), while the process keeps the search index, result
+    cards and statistics built from them; a new token tells every one of them that
+    the data is not what they were built from (in production data never goes back)."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not {"db", "transactional_db"} & names:
+        return
+    if marker is None:
+        request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
+    else:
+        request.getfixturevalue("_django_db_helper")  # what the marker asks for
+    from buyers.search.current import search_data_changed
+
+    search_data_changed()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache: the home page's cached headline figures
     (a few minutes) otherwise leak from one test into the next, e.g. into the test

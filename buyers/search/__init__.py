@@ -2,8 +2,9 @@
 
 - `parameters.py`: the URL contract (`parse_search_params` -> `SearchParams`).
 - `facets.py`: the facets, what each filters by, and how an option is shown.
-- `index.py`: each worker's in-memory index (facet bitsets, sort orders), its
-  data token and rebuilds.
+- `index.py`: each worker's in-memory index (facet bitsets, sort orders);
+  `build.py` builds one from the database; `changes.py` reads the change log and
+  applies it in place; `current.py` keeps each process's current one up to date.
 - `postings.py`: the index's full-text part (lexeme postings, the tsquery
   parser, ranking points); `bits.py`: position sets as Python ints.
 - `text.py`: which providers a text query matches, and in which order.

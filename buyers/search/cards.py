@@ -59,13 +59,14 @@ CARD_CACHE_SIZE = 5000
 
 
 def rendered_cards(index: SearchIndex, ids: list) -> list:
-    """(id, card HTML) for `ids`; cards are rendered once per data token and language.
+    """(id, card HTML) for `ids`; a card is rendered once per provider change and language.
 
-    A card shows only listing data, so it stays right until the token changes; this
-    saves the page's card queries and most of its template time.
+    A card shows only its listing's data, so it stays right until the listing changes
+    (its stamp in the index) or the whole index is rebuilt (the token); this saves the
+    page's card queries and most of its template time.
     """
     language = get_language()
-    keys = {pk: (index.token, index.day, language, pk) for pk in ids}
+    keys = {pk: (index.base_token, index.day, language, pk, index.stamp_of(pk)) for pk in ids}
     with _card_cache_lock:
         found = {pk: _card_cache.get(key) for pk, key in keys.items()}
     missing = [pk for pk, html in found.items() if html is None]

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from buyers.search.current import search_index
 from buyers.search.facets import FACETS
-from buyers.search.index import SearchIndex, search_index
+from buyers.search.index import SearchIndex
 from buyers.search.postings import bound_negations
 from providers.models import SizeBand
 

@@ -380,10 +380,15 @@ def build_text_index(connection, id_to_position: np.ndarray, size: int) -> TextI
     )
 
 
-def rank_order(candidates: np.ndarray, points: np.ndarray, similarity: np.ndarray) -> np.ndarray:
-    """Positions of `candidates` (ascending) by points, then name similarity, then name."""
+def rank_order(
+    candidates: np.ndarray, points: np.ndarray, similarity: np.ndarray, names: np.ndarray
+) -> np.ndarray:
+    """Positions of `candidates` by points, then name similarity, then name (`names`: each
+    position's key in the name order)."""
     return candidates[
-        np.lexsort((candidates, -similarity[candidates], -points[candidates].astype(np.int64)))
+        np.lexsort(
+            (names[candidates], -similarity[candidates], -points[candidates].astype(np.int64))
+        )
     ]
 
 

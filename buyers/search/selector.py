@@ -24,6 +24,7 @@ from django_countries import countries
 
 from buyers.search import cards, text
 from buyers.search.bits import bits_to_bool
+from buyers.search.current import search_index
 from buyers.search.facets import (
     FACETS,
     IMPACT_THRESHOLDS,
@@ -31,7 +32,7 @@ from buyers.search.facets import (
     FacetOptionView,
     filter_providers,
 )
-from buyers.search.index import SearchIndex, index_order_by, search_index
+from buyers.search.index import SearchIndex, index_order_by
 from buyers.search.parameters import SORTS, Problem, SearchParams
 from buyers.search.postings import rank_sql
 from providers.models import Provider, SizeBand
@@ -158,16 +159,19 @@ _cached_for_lock = threading.Lock()
 
 
 def _forget_stale_caches(index: SearchIndex) -> None:
-    """Empty the card and text caches when the index changed: their entries are keyed by
-    the previous token and would only sit in memory until evicted."""
+    """Empty the caches whose entries the index's last change left unused: final text
+    matches after any change; cards and matches over the built postings only after a
+    full rebuild (they are kept per provider change and per build)."""
     global _cached_for
-    version = (index.token, index.day)
+    version = (index.base_token, index.day, index.seq)
     if _cached_for == version:
         return
     with _cached_for_lock:
         if _cached_for != version:
-            cards.forget_cards()
-            text.forget_matches()
+            rebuilt = _cached_for is None or _cached_for[:2] != version[:2]
+            if rebuilt:
+                cards.forget_cards()
+            text.forget_matches(built=rebuilt)
             _cached_for = version
 
 

@@ -18,7 +18,7 @@ from django.db.models.expressions import RawSQL
 
 from buyers.search.bits import bits_to_bool, bool_to_bits
 from buyers.search.index import SearchIndex
-from buyers.search.postings import parse_tsquery, rank_order
+from buyers.search.postings import parse_tsquery, rank_order, rank_sql
 from providers.models import Provider
 
 #: pg_trgm's default for `%` (used when the database has no other setting).
@@ -134,10 +134,12 @@ def text_match(index: SearchIndex, q: str) -> TextMatch:
     """Which published providers match `q`, and in which relevance order.
 
     On PostgreSQL one small query (the database parses the query and gives its name
-    trigrams) and the rest in memory (postings.py); phrases add one query. On
-    SQLite, a contains-search. Kept while the search data token is unchanged.
+    trigrams) and the rest in memory (postings.py); phrases add one query, and so do
+    providers changed since the index was built. On SQLite, a contains-search. Kept
+    while the data's version is unchanged.
     """
-    key = (index.token, index.day, q)
+    # Positions are those of one build of the index, at one version of the data.
+    key = (index.token, index.day, index.build, q)
     with _text_cache_lock:
         hit = _text_cache.get(key)
         if hit is not None:
@@ -148,23 +150,20 @@ def text_match(index: SearchIndex, q: str) -> TextMatch:
     else:
         queryset = text_filtered(Provider.objects.published(), q)
         rows = with_rank(queryset, q).values_list("id", "rank")
+        # Ties in name order (a position's key in it: positions past the build are appended).
         scored = sorted(
-            (-rank, position)
+            (-rank, int(index.ordinal[position]), position)
             for pk, rank in rows
             if (position := index.position_of(pk)) is not None
         )
-        ranked = np.array([pos for _rank, pos in scored], dtype=np.int32)
+        ranked = np.array([pos for _rank, _name, pos in scored], dtype=np.int32)
         found = np.zeros(index.size, dtype=bool)
         found[ranked] = True
         match = TextMatch(bits=bool_to_bits(found), ranked=ranked)
     with _text_cache_lock:
         _text_cache[key] = match
         _text_cache.move_to_end(key)
-        while len(_text_cache) > TEXT_CACHE_ENTRIES or (
-            len(_text_cache) > 1
-            and sum(m.cost for m in _text_cache.values()) > TEXT_CACHE_POSITIONS
-        ):
-            _text_cache.popitem(last=False)
+        _evict(_text_cache)
     return match
 
 
@@ -180,31 +179,164 @@ def parsed_query(q: str) -> tuple:
     return parse_tsquery(tsquery), trigrams, float(threshold or DEFAULT_SIMILARITY_THRESHOLD)
 
 
+@dataclass
+class _BuiltMatch:
+    """A text query's matches among the providers as the index was built (postings only),
+    with each ranked provider's points and name similarity, so that providers changed
+    since can be taken out and put back in their place (`_merged`)."""
+
+    bits: int
+    ranked: np.ndarray
+    points: np.ndarray  # aligned with `ranked`
+    similarity: np.ndarray  # aligned with `ranked` (float32, 0 below the threshold)
+    lexemes: frozenset
+    threshold: float
+
+    @property
+    def cost(self) -> int:
+        return 1 + len(self.ranked)
+
+
+#: Matches over the built postings, per build and query: they stay right however many
+#: listings change (the changed ones are answered apart), so a write costs the cache of
+#: final matches (per version) only the merge of those few.
+_built_cache: OrderedDict = OrderedDict()
+
+
 def _memory_text_match(index: SearchIndex, q: str) -> TextMatch:
-    node, trigrams, threshold = parsed_query(q)
+    key = (index.build, q)
+    with _text_cache_lock:
+        built = _built_cache.get(key)
+        if built is not None:
+            _built_cache.move_to_end(key)
+    if built is None:
+        node, trigrams, threshold = parsed_query(q)
+        if node is not None and node.has_phrase:
+            return _phrase_match(index, q, node, trigrams, threshold)
+        built = _built_match(index, node, trigrams, threshold)
+        with _text_cache_lock:
+            _built_cache[key] = built
+            _evict(_built_cache)
+    if not index.text_stale and index.size == index.text.size:
+        return TextMatch(bits=built.bits, ranked=built.ranked)
+    return _merged(index, q, built)
+
+
+def _built_match(index: SearchIndex, node, trigrams, threshold) -> _BuiltMatch:
     text = index.text
-    if node is None:
-        found = np.zeros(index.size, dtype=bool)
-    elif node.has_phrase:
-        # Word positions are not kept in memory: the database matches phrases.
-        ids = Provider.objects.published().filter(
-            RawSQL(PG_FTS_SQL, [q], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
-        )
-        found = bits_to_bool(index.positions_of(ids.values_list("id", flat=True)), index.size)
-    else:
-        found = text.matches(node)
+    found = text.matches(node) if node is not None else np.zeros(text.size, dtype=bool)
     similarity = text.name_similarity(trigrams)
     similar = similarity.astype(np.float64) >= threshold
     similarity[~similar] = 0
     found |= similar
-    points = text.points(node.lexemes() if node is not None else ())
-    return TextMatch(
+    lexemes = node.lexemes() if node is not None else set()
+    points = text.points(lexemes)
+    ranked = rank_order(np.flatnonzero(found), points, similarity, index.ordinal)
+    return _BuiltMatch(
         bits=bool_to_bits(found),
-        ranked=rank_order(np.flatnonzero(found), points, similarity),
+        ranked=ranked,
+        points=points[ranked],
+        similarity=similarity[ranked],
+        lexemes=frozenset(lexemes),
+        threshold=threshold,
     )
 
 
-def forget_matches() -> None:
-    """Empty the match cache (its entries are keyed by a previous data token)."""
+def _changed_rows(index: SearchIndex, q: str, lexemes) -> list:
+    """(position, matched, name similarity, points) of the published providers changed since
+    the index was built, from the database: one query by id (none when there are none)."""
+    positions = np.flatnonzero(bits_to_bool(index.text_stale & index.all_bits, index.size))
+    if not len(positions):
+        return []
+    points_sql, points_params = rank_sql(lexemes) if lexemes else ("0", [])
+    ids = index.ids[positions].tolist()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {PG_FTS_SQL}, similarity(name, %s), {points_sql} "  # noqa: S608 (constant SQL)
+            f"FROM providers_provider WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            [q, similarity_text(q), *points_params, *ids],
+        )
+        rows = cursor.fetchall()
+    found = []
+    for provider_id, matched, name_similarity, provider_points in rows:
+        position = index.position_of(provider_id)
+        if position is not None:
+            found.append((position, bool(matched), np.float32(name_similarity), provider_points))
+    return found
+
+
+def _merged(index: SearchIndex, q: str, built: _BuiltMatch) -> TextMatch:
+    """`built` without the providers changed since the build, and with them as they are now,
+    each put where the relevance order wants it (points, then similarity, then name)."""
+    keep = ~bits_to_bool(index.text_stale, index.size)[built.ranked]
+    ranked = built.ranked[keep]
+    points = -built.points[keep].astype(np.int64)
+    similarity = -built.similarity[keep]
+    names = index.ordinal[ranked]
+    changed = []
+    for position, matched, name_similarity, provider_points in _changed_rows(
+        index, q, built.lexemes
+    ):
+        similar = float(name_similarity) >= built.threshold
+        if matched or similar:
+            shown = name_similarity if similar else np.float32(0)
+            changed.append((-int(provider_points), -shown, int(index.ordinal[position]), position))
+    changed.sort()
+    bits = built.bits & ~index.text_stale
+    places = []
+    for point_key, similarity_key, name_key, position in changed:
+        bits |= 1 << position
+        low = int(np.searchsorted(points, point_key, "left"))
+        high = int(np.searchsorted(points, point_key, "right"))
+        equal = similarity[low:high]
+        low, high = (
+            low + int(np.searchsorted(equal, similarity_key, "left")),
+            low + int(np.searchsorted(equal, similarity_key, "right")),
+        )
+        places.append(low + int(np.searchsorted(names[low:high], name_key)))
+    ranked = np.insert(ranked, places, [entry[3] for entry in changed]).astype(np.int32)
+    return TextMatch(bits=bits, ranked=ranked)
+
+
+def _phrase_match(index: SearchIndex, q: str, node, trigrams, threshold) -> TextMatch:
+    """Phrases: word positions are not kept in memory, so the database matches them."""
+    text = index.text
+    ids = Provider.objects.published().filter(
+        RawSQL(PG_FTS_SQL, [q], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
+    )
+    found = bits_to_bool(index.positions_of(ids.values_list("id", flat=True)), index.size)
+    size = index.size
+    similarity = np.zeros(size, dtype=np.float32)
+    similarity[: text.size] = text.name_similarity(trigrams)
+    lexemes = node.lexemes()
+    points = np.zeros(size, dtype=np.int32)
+    points[: text.size] = text.points(lexemes)
+    stale = bits_to_bool(index.text_stale, size)
+    similarity[stale] = 0
+    points[stale] = 0
+    for position, _matched, name_similarity, provider_points in _changed_rows(index, q, lexemes):
+        similarity[position] = name_similarity
+        points[position] = provider_points
+    similar = similarity.astype(np.float64) >= threshold
+    similarity[~similar] = 0
+    found |= similar
+    return TextMatch(
+        bits=bool_to_bits(found),
+        ranked=rank_order(np.flatnonzero(found), points, similarity, index.ordinal),
+    )
+
+
+def _evict(cache: OrderedDict) -> None:
+    while len(cache) > TEXT_CACHE_ENTRIES or (
+        len(cache) > 1 and sum(m.cost for m in cache.values()) > TEXT_CACHE_POSITIONS
+    ):
+        cache.popitem(last=False)
+
+
+def forget_matches(*, built: bool = True) -> None:
+    """Empty the match cache (its entries are keyed by a previous version of the data),
+    and unless `built` is False the matches over a previous build's postings too."""
     with _text_cache_lock:
         _text_cache.clear()
+        if built:
+            _built_cache.clear()

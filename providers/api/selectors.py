@@ -88,20 +88,21 @@ ITEM_CACHE_SIZE = 5000
 
 def page_items(index: SearchIndex, ids: list, build: Callable) -> list:
     """The list items of `ids`, in order: `build(provider)` for each provider of
-    `page_providers`, kept until the search data token changes.
+    `page_providers`, kept until the listing changes (its stamp in the index).
 
     An item shows only listing data, so, like the search page's result cards, it
-    stays right until the token changes; a page whose items are all kept costs no
-    query, as a search page whose cards are kept costs none.
+    stays right until its listing changes or the index is rebuilt; a page whose items
+    are all kept costs no query, as a search page whose cards are kept costs none.
     """
     global _items_for
-    version = (index.token, index.day)
+    version = (index.base_token, index.day)
     language = get_language()
+    keys = {pk: (language, pk, index.stamp_of(pk)) for pk in ids}
     with _items_lock:
         if _items_for != version:
             _items.clear()
             _items_for = version
-        found = {pk: _items.get((version, language, pk)) for pk in ids}
+        found = {pk: _items.get(key) for pk, key in keys.items()}
     missing = [pk for pk, item in found.items() if item is None]
     if missing:
         built = {provider.pk: build(provider) for provider in page_providers(missing)}
@@ -109,7 +110,7 @@ def page_items(index: SearchIndex, ids: list, build: Callable) -> list:
         with _items_lock:
             if _items_for == version:
                 for pk, item in built.items():
-                    _items[(version, language, pk)] = item
+                    _items[keys[pk]] = item
                 while len(_items) > ITEM_CACHE_SIZE:
                     _items.popitem(last=False)
     return [found[pk] for pk in ids if found.get(pk) is not None]
@@ -146,7 +147,8 @@ def provider_pk_for(index: SearchIndex, uuid_text: str) -> int | None:
         wanted = np.array([uuid.UUID(uuid_text).bytes], "S16")
     except (ValueError, TypeError, AttributeError):
         return None
-    version = (index.token, index.day)
+    # Providers published since the index was built get positions past its end.
+    version = (index.base_token, index.day, index.size)
     current = _by_uuid
     if current is None or current[0] != version:
         with _lock:
@@ -170,7 +172,7 @@ def term_ids(index: SearchIndex) -> dict:
     once per index, so a provider's detail costs no query for them.
     """
     global _term_keys
-    version = (index.token, index.day)
+    version = (index.base_token, index.day)
     held = _term_keys
     if held is not None and held[0] == version:
         return held[1]

@@ -26,8 +26,8 @@ from django_countries import countries
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 
+from buyers.search.current import search_index
 from buyers.search.facets import FACETS, FACETS_BY_PARAM
-from buyers.search.index import search_index
 from buyers.search.parameters import SORTS, parse_search_params
 from buyers.search.selector import provider_search
 from providers.models import Provider

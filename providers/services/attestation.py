@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from buyers.search.index import search_data_changed
+from buyers.search.changes import log_changes
 from impactdir.mail import send_templated_mail
 from providers.models import (
     UNCONFIRMED_AFTER_MONTHS,
@@ -91,9 +91,9 @@ def provider_confirm(*, provider: Provider, user, version: int) -> bool:
     live.save(update_fields=["assured_date"])
     provider.assured_date = today
     if was_marked:
-        # Result cards show the mark, and they are cached per search data token,
-        # which (on PostgreSQL) a change to `assured_date` alone does not touch.
-        search_data_changed()
+        # Result cards show the mark and are kept per listing change, which the
+        # triggers do not see in a change of `assured_date` alone.
+        log_changes([live.pk])
     return True
 
 

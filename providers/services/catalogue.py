@@ -21,7 +21,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Round
 
-from buyers.search.index import search_data_changed
 from providers import disclosure
 from providers.models import CaseStudy, ImpactReport, Provider, ProviderService
 
@@ -119,7 +118,8 @@ def providers_refresh_derived(*, provider_ids=None) -> None:
         service_text=Coalesce(Subquery(_service_text(OuterRef("pk"))), Value("")),
         case_study_text=Coalesce(Subquery(_case_study_text(OuterRef("pk"))), Value("")),
     )
-    search_data_changed()
+    # Search sees these updates through its triggers (migration 0011), for published
+    # listings only: a draft's edits change nothing any search index holds.
 
 
 def provider_refresh_derived(*, provider: Provider) -> None:

@@ -17,7 +17,9 @@ these columns can therefore only add up published numbers.
 Building reads every published listing (a few seconds at 100,000 providers), so
 it never happens on a profile: a profile uses whatever data the process holds
 (`held`), and a page that needs fresh data asks for a rebuild, in a background
-thread when settings.SEARCH_INDEX_REBUILD is "background".
+thread when settings.SEARCH_INDEX_REBUILD is "background". The search index takes
+a listing's change in place within a second; these data follow at most
+REFRESH_SECONDS later (a full rebuild of the index: at once).
 """
 
 import datetime
@@ -31,7 +33,8 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from buyers.search import index as search_data
+from buyers.search import current as search_data
+from buyers.search.build import BUILD_LOCK, release_free_memory
 from providers import disclosure
 from providers.models import Provenance, Region, RegionCountry
 
@@ -116,8 +119,17 @@ class StatsData:
     answers: dict = field(default_factory=dict)
     peers: dict = field(default_factory=dict)
 
+    built_at: float = field(default_factory=time.monotonic)
+
     def is_current_for(self, token: str, day: datetime.date) -> bool:
         return self.token == token and self.day == day
+
+    def is_recent_for(self, token: str, day: datetime.date) -> bool:
+        """Built for an earlier version of the same index less than REFRESH_SECONDS ago:
+        good enough for pages while a refresh runs (listings change every few seconds in a
+        busy directory; rebuilding these data after each change would cost a core)."""
+        same_index = self.token.rsplit(":", 1)[0] == token.rsplit(":", 1)[0]
+        return same_index and self.day == day and time.monotonic() - self.built_at < REFRESH_SECONDS
 
 
 # --------------------------------------------------------------------------
@@ -223,8 +235,8 @@ def _year(value) -> int:
 
 def build(index) -> StatsData:
     """Statistics data for the search index `index`, read in one consistent snapshot."""
-    # Never beside a search index build in the same process (search_data.BUILD_LOCK).
-    with search_data.BUILD_LOCK:
+    # Never beside a search index build in the same process (build.BUILD_LOCK).
+    with BUILD_LOCK:
         started = time.perf_counter()
         outer = connection.in_atomic_block
         with transaction.atomic():
@@ -234,7 +246,7 @@ def build(index) -> StatsData:
             data = _build_in_snapshot(index)
     data.built_seconds = time.perf_counter() - started
     # Hand the build's scratch back to the system, as the search index does after its own.
-    search_data._release_free_memory()
+    release_free_memory()
     return data
 
 
@@ -478,6 +490,9 @@ def _rows(out) -> Rows:
 # The process's data
 # --------------------------------------------------------------------------
 
+#: Seconds statistics may lag behind listing changes (a new token or day: none).
+REFRESH_SECONDS = 60.0
+
 _lock = threading.Lock()
 _held: StatsData | None = None
 _builder: threading.Thread | None = None
@@ -502,7 +517,10 @@ def stats_data() -> StatsData:
     data = _held
     if data is not None and data.is_current_for(index.token, index.day):
         return data
-    if data is not None and settings.SEARCH_INDEX_REBUILD == "background":
+    background = settings.SEARCH_INDEX_REBUILD == "background"
+    if background and data is not None and data.is_recent_for(index.token, index.day):
+        return data
+    if data is not None and background:
         refresh_in_background()
         return data
     wait_for_refresh()
@@ -525,6 +543,8 @@ def held_for(token: str) -> StatsData | None:
     if data is not None and data.is_current_for(token, today):
         return data
     if settings.SEARCH_INDEX_REBUILD == "background":
+        if data is not None and data.is_recent_for(token, today):
+            return data
         refresh_in_background()
         return data
     return None

@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from buyers.search.index import search_index
+from buyers.search.current import search_index
 from buyers.search.parameters import parse_search_params
 from buyers.search.selector import provider_search, search_queryset
 from providers.models import ListingStatus, Service

@@ -9,7 +9,7 @@ from django.db import connection
 from django.http import QueryDict
 
 from buyers.search.bits import bits_to_bool, bool_to_bits
-from buyers.search.index import search_index
+from buyers.search.current import search_index
 from buyers.search.parameters import parse_search_params
 from buyers.search.postings import Node, parse_tsquery
 from buyers.search.selector import provider_search, search_queryset

@@ -14,7 +14,7 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buyers.search.index import search_index
+from buyers.search.current import search_index
 from buyers.search.parameters import parse_search_params
 from buyers.search.postings import parse_tsquery
 from buyers.search.selector import provider_search, search_queryset

@@ -3,8 +3,8 @@
 import pytest
 from django.db import OperationalError, connection
 
-from buyers.search import index as search_data
-from buyers.search.index import search_index, wait_for_rebuild
+from buyers.search import current as search_data
+from buyers.search.current import search_index, wait_for_rebuild
 
 pytestmark = pytest.mark.django_db
 

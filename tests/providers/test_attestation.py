@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from buyers.search.index import search_data_token
+from buyers.search.current import search_data_token
 from providers.models import AttestationReminder, ListingStatus, Provider, ReminderKind
 from providers.models.dates import months_after, months_before
 from providers.services.access import StaleEditError

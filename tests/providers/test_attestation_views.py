@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from buyers import services as buyer_services
-from buyers.search.index import search_index
+from buyers.search.current import search_index
 from providers.models import ListingStatus, MembershipRole, Provider
 from tests.factories import (
     BuyerFactory,

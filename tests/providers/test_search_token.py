@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.models import F
 
-from buyers.search.index import search_data_token
+from buyers.search.current import search_data_token
 from providers.models import DeliveryCentre, ImpactReportGroup, ListingStatus, Provider
 from tests.factories import (
     DeliveryCentreFactory,
