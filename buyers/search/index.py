@@ -36,7 +36,9 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
 from buyers.search.bits import bits_to_bool, bool_to_bits
+from buyers.search.concepts import Concepts, build_concepts
 from buyers.search.postings import TextIndex, build_text_index
+from buyers.search.sqlite_text import Vocabulary, read_vocabulary
 from providers import disclosure
 from providers.models import (
     SIZE_BAND_BOUNDS,
@@ -89,6 +91,10 @@ class SearchIndex:
     ids_by_slug: dict = field(default_factory=dict)
     #: lexemes and name trigrams for text search (PostgreSQL only)
     text: TextIndex | None = None
+    #: taxonomy names a query may name (concepts.py)
+    concepts: Concepts | None = None
+    #: the listings' words, for correcting a query word (SQLite only: sqlite_text.py)
+    vocabulary: Vocabulary | None = None
 
     @property
     def size(self) -> int:
@@ -505,6 +511,17 @@ def _build_in_snapshot(token: str, today: datetime.date) -> SearchIndex:
     index.options["verified"] = [FacetOption("1", "")]
     share = columns["share"]
     index.impact_at_least = [bool_to_bits(share >= percent) for percent in range(101)]
+
+    index.concepts = build_concepts(
+        services=services,
+        regions=regions,
+        certifications=certifications,
+        groups=groups,
+        country_codes=sorted(country_bits),
+    )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            index.vocabulary = read_vocabulary(cursor)
 
     # Sort orders, each as chunks of positions; ties fall back to the name order.
     # (np.lexsort sorts by its last key first.)
