@@ -29,6 +29,7 @@ The page (text.text_match) and the database path (exports, alerts) run the same
 SQL, so they find the same providers in the same order.
 """
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -98,11 +99,14 @@ def read_vocabulary(cursor) -> Vocabulary:
 # --------------------------------------------------------------------------
 
 
+_TRIGRAM_WORD = re.compile(r"[^\W_]+")
+
+
 @lru_cache(maxsize=8192)
 def trigrams(text: str) -> frozenset:
     """pg_trgm's trigrams: each word (letters and digits) in lower case, padded "  word "."""
     found = set()
-    for word in words(text.lower()):
+    for word in _TRIGRAM_WORD.findall(text.lower()):
         padded = f"  {word} "
         found.update(padded[at : at + 3] for at in range(len(padded) - 2))
     return frozenset(found)
