@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.http import QueryDict
+from hypothesis import given
 
 from buyers.search.index import search_index
 from buyers.search.parameters import parse_search_params
@@ -20,6 +21,8 @@ from buyers.search.sqlite_text import FTS, Vocabulary, allowed_edits, similarity
 from buyers.search.text import _text_cache
 from providers.models import ListingStatus, Provider, Service
 from providers.services.catalogue import providers_refresh_derived
+from tests.buyers.test_search_text_properties import FUZZ, queries
+from tests.buyers.test_search_text_properties import query as made_up
 from tests.factories import DeliveryCentreFactory, ProviderFactory, ProviderServiceFactory
 
 pytestmark = [
@@ -280,3 +283,15 @@ def test_text_and_facets_stay_exact_with_the_named_terms():
     # The provider that says "Kenya" scores a point for it; the other only delivers there.
     assert result.provider_ids == [says_kenya.pk, in_kenya.pk]
     assert list(search_queryset(params).values_list("id", flat=True)) == result.provider_ids
+
+
+@FUZZ
+@given(raw=queries)
+def test_made_up_queries_find_the_same_on_the_page_and_the_database_path(demo_directory, raw):
+    """Words, operators, quotes and odd characters (test_search_text_properties' pieces)."""
+    params = parse_search_params(made_up(raw))
+    result = provider_search(params=params, page=1, page_size=500)
+    if not params.q:
+        return
+    assert result.provider_ids == list(search_queryset(params).values_list("id", flat=True))
+    assert set(result.provider_ids) <= set(demo_directory.ids.tolist())
