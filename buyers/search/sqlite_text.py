@@ -18,8 +18,10 @@ What a buyer gets is what PostgreSQL gives, built from SQLite's own parts:
   pg_trgm's `%` does on PostgreSQL (`name_similarity`: pg_trgm's similarity,
   computed in Python and registered as an SQL function on every SQLite
   connection). And a wanted word that matches no listing is read as the
-  closest word listings do use, by Damerau-Levenshtein distance (1 edit for
-  words of 4-7 letters, 2 from 8; none for shorter words or words with digits),
+  closest word listings do use, by edit distance (rapidfuzz's optimal string
+  alignment: a letter left out, added, changed, or two swapped are one edit each;
+  1 edit for words of 4-7 letters, 2 from 8; none for shorter words or words
+  with digits),
   from the vocabulary of `providers_provider_words` (the same text, unstemmed),
   which the index holds (`Vocabulary`); the most used word wins a tie. Whether
   the word matches nothing is decided in the same SQL statement (`EXISTS`), so
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA
 
 from buyers.search.postings import WEIGHT_POINTS
 from buyers.search.query import query_groups, wanted_terms, words
@@ -67,7 +69,9 @@ class Vocabulary:
     counts: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self._terms = list(self.counts)
+        self._by_length = {}
+        for term in self.counts:
+            self._by_length.setdefault(len(term), []).append(term)
 
     def closest(self, word: str) -> str | None:
         """The listings' word closest to `word`, if one is near enough; `word` itself if known."""
@@ -76,13 +80,17 @@ class Vocabulary:
         limit = allowed_edits(word)
         if not limit:
             return None
-        near = process.extract(
-            word,
-            self._terms,
-            scorer=DamerauLevenshtein.distance,
-            score_cutoff=limit,
-            limit=None,
-        )
+        near = []
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            near.extend(
+                process.extract(
+                    word,
+                    self._by_length.get(length, ()),
+                    scorer=OSA.distance,
+                    score_cutoff=limit,
+                    limit=None,
+                )
+            )
         if not near:
             return None
         best = min(near, key=lambda hit: (hit[1], -self.counts[hit[0]], hit[0]))
