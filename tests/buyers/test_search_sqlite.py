@@ -6,6 +6,7 @@ tolerance, web-style syntax and the ordering page's points must hold here as on
 PostgreSQL.
 """
 
+import importlib
 import io
 
 import pytest
@@ -75,6 +76,32 @@ def test_the_migration_leaves_full_text_tables_and_triggers():
         "providers_provider_fts_update",
         "providers_provider_fts_delete",
     } <= names
+
+
+class _Editor:
+    """Enough of a schema editor for migration 0011's raw SQL."""
+
+    connection = connection
+
+    def execute(self, sql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+def test_the_migration_fills_the_text_index_from_existing_listings_and_undoes_cleanly():
+    migration = importlib.import_module("providers.migrations.0011_sqlite_text")
+    live = ProviderFactory(name="Zebrafinch Works")
+    ProviderFactory(name="Zebrafinch Drafts", status=ListingStatus.DRAFT)
+    migration.backwards(None, _Editor())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master "
+            "WHERE name LIKE 'providers_provider_fts%' OR name LIKE 'providers_provider_words%'"
+        )
+        assert cursor.fetchone()[0] == 0
+    migration.forwards(None, _Editor())
+    assert indexed_ids() == {live.pk}
+    assert found("zebrafinch") == {live.pk}
 
 
 def test_triggers_keep_only_published_listings_in_the_text_index():
