@@ -19,11 +19,12 @@ What a buyer gets is what PostgreSQL gives, built from SQLite's own parts:
   computed in Python and registered as an SQL function on every SQLite
   connection). And a wanted word that matches no listing is read as the
   closest word listings do use, by edit distance (rapidfuzz's optimal string
-  alignment: a letter left out, added, changed, or two swapped are one edit each;
-  1 edit for words of 4-7 letters, 2 from 8; none for shorter words or words
-  with digits),
-  from the vocabulary of `providers_provider_words` (the same text, unstemmed),
-  which the index holds (`Vocabulary`); the most used word wins a tie. Whether
+  alignment: a letter left out, added, changed, or two swapped are one edit
+  each; 1 edit for words of 4-7 letters, 2 from 8; none for shorter words or
+  words with digits), from the vocabulary of `providers_provider_words` (the
+  same text, unstemmed), which the index holds (`Vocabulary`); the most used
+  word wins a tie. Measured on the demo's 800 words: 98% of one-edit typos of
+  words of 4 letters or more come back as the word, 80 µs each. Whether
   the word matches nothing is decided in the same SQL statement (`EXISTS`), so
   a word that matches through its stem ("disability") is never corrected.
 
