@@ -289,3 +289,51 @@ DELIVERY_MODES = [
     ("remote", "Remote"),
     ("hybrid", "Hybrid"),
 ]
+
+# --------------------------------------------------------------------------
+# Other names buyers type for a taxonomy term: (facet param, slug or country
+# code) -> names. Search reads a query that is a term's name or one of these as
+# that term, and also finds the providers listed under it (buyers/search/concepts.py).
+# --------------------------------------------------------------------------
+
+SYNONYMS = {
+    ("service", "voice-support"): [
+        "call centre",
+        "call center",
+        "contact centre",
+        "contact center",
+        "phone support",
+        "telephone support",
+    ],
+    ("service", "chat-email-support"): ["chat support", "email support", "live chat"],
+    ("service", "data-annotation"): ["data labelling", "data labeling", "image annotation"],
+    ("service", "digitisation-scanning"): ["digitisation", "digitization", "scanning"],
+    ("service", "data-verification-cleaning"): ["data cleaning", "data verification"],
+    ("service", "finance-accounting"): ["accounting", "bookkeeping"],
+    ("service", "hr-payroll"): ["payroll"],
+    ("service", "content-moderation"): ["trust and safety"],
+    ("service", "software-testing"): ["quality assurance", "software qa"],
+    ("service", "web-app-development"): ["web development", "app development"],
+    ("service", "it-support"): ["helpdesk", "help desk"],
+    ("certification", "iso-27001"): ["ISO 27001"],
+    ("certification", "iso-27701"): ["ISO 27701"],
+    ("certification", "iso-20000"): ["ISO 20000"],
+    ("certification", "soc-2"): ["SOC2"],
+    ("certification", "b-corp"): ["B Corporation", "BCorp"],
+    ("group", "persons-with-disabilities"): [
+        "disability",
+        "disabilities",
+        "disabled",
+        "people with disabilities",
+        "disabled people",
+    ],
+    ("group", "people-in-poverty"): ["poverty"],
+    ("group", "long-term-unemployed"): ["unemployed", "unemployment"],
+    ("group", "youth-without-experience"): ["youth", "young people"],
+    ("group", "women"): ["women"],
+    ("group", "refugees-displaced"): ["refugee", "refugees", "displaced people"],
+    ("group", "minorities"): ["minorities", "ethnic minorities"],
+    ("group", "indigenous-peoples"): ["indigenous"],
+    ("country", "GB"): ["UK", "Britain", "Great Britain"],
+    ("country", "US"): ["USA", "United States"],
+}

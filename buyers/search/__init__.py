@@ -7,7 +7,10 @@
   applies it in place; `current.py` keeps each process's current one up to date.
 - `postings.py`: the index's full-text part (lexeme postings, the tsquery
   parser, ranking points); `bits.py`: position sets as Python ints.
-- `text.py`: which providers a text query matches, and in which order.
+- `text.py`: which providers a text query matches, and in which order;
+  `query.py`: how a search text reads (terms, `or` groups, words);
+  `sqlite_text.py`: the SQLite default's FTS5 search (stemming, points, typos);
+  `concepts.py`: a query naming taxonomy terms also finds their providers.
 - `cards.py`: result cards, rendered once per data token.
 - `selector.py`: `provider_search` (one page with facet counts) and
   `search_queryset` (every match, from the database).

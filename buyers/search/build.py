@@ -15,6 +15,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from buyers.search.bits import bool_to_bits
+from buyers.search.concepts import build_concepts
 from buyers.search.index import (
     _EPOCH,
     _MICROSECOND,
@@ -29,6 +30,7 @@ from buyers.search.index import (
     _to_bits,
 )
 from buyers.search.postings import build_text_index
+from buyers.search.sqlite_text import read_vocabulary
 from providers import disclosure
 from providers.models import (
     SIZE_BAND_BOUNDS,
@@ -329,6 +331,17 @@ def build_in_snapshot(today: datetime.date) -> SearchIndex:
     index.options["verified"] = [FacetOption("1", "")]
     share = columns["share"]
     index.impact_at_least = [bool_to_bits(share >= percent) for percent in range(101)]
+
+    index.concepts = build_concepts(
+        services=services,
+        regions=regions,
+        certifications=certifications,
+        groups=groups,
+        country_codes=sorted(country_bits),
+    )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            index.vocabulary = read_vocabulary(cursor)
 
     # Sort orders, each as chunks of positions; ties fall back to the name order.
     # (np.lexsort sorts by its last key first.)

@@ -22,7 +22,9 @@ import numpy as np
 from django.db.models import Case, F, IntegerField, Value, When
 
 from buyers.search.bits import bits_to_bool, bool_to_bits
+from buyers.search.concepts import Concepts
 from buyers.search.postings import TextIndex
+from buyers.search.sqlite_text import Vocabulary
 from providers import disclosure
 from providers.models import SIZE_BAND_BOUNDS
 
@@ -90,6 +92,11 @@ class SearchIndex:
     text: TextIndex | None = None
     #: positions whose text changed since the build (text.py asks the database)
     text_stale: int = 0
+    #: taxonomy names a query may name (concepts.py)
+    concepts: "Concepts | None" = None
+    #: the listings' words, for correcting a query word (SQLite only: sqlite_text.py);
+    #: as built (a word first used by a listing changed since is not offered)
+    vocabulary: "Vocabulary | None" = None
     #: which build of this process the positions come from (caches of positions use it)
     build: int = field(default_factory=lambda: next(_builds))
 

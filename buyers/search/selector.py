@@ -121,7 +121,7 @@ def search_queryset(params: SearchParams):
     index = params.index or search_index()
     queryset = Provider.objects.published()
     if params.q:
-        queryset = text.text_filtered(queryset, params.q)
+        queryset = text.text_filtered(queryset, params.q, index)
     queryset = filter_providers(
         queryset,
         values=params.values,
@@ -133,7 +133,9 @@ def search_queryset(params: SearchParams):
     if sort != "relevance":
         return queryset.order_by(*index_order_by(sort))
     if connection.vendor != "postgresql":
-        return text.with_rank(queryset, params.q).order_by("-rank", "name", "id")
+        return text.with_rank(queryset, params.q, index).order_by(
+            "-rank", "-name_similarity", "name", "id"
+        )
     # The order of the search page (postings.py), computed by the database.
     node, _trigrams, _threshold = text.parsed_query(params.q)
     lexemes = node.lexemes() if node is not None else set()

@@ -2,47 +2,38 @@
 
 On PostgreSQL the database parses the query (`websearch_to_tsquery`, so stemming
 and stop words are the database's own) and the in-memory postings (postings.py)
-answer it; on SQLite a contains-search does. The database path (`text_filtered`,
-`with_rank`) serves exports and alerts. Matches are cached per data token.
+answer it; on SQLite, FTS5 does (sqlite_text.py). On both, a query that names
+taxonomy terms also finds their providers (concepts.py). The database path
+(`text_filtered`, `with_rank`) serves exports and alerts. Matches are cached per
+data token.
 """
 
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
-from django.db.models import BooleanField, Case, FloatField, Q, Value, When
+from django.db.models import BooleanField, FloatField, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
+from buyers.search import sqlite_text
 from buyers.search.bits import bits_to_bool, bool_to_bits
+from buyers.search.concepts import concept_bits, concept_condition
+from buyers.search.current import search_index
 from buyers.search.index import SearchIndex
 from buyers.search.postings import parse_tsquery, rank_order, rank_sql
+from buyers.search.query import wanted_terms
 from providers.models import Provider
 
 #: pg_trgm's default for `%` (used when the database has no other setting).
 DEFAULT_SIMILARITY_THRESHOLD = 0.3
-_TERMS = re.compile(r'(-?)"([^"]*)"|(\S+)')
-
-
-def _wanted_terms(q: str) -> list[str]:
-    """The words and phrases of `q` a buyer wants: not -excluded ones, not `or`, not `""`."""
-    kept = []
-    for match in _TERMS.finditer(q):
-        negate, phrase, word = match.groups()
-        if phrase is not None:
-            if not negate and phrase.strip():
-                kept.append(phrase.strip())
-        elif word.lower() != "or" and not (word.startswith("-") and len(word) > 1):
-            kept.append(word)
-    return kept
 
 
 def similarity_text(q: str) -> str:
     """The words of `q` a provider's name may resemble (typo tolerance): without the
     -excluded words and phrases and without `or`, so `-data` finds no "Data Co"."""
-    return " ".join(_wanted_terms(q))
+    return " ".join(wanted_terms(q))
 
 
 #: PostgreSQL full-text match of a web-style query (one parameter: the query).
@@ -54,60 +45,34 @@ def _pg_match_sql() -> str:
     return f"({PG_FTS_SQL} OR providers_provider.name %% %s)"
 
 
-def _contains_condition(q: str) -> Q:
-    """Web-style query for the SQLite fallback: "phrases", -exclusions, `or` between terms."""
-    groups = [[]]
-    for match in _TERMS.finditer(q):
-        negate, phrase, word = match.groups()
-        if word is not None and word.lower() == "or":
-            groups.append([])
-            continue
-        if word is not None and word.startswith("-") and len(word) > 1:
-            negate, word = "-", word[1:]
-        term = phrase if phrase is not None else word
-        if term:
-            groups[-1].append((bool(negate), term))
-    condition = Q()
-    for group in groups:
-        if not group:
-            continue
-        group_q = Q()
-        for negate, term in group:
-            term_q = (
-                Q(name__icontains=term)
-                | Q(tagline__icontains=term)
-                | Q(service_text__icontains=term)
-                | Q(description__icontains=term)
-                | Q(case_study_text__icontains=term)
-            )
-            group_q &= ~term_q if negate else term_q
-        condition |= group_q
-    return condition
-
-
-def text_filtered(queryset, q: str):
+def text_filtered(queryset, q: str, index: SearchIndex | None = None):
+    """The providers of `queryset` that `q` matches, or that the taxonomy terms it names list."""
+    index = index or search_index()
     if connection.vendor == "postgresql":
-        return queryset.filter(
+        condition = Q(
             RawSQL(_pg_match_sql(), [q, similarity_text(q)], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
         )
-    condition = _contains_condition(q)
-    return queryset.filter(condition) if condition else queryset.none()
+    else:
+        sql, params = sqlite_text.match_sql(q, index.vocabulary or sqlite_text.Vocabulary())
+        condition = Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 (built SQL, q in parameters)
+    named = index.concepts.recognise(q) if index.concepts else []
+    if named:
+        condition |= concept_condition(index, named)
+    return queryset.filter(condition)
 
 
-def with_rank(queryset, q: str):
-    """SQLite's relevance: a name holding the first wanted term ranks above a match elsewhere.
+def with_rank(queryset, q: str, index: SearchIndex | None = None):
+    """SQLite's relevance: `rank` (the query words' points) and `name_similarity`.
 
-    A query of only exclusions or empty phrases (`-data`, `""`) wants no term: all rank alike.
+    Order by both, descending, then name and id: the order of the search page.
     """
-    first = next(iter(_wanted_terms(q)), None)
-    if first is None:
-        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    index = index or search_index()
+    vocabulary = index.vocabulary or sqlite_text.Vocabulary()
+    points, points_params = sqlite_text.points_sql(q, vocabulary)
+    similar, similar_params = sqlite_text.similarity_sql(q)
     return queryset.annotate(
-        rank=Case(
-            When(name__icontains=first, then=Value(1.0)),
-            default=Value(0.0),
-            output_field=FloatField(),
-        )
+        rank=RawSQL(points, points_params, output_field=IntegerField()),  # noqa: S611 (built SQL, q in parameters)
+        name_similarity=RawSQL(similar, similar_params, output_field=FloatField()),  # noqa: S611 (constant SQL)
     )
 
 
@@ -135,8 +100,9 @@ def text_match(index: SearchIndex, q: str) -> TextMatch:
 
     On PostgreSQL one small query (the database parses the query and gives its name
     trigrams) and the rest in memory (postings.py); phrases add one query, and so do
-    providers changed since the index was built. On SQLite, a contains-search. Kept
-    while the data's version is unchanged.
+    providers changed since the index was built and ranking the providers of the
+    taxonomy terms a query names. On SQLite, one FTS5 query. Kept while the data's
+    version is unchanged.
     """
     # Positions are those of one build of the index, at one version of the data.
     key = (index.token, index.day, index.build, q)
@@ -147,16 +113,19 @@ def text_match(index: SearchIndex, q: str) -> TextMatch:
             return hit
     if index.text is not None:
         match = _memory_text_match(index, q)
+        named = index.concepts.recognise(q) if index.concepts else []
+        if named:
+            match = _with_named_terms(index, q, match, concept_bits(index, named))
     else:
-        queryset = text_filtered(Provider.objects.published(), q)
-        rows = with_rank(queryset, q).values_list("id", "rank")
+        queryset = text_filtered(Provider.objects.published(), q, index)
+        rows = with_rank(queryset, q, index).values_list("id", "rank", "name_similarity")
         # Ties in name order (a position's key in it: positions past the build are appended).
         scored = sorted(
-            (-rank, int(index.ordinal[position]), position)
-            for pk, rank in rows
+            (-rank, -similar, int(index.ordinal[position]), position)
+            for pk, rank, similar in rows
             if (position := index.position_of(pk)) is not None
         )
-        ranked = np.array([pos for _rank, _name, pos in scored], dtype=np.int32)
+        ranked = np.array([entry[-1] for entry in scored], dtype=np.int32)
         found = np.zeros(index.size, dtype=bool)
         found[ranked] = True
         match = TextMatch(bits=bool_to_bits(found), ranked=ranked)
@@ -298,32 +267,53 @@ def _merged(index: SearchIndex, q: str, built: _BuiltMatch) -> TextMatch:
     return TextMatch(bits=bits, ranked=ranked)
 
 
+def _scores(index: SearchIndex, q: str, node, trigrams, threshold) -> tuple:
+    """(name similarity, points) of every position: from the postings, and for providers
+    changed since the build from the database; similarity 0 below the threshold."""
+    text = index.text
+    size = index.size
+    similarity = np.zeros(size, dtype=np.float32)
+    similarity[: text.size] = text.name_similarity(trigrams)
+    lexemes = node.lexemes() if node is not None else set()
+    points = np.zeros(size, dtype=np.int32)
+    points[: text.size] = text.points(lexemes)
+    if index.text_stale:
+        stale = bits_to_bool(index.text_stale, size)
+        similarity[stale] = 0
+        points[stale] = 0
+        for position, _matched, name_similarity, provider_points in _changed_rows(
+            index, q, lexemes
+        ):
+            similarity[position] = name_similarity
+            points[position] = provider_points
+    similarity[similarity.astype(np.float64) < threshold] = 0
+    return similarity, points
+
+
 def _phrase_match(index: SearchIndex, q: str, node, trigrams, threshold) -> TextMatch:
     """Phrases: word positions are not kept in memory, so the database matches them."""
-    text = index.text
     ids = Provider.objects.published().filter(
         RawSQL(PG_FTS_SQL, [q], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
     )
     found = bits_to_bool(index.positions_of(ids.values_list("id", flat=True)), index.size)
-    size = index.size
-    similarity = np.zeros(size, dtype=np.float32)
-    similarity[: text.size] = text.name_similarity(trigrams)
-    lexemes = node.lexemes()
-    points = np.zeros(size, dtype=np.int32)
-    points[: text.size] = text.points(lexemes)
-    stale = bits_to_bool(index.text_stale, size)
-    similarity[stale] = 0
-    points[stale] = 0
-    for position, _matched, name_similarity, provider_points in _changed_rows(index, q, lexemes):
-        similarity[position] = name_similarity
-        points[position] = provider_points
-    similar = similarity.astype(np.float64) >= threshold
-    similarity[~similar] = 0
-    found |= similar
+    similarity, points = _scores(index, q, node, trigrams, threshold)
+    found |= similarity > 0
     return TextMatch(
         bits=bool_to_bits(found),
         ranked=rank_order(np.flatnonzero(found), points, similarity, index.ordinal),
     )
+
+
+def _with_named_terms(index: SearchIndex, q: str, match: TextMatch, named: int) -> TextMatch:
+    """`match` and the providers of the taxonomy terms `q` names (PostgreSQL), ranked
+    together exactly as `_memory_text_match` ranks (selector.search_queryset agrees)."""
+    found = match.bits | (named & index.all_bits)
+    if found == match.bits:
+        return match
+    node, trigrams, threshold = parsed_query(q)
+    similarity, points = _scores(index, q, node, trigrams, threshold)
+    candidates = np.flatnonzero(bits_to_bool(found, index.size))
+    return TextMatch(bits=found, ranked=rank_order(candidates, points, similarity, index.ordinal))
 
 
 def _evict(cache: OrderedDict) -> None:

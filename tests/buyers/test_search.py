@@ -95,7 +95,6 @@ def test_text_search_accepts_web_style_queries(texts):
     assert set(names(run("q=kijani or umoja"))) == {"Kijani Labelling", "Umoja Books"}
 
 
-@on_postgresql
 def test_relevance_puts_a_name_match_before_a_description_match(texts):
     result = run("q=annotation")
     assert result.sort == "relevance"
@@ -105,7 +104,6 @@ def test_relevance_puts_a_name_match_before_a_description_match(texts):
     assert [p.name for p in search_queryset(params)] == names(result)
 
 
-@on_postgresql
 def test_a_typo_in_a_name_still_finds_the_provider(texts):
     assert names(run("q=Kijanni Labeling")) == ["Kijani Labelling"]
     assert names(run("q=Sauty Suport")) == ["Sauti Support"]

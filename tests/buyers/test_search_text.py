@@ -9,10 +9,12 @@ from django.db import connection
 from django.http import QueryDict
 
 from buyers.search.bits import bits_to_bool, bool_to_bits
+from buyers.search.concepts import concept_condition
 from buyers.search.current import search_index
 from buyers.search.parameters import parse_search_params
 from buyers.search.postings import Node, parse_tsquery
 from buyers.search.selector import provider_search, search_queryset
+from buyers.search.sqlite_text import similarity as sqlite_similarity
 from buyers.search.text import _text_cache, similarity_text
 from providers.models import Provider
 
@@ -99,6 +101,12 @@ QUERIES = [
     "e-mail",
     "zzzz qqqq",
     "café ñandú",
+    # Queries naming taxonomy terms (concepts.py) add the terms' providers.
+    "call centre",
+    "Kenya",
+    "ISO 27001",
+    "disability",
+    "call centre in Kenya",
 ]
 
 
@@ -110,13 +118,22 @@ def demo_directory():
 
 
 def database_matches(q):
+    """PostgreSQL's own matches for `q`, and the providers of the taxonomy terms `q` names
+    (query understanding, buyers/search/concepts.py: "bookkeeping" names a service),
+    found with the facets' QuerySet verbs, not the index."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM providers_provider WHERE status = 'published' AND ("
             "search_vector @@ websearch_to_tsquery('english'::regconfig, %s) OR name %% %s)",
             [q, similarity_text(q)],
         )
-        return {row[0] for row in cursor.fetchall()}
+        matches = {row[0] for row in cursor.fetchall()}
+    index = search_index()
+    named = index.concepts.recognise(q)
+    if named:
+        listed = Provider.objects.published().filter(concept_condition(index, named))
+        matches |= set(listed.values_list("id", flat=True))
+    return matches
 
 
 @on_postgresql
@@ -161,6 +178,20 @@ def test_name_similarity_is_pg_trgm_similarity_to_the_last_bit(demo_directory):
         for provider_id, value in expected.items():
             # PostgreSQL prints the float4 it computed in its shortest exact form.
             assert similarity[index.position_of(provider_id)] == np.float32(value)
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_sqlite_name_similarity_is_pg_trgm_similarity(demo_directory):
+    """SQLite computes pg_trgm's similarity in Python (sqlite_text.py): the same numbers."""
+    queries = ["Amani", "Kijanni Labeling", "data solutions", "x", "Café Ñandú", "e-mail 24/7"]
+    with connection.cursor() as cursor:
+        for q in queries:
+            cursor.execute(
+                "SELECT name, similarity(name, %s) FROM providers_provider ORDER BY id", [q]
+            )
+            for name, value in cursor.fetchall():
+                assert np.float32(sqlite_similarity(name, q)) == np.float32(value), (name, q)
 
 
 @on_postgresql

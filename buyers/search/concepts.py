@@ -1,0 +1,149 @@
+"""Query understanding: a search text that names taxonomy terms also finds their providers.
+
+"call centre" is what many buyers type for the service "Voice support", "Kenya"
+for providers delivering there, "ISO 27001" for that certification, "disability"
+for the impact target group "Persons with disabilities". Their listings need not
+hold those words; the taxonomy says who they are. So an alternative of the query
+(the text between `or`s) made only of names of services, regions, delivery
+countries, certifications or target groups (or their synonyms,
+providers.taxonomy_data.SYNONYMS), with no exclusion, also matches every
+published provider listed under all the terms it names ("call centre in Kenya":
+the voice-support providers delivering in Kenya). A few filler words ("in",
+"with", "and", ...) may stand between names.
+
+The providers are taken from the facet index's own bits (counts stay exact: a
+facet count is still the number a buyer gets by following it), and on the
+database path (exports, alerts) from the same facets' QuerySet verbs, which
+tests hold to the same answers. They are ranked with everyone else: by their
+points for the query's words (often none), then name.
+
+The names are read when the index is built (`build_concepts`), so a renamed
+service is understood from the next index on.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import translation
+from django_countries import countries
+
+from buyers.search.query import query_groups, words
+from providers.taxonomy_data import SYNONYMS
+
+#: Words that may stand between two names ("call centre in Kenya").
+FILLER = frozenset({"a", "an", "and", "for", "from", "in", "of", "the", "with"})
+
+#: Facets whose option names a query may name, and the longest name kept (in words).
+PARAMS = ("service", "region", "country", "certification", "group")
+LONGEST = 8
+
+
+def _key(text: str) -> tuple:
+    """A name as the query must say it: its words, a final "s" aside ("centres" = "centre")."""
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words(text))
+
+
+@dataclass(frozen=True)
+class Concepts:
+    #: name (as `_key`) -> frozenset of (facet param, option key)
+    names: dict
+
+    def recognise(self, q: str) -> list:
+        """The alternatives of `q` that name only taxonomy terms: for each, a list of
+        frozensets of (param, key), one per name (any term of a set; all the sets)."""
+        found = []
+        for group in query_groups(q):
+            if any(term.negated for term in group):
+                continue
+            said = _key(" ".join(term.text for term in group))
+            named = self._segment(said)
+            if named:
+                found.append(named)
+        return found
+
+    def _segment(self, said: tuple) -> list | None:
+        """`said` cut into names (longest first) and filler words; None if something is neither."""
+        named = []
+        at = 0
+        while at < len(said):
+            for end in range(min(len(said), at + LONGEST), at, -1):
+                terms = self.names.get(said[at:end])
+                if terms:
+                    named.append(terms)
+                    at = end
+                    break
+            else:
+                if said[at] not in FILLER:
+                    return None
+                at += 1
+        return named or None
+
+
+def build_concepts(*, services, regions, certifications, groups, country_codes) -> Concepts:
+    """Names of the taxonomy terms (rows as read by the index build: slug and name)."""
+    names: dict = {}
+
+    def add(text, param, key):
+        said = _key(text)
+        if said and len(said) <= LONGEST:
+            names.setdefault(said, set()).add((param, key))
+
+    known = set()
+    for param, rows in (
+        ("service", services),
+        ("region", regions),
+        ("certification", certifications),
+        ("group", groups),
+    ):
+        for row in rows:
+            add(row["name"], param, row["slug"])
+            known.add((param, row["slug"]))
+    with translation.override("en"):
+        for code in country_codes:
+            add(str(countries.name(code)), "country", code)
+            known.add(("country", code))
+    for (param, key), synonyms in SYNONYMS.items():
+        if (param, key) in known:
+            for synonym in synonyms:
+                add(synonym, param, key)
+    return Concepts({said: frozenset(terms) for said, terms in names.items()})
+
+
+def concept_bits(index, named_groups: list) -> int:
+    """Bits of the providers the recognised alternatives find (the facet index's own)."""
+    found = 0
+    for named in named_groups:
+        bits = index.all_bits
+        for terms in named:
+            either = 0
+            for param, key in terms:
+                either |= index.bits.get(param, {}).get(key, 0)
+            bits &= either
+        found |= bits
+    return found
+
+
+def concept_condition(index, named_groups: list) -> Q | None:
+    """The same providers as `concept_bits`, as a condition for the database path."""
+    from buyers.search.facets import filter_providers
+    from providers.models import Provider
+
+    condition = None
+    for named in named_groups:
+        group_q = Q()
+        for terms in named:
+            either = Q()
+            for param, key in sorted(terms):
+                if param != "country" and key not in index.ids_by_slug.get(param, {}):
+                    continue
+                members = filter_providers(
+                    Provider.objects.published(),
+                    values={param: [key]},
+                    impact_min=None,
+                    verified=False,
+                    ids_by_slug=index.ids_by_slug,
+                )
+                either |= Q(pk__in=members.values("pk"))
+            group_q &= either if either else Q(pk__in=[])
+        condition = group_q if condition is None else condition | group_q
+    return condition
