@@ -1,0 +1,258 @@
+"""The facet declarations (buyers/search/facets.py) against everything built from them.
+
+- Each declaration's membership SQL gives exactly the index's bitsets (so the index
+  builder can be switched to it safely), and its per-provider form the same rows.
+- The FilterSet's database path (`search_queryset`) and the in-memory index give the
+  same providers for every option of every facet, every impact threshold and
+  verified, on SQLite and PostgreSQL.
+- Every table a declaration names carries the search triggers, so a new facet
+  without its migration fails here.
+"""
+
+import importlib
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+
+from buyers.search import filters
+from buyers.search.facets import (
+    FACETS,
+    FILTERS,
+    FILTERS_BY_PARAM,
+    FLAG,
+    IMPACT_MIN,
+    OPTIONS,
+    THRESHOLD,
+    link_tables,
+    search_tables,
+)
+from buyers.search.index import search_index
+from buyers.search.parameters import parse_search_params
+from buyers.search.selector import provider_search, search_queryset
+from buyers.services import SEARCH_PARAMETERS
+from providers.models import Provider
+from tests.buyers.test_search_facets import build_directory
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's triggers (pg_trigger)"
+)
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's triggers")
+
+
+@pytest.fixture
+def directory():
+    build_directory()
+    return search_index()
+
+
+def rows(sql_and_params) -> set:
+    sql, params = sql_and_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(int(provider), str(key)) for provider, key in cursor.fetchall()}
+
+
+def published_ids() -> set:
+    return set(Provider.objects.published().values_list("pk", flat=True))
+
+
+def ids_of(index, bits: int) -> set:
+    return {int(index.ids[p]) for p in range(index.size) if bits >> p & 1}
+
+
+def by_key(found: set, among: set) -> dict:
+    grouped = {}
+    for provider, key in found:
+        if provider in among:
+            grouped.setdefault(key, set()).add(provider)
+    return grouped
+
+
+# -- membership SQL == the index built today -------------------------------------------
+
+
+def test_membership_sql_gives_the_index_bitsets(directory):
+    index = directory
+    published = published_ids()
+    for facet in FILTERS:
+        found = by_key(rows(facet.membership_sql(on=index.day)), published)
+        if facet.kind == THRESHOLD:
+            shares = {p: int(key) for key, providers in found.items() for p in providers}
+            for percent in range(101):
+                expected = ids_of(index, index.impact_at_least[percent])
+                assert {p for p, share in shares.items() if share >= percent} == expected, percent
+            continue
+        in_index = {key: ids_of(index, bits) for key, bits in index.bits[facet.param].items()}
+        assert {k: v for k, v in found.items() if v} == {k: v for k, v in in_index.items() if v}, (
+            facet.param
+        )
+        assert len(found) > 1 or facet.kind == FLAG, facet.param  # the directory exercises it
+
+
+def test_membership_for_some_providers_is_theirs_of_the_whole(directory):
+    for facet in FILTERS:
+        everything = rows(facet.membership_sql())
+        some = sorted({provider for provider, _key in everything})[::3]
+        assert some, facet.param
+        assert rows(facet.membership_sql_for(some)) == {
+            (provider, key) for provider, key in everything if provider in some
+        }, facet.param
+        assert rows(facet.membership_sql_for([])) == set()
+
+
+# -- the FilterSet's database path == the in-memory index, option by option ------------
+
+
+def both_paths(query: str) -> tuple[set, set]:
+    """(ids the index gives, ids the FilterSet's queryset gives) for a query string."""
+    params = parse_search_params(QueryDict(query))
+    assert params.problems == (), query
+    result = provider_search(params=params, page=1, page_size=10_000, render_cards=False)
+    in_memory = set(result.provider_ids)
+    assert len(in_memory) == result.total
+    return in_memory, set(search_queryset(params).values_list("pk", flat=True))
+
+
+def test_the_database_path_and_the_index_agree_on_every_option(directory):
+    index = directory
+    checked = 0
+    for facet in FACETS:
+        keys = [option.key for option in index.options[facet.param]]
+        if facet.param == "country":
+            keys.append("FR")  # a valid code without a delivery centre: none on both
+        assert keys, facet.param
+        for key in keys:
+            in_memory, in_database = both_paths(f"{facet.param}={key}")
+            assert in_memory == in_database, (facet.param, key)
+            checked += bool(in_memory)
+    assert checked > 30
+
+
+def test_the_database_path_and_the_index_agree_on_every_threshold_and_verified(directory):
+    seen = set()
+    for percent in range(101):
+        in_memory, in_database = both_paths(f"impact_min={percent}")
+        assert in_memory == in_database, percent
+        seen.add(len(in_memory))
+    assert len(seen) > 5
+    in_memory, in_database = both_paths("verified=1")
+    assert in_memory == in_database and in_memory
+
+
+def test_the_database_path_and_the_index_agree_on_combinations_and_order(directory):
+    for query in (
+        "service=data-services&country=KE&country=UG&verified=1",
+        "region=africa&size=50-249&size=1000-plus&impact_min=25",
+        "certification=iso-27001&language=en&group=refugees-displaced",
+        "pricing=per-fte&mode=remote&sort=impact",
+    ):
+        in_memory, in_database = both_paths(query)
+        assert in_memory == in_database, query
+    for sort in ("name", "impact", "size", "updated"):
+        params = parse_search_params(QueryDict(f"sort={sort}&country=KE&country=UG"))
+        result = provider_search(params=params, page=1, page_size=10_000, render_cards=False)
+        assert list(search_queryset(params).values_list("pk", flat=True)) == result.provider_ids
+
+
+# -- the contract comes from the declarations --------------------------------------------
+
+
+def test_the_filterset_holds_the_url_contract_in_order():
+    assert filters.PARAMETERS == (
+        "q",
+        "service",
+        "country",
+        "region",
+        "certification",
+        "language",
+        "group",
+        "size",
+        "impact_min",
+        "pricing",
+        "mode",
+        "verified",
+        "sort",
+        "page",
+    )
+    assert filters.PARAMETERS[:-1] == SEARCH_PARAMETERS
+    assert {facet.kind for facet in FILTERS} == {OPTIONS, THRESHOLD, FLAG}
+    assert FILTERS_BY_PARAM["impact_min"] is IMPACT_MIN
+
+
+def test_the_filterset_form_is_lenient_and_lists_what_it_dropped(directory):
+    filterset = filters.SearchFilterSet(
+        QueryDict("country=ke&country=XX&impact_min=abc&verified=yes&sort=best&page=0&size=huge"),
+        index=directory,
+    )
+    assert filterset.form.is_valid()
+    assert filterset.form.cleaned_data["country"] == ("KE",)
+    assert [problem.param for problem in filterset.form.problems] == [
+        "country",
+        "size",
+        "impact_min",
+        "verified",
+        "sort",
+        "page",
+    ]
+    # Its queryset uses what was kept.
+    kenya = set(Provider.objects.published().delivering_in("KE").values_list("pk", flat=True))
+    assert set(filterset.qs.values_list("pk", flat=True)) == kenya
+
+
+def test_the_filterset_asks_the_database_nothing_to_validate(directory, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        form = filters.SearchFilterSet(
+            QueryDict("service=data-services&region=africa&language=en&group=nope"),
+            index=directory,
+        ).form
+        assert form.is_valid()
+        assert len(form.problems) == 1
+
+
+# -- the tables whose writes change search carry the triggers ---------------------------
+
+
+def test_every_link_table_of_a_declaration_is_one_the_triggers_know():
+    migration = importlib.import_module("providers.migrations.0005_search_touch_only_published")
+    assert link_tables() == migration.LINKS
+    assert set(link_tables()) <= set(search_tables())
+
+
+#: Bits of pg_trigger.tgtype for the events.
+PG_EVENTS = {"INSERT": 4, "DELETE": 8, "UPDATE": 16, "TRUNCATE": 32}
+
+
+@on_postgresql
+@pytest.mark.parametrize("table", search_tables())
+def test_every_search_table_has_the_search_triggers_on_postgresql(table):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.tgtype, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE t.tgrelid = %s::regclass AND NOT t.tgisinternal",
+            [table],
+        )
+        triggers = [
+            (tgtype, source)
+            for tgtype, source in cursor.fetchall()
+            if "providers_search_data_token" in source
+        ]
+    covered = {event for event, bit in PG_EVENTS.items() for tgtype, _s in triggers if tgtype & bit}
+    assert covered == set(PG_EVENTS), (table, covered)
+    if table in link_tables():
+        # Only a published provider's rows touch the token (0005): the function reads them.
+        assert any("published" in source for _t, source in triggers), table
+
+
+@on_sqlite
+@pytest.mark.parametrize("table", search_tables())
+def test_every_search_table_has_the_search_triggers_on_sqlite(table):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table]
+        )
+        sources = [sql.upper() for (sql,) in cursor.fetchall() if "search_data_token" in sql]
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        assert any(f"AFTER {event}" in source for source in sources), (table, event)
