@@ -21,14 +21,17 @@ that the index builder and migrations' tests read without forms, text search or
 ranking, which the FilterSet needs.
 """
 
+import contextvars
 import re
 import unicodedata
+from typing import NamedTuple
 
 import django_filters
 from django import forms
 from django.db import connection
 from django.db.models import FloatField
 from django.db.models.expressions import RawSQL
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -111,9 +114,24 @@ def effective_sort(q: str, sort: str) -> str:
 # -- lenient fields: keep what is known, describe what was dropped -----------------
 
 
+#: The index of the form being cleaned (LenientSearchForm.full_clean).
+_cleaning_with: contextvars.ContextVar = contextvars.ContextVar("search_index_cleaning_with")
+
+
+class Kept(NamedTuple):
+    """What a lenient field keeps of a value, and the problems with what it dropped."""
+
+    value: object
+    problems: list
+
+
 class LenientField(forms.Field):
-    """A form field that never fails: `clean` keeps what it can and puts a `Problem`
-    for each value it dropped in `self.problems` (the form collects them, in order)."""
+    """A form field that never fails: `clean` returns what it keeps and a `Problem` for
+    each value it dropped (the form unpacks them, see LenientSearchForm.clean).
+
+    Fields keep no state of a request: one instance serves every form (a search page
+    builds one form per request; copying 14 fields and their widgets cost ~1 ms).
+    """
 
     widget = forms.TextInput
     #: Where this field's problems come in the list (see LenientSearchForm.clean).
@@ -123,26 +141,29 @@ class LenientField(forms.Field):
         kwargs["required"] = False
         super().__init__(**kwargs)
         self.param = param
-        self.problems = []
 
-    def clean(self, value):
-        self.problems = []
-        return self.lenient(value)
+    def __deepcopy__(self, memo):
+        return self
 
-    def lenient(self, value):
+    def clean(self, value) -> Kept:
+        problems = []
+        return Kept(self.lenient(value, problems), problems)
+
+    def lenient(self, value, problems: list):
         raise NotImplementedError
 
-    def problem(self, message: str, value: str = "") -> None:
-        self.problems.append(Problem(message, param=self.param, value=value))
+    def problem(self, problems: list, message: str, value: str = "") -> None:
+        problems.append(Problem(message, param=self.param, value=value))
 
 
 class QueryField(LenientField):
-    def lenient(self, raw):
+    def lenient(self, raw, problems):
         if not raw:
             return ""
         q, cut = clean_query(raw)
         if cut:
             self.problem(
+                problems,
                 _("The search text was cut to its first %(n)d characters.")
                 % {"n": MAX_QUERY_LENGTH},
                 shown(raw),
@@ -151,23 +172,22 @@ class QueryField(LenientField):
 
 
 class OptionsField(LenientField):
-    """Values of a facet (the parameter repeated): known keys, each once, at most
-    MAX_VALUES_PER_FACET of them."""
+    """Values of a facet (the parameter repeated): keys the index knows, each once, at
+    most MAX_VALUES_PER_FACET of them (the index is the one of the form being cleaned)."""
 
     widget = forms.SelectMultiple
 
-    def __init__(self, *, facet, index, **kwargs):
+    def __init__(self, *, facet, **kwargs):
         super().__init__(param=facet.param, **kwargs)
         self.facet = facet
-        self.index = index
 
-    def lenient(self, raw) -> tuple:
+    def lenient(self, raw, problems) -> tuple:
         if not raw:
             return ()
         if isinstance(raw, str):
             raw = [raw]
         name = str(self.facet.label).lower()
-        known = self.facet.known_keys(self.index)
+        known = self.facet.known_keys(_cleaning_with.get())
         kept = []
         for item in raw:
             value = self.facet.normalise(item.strip())
@@ -175,6 +195,7 @@ class OptionsField(LenientField):
                 continue
             if value not in known:
                 self.problem(
+                    problems,
                     _("Ignored unknown %(facet)s “%(value)s”.")
                     % {"facet": name, "value": shown(item)},
                     shown(item),
@@ -184,8 +205,9 @@ class OptionsField(LenientField):
                 kept.append(value)
         if len(kept) > MAX_VALUES_PER_FACET:
             self.problem(
+                problems,
                 _("Only the first %(n)d values of %(facet)s were used.")
-                % {"n": MAX_VALUES_PER_FACET, "facet": name}
+                % {"n": MAX_VALUES_PER_FACET, "facet": name},
             )
             kept = kept[:MAX_VALUES_PER_FACET]
         return tuple(kept)
@@ -196,17 +218,17 @@ class ThresholdField(LenientField):
 
     problem_rank = 1
 
-    def __init__(self, *, facet, index, **kwargs):
+    def __init__(self, *, facet, **kwargs):
         super().__init__(param=facet.param, **kwargs)
         self.low, self.high = facet.bounds
 
-    def lenient(self, raw):
+    def lenient(self, raw, problems):
         raw = (raw or "").strip()
         if not raw:
             return None
         if raw.isascii() and raw.isdigit() and self.low <= int(raw) <= self.high:
             return int(raw)
-        self.problem(_INVALID[self.param] % {"value": shown(raw)}, shown(raw))
+        self.problem(problems, _INVALID[self.param] % {"value": shown(raw)}, shown(raw))
         return None
 
 
@@ -215,28 +237,30 @@ class FlagField(LenientField):
 
     problem_rank = 1
 
-    def __init__(self, *, facet, index, **kwargs):
+    def __init__(self, *, facet, **kwargs):
         super().__init__(param=facet.param, **kwargs)
 
-    def lenient(self, raw) -> bool:
+    def lenient(self, raw, problems) -> bool:
         raw = (raw or "").strip()
         if raw == "1":
             return True
         if raw:
-            self.problem(_INVALID[self.param] % {"value": shown(raw)}, shown(raw))
+            self.problem(problems, _INVALID[self.param] % {"value": shown(raw)}, shown(raw))
         return False
 
 
 class SortField(LenientField):
     problem_rank = 2
 
-    def lenient(self, raw) -> str:
+    def lenient(self, raw, problems) -> str:
         raw = (raw or "").strip()
         if raw in SORTS:
             return raw
         if raw:
             self.problem(
-                _("Ignored unknown sort order “%(value)s”.") % {"value": shown(raw)}, shown(raw)
+                problems,
+                _("Ignored unknown sort order “%(value)s”.") % {"value": shown(raw)},
+                shown(raw),
             )
         return ""
 
@@ -244,53 +268,76 @@ class SortField(LenientField):
 class PageField(LenientField):
     problem_rank = 2
 
-    def lenient(self, raw) -> int:
+    def lenient(self, raw, problems) -> int:
         raw = (raw or "").strip()
         if not raw:
             return 1
         if raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) >= 1:
             return int(raw)
         self.problem(
-            _("Ignored page “%(value)s”: showing page 1.") % {"value": shown(raw)}, shown(raw)
+            problems,
+            _("Ignored page “%(value)s”: showing page 1.") % {"value": shown(raw)},
+            shown(raw),
         )
         return 1
 
 
 class LenientSearchForm(forms.Form):
-    """The FilterSet's form: always valid; `problems` lists what its fields dropped."""
+    """The FilterSet's form: always valid; `problems` lists what its fields dropped, in
+    the order the page lists its filters (the text and the facets, then the thresholds
+    and flags, then sort and page)."""
 
     problems: list
 
+    def __init__(self, *args, index, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.index = index
+
+    def full_clean(self):
+        # The fields are shared by every form: the index they check keys against is
+        # this form's, for the time of its cleaning.
+        token = _cleaning_with.set(self.index)
+        try:
+            super().full_clean()
+        finally:
+            _cleaning_with.reset(token)
+
     def clean(self):
         cleaned = super().clean()
-        # In the order the page lists its filters: the text and the facets, then the
-        # thresholds and flags, then sort and page.
-        fields = sorted(self.fields.values(), key=lambda field: field.problem_rank)
-        self.problems = [problem for field in fields for problem in field.problems]
+        found = []
+        for name, kept in cleaned.items():
+            cleaned[name] = kept.value
+            found.append((self.fields[name].problem_rank, kept.problems))
+        found.sort(key=lambda item: item[0])
+        self.problems = [problem for _rank, problems in found for problem in problems]
         return cleaned
 
 
 # -- filters -----------------------------------------------------------------------
 
 
-class ContractFilter(django_filters.Filter):
-    """A filter of the contract without a declaration (q, sort, page)."""
+class SearchFilter(django_filters.Filter):
+    """A filter of the search contract. It holds no state of a request (nor does its
+    field): every SearchFilterSet shares the class's filters."""
+
+    def field_kwargs(self) -> dict:
+        return {"param": self.field_name}
 
     @property
     def field(self):
         if not hasattr(self, "_field"):
-            self._field = self.field_class(param=self.field_name, label=self.label, **self.extra)
+            self._field = self.field_class(label=self.label, **self.field_kwargs(), **self.extra)
         return self._field
 
 
-class QueryFilter(ContractFilter):
+class QueryFilter(SearchFilter):
     field_class = QueryField
 
     def filter(self, qs, value):
         return text.text_filtered(qs, value) if value else qs
 
 
-class SortFilter(ContractFilter):
+class SortFilter(SearchFilter):
     """Chooses the order; `SearchFilterSet.filter_queryset` applies it after every filter."""
 
     field_class = SortField
@@ -299,7 +346,7 @@ class SortFilter(ContractFilter):
         return qs
 
 
-class PageFilter(ContractFilter):
+class PageFilter(SearchFilter):
     """Part of the contract, not of the queryset: the caller cuts the page."""
 
     field_class = PageField
@@ -308,33 +355,19 @@ class PageFilter(ContractFilter):
         return qs
 
 
-class DeclaredFilter(django_filters.Filter):
-    """A filter made from a facet declaration; its field gets the declaration and the
-    index the FilterSet was given (for the accepted keys)."""
+class DeclaredFilter(SearchFilter):
+    """A filter made from a facet declaration: its field checks values against what the
+    declaration accepts, its condition is the declaration's SQL."""
 
     field_classes = {OPTIONS: OptionsField, THRESHOLD: ThresholdField, FLAG: FlagField}
 
     def __init__(self, facet):
         super().__init__(field_name=facet.param, label=facet.label)
         self.facet = facet
-        self.index = None
         self.field_class = self.field_classes[facet.kind]
 
-    def __deepcopy__(self, memo):
-        # Filters are copied for each FilterSet; the declaration is immutable and shared.
-        copied = type(self).__new__(type(self))
-        copied.__dict__.update(self.__dict__)
-        copied.extra = dict(self.extra)
-        copied.__dict__.pop("_field", None)
-        return copied
-
-    @property
-    def field(self):
-        if not hasattr(self, "_field"):
-            self._field = self.field_class(
-                facet=self.facet, index=self.index, label=self.label, **self.extra
-            )
-        return self._field
+    def field_kwargs(self) -> dict:
+        return {"facet": self.facet}
 
     def filter(self, qs, value):
         if value is None or value is False or value == ():
@@ -344,22 +377,59 @@ class DeclaredFilter(django_filters.Filter):
         return qs.filter(self.facet.q(value))
 
 
+_providers = None
+
+
+def _all_providers():
+    """One unevaluated QuerySet of every provider, to start FilterSets from (cloned)."""
+    global _providers
+    if _providers is None:
+        _providers = Provider.objects.all()
+    return _providers
+
+
 class BaseSearchFilterSet(django_filters.FilterSet):
+    """`SearchFilterSet(data, index=…)`: `form` cleans the search parameters with the
+    index's options (the current index when none is given); `qs` is every matching
+    published provider in the search's order (or the given `queryset` filtered)."""
+
     class Meta:
         form = LenientSearchForm
 
-    def __init__(self, data=None, queryset=None, *, index=None, **kwargs):
-        if queryset is None:
-            queryset = Provider.objects.published()
-        super().__init__(data, queryset, **kwargs)
-        if index is None:
-            index = search_index()
-        self.index = index
-        for filter_ in self.filters.values():
-            if isinstance(filter_, DeclaredFilter):
-                filter_.index = index
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, index=None):
+        # django-filter's own __init__, but for copying every filter: these hold no
+        # state of a request, so one set serves every FilterSet (copying them cost more
+        # than the rest of parsing the parameters).
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.published_only = queryset is None
+        self.queryset = _all_providers() if queryset is None else queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = self.base_filters
+        self.index = search_index() if index is None else index
+
+    @classmethod
+    def form_class(cls):
+        """The form class, made once per FilterSet class (its fields hold no state)."""
+        if "_form_class" not in cls.__dict__:
+            fields = {name: filter_.field for name, filter_ in cls.base_filters.items()}
+            cls._form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+        return cls._form_class
+
+    def get_form_class(self):
+        return self.form_class()
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            data = self.data if self.is_bound else None
+            self._form = self.get_form_class()(data, prefix=self.form_prefix, index=self.index)
+        return self._form
 
     def filter_queryset(self, queryset):
+        if self.published_only:
+            queryset = queryset.published()
         data = self.form.cleaned_data
         for name, value in data.items():
             queryset = self.filters[name].filter(queryset, value)
