@@ -1,24 +1,32 @@
 """The search facets, each declared once.
 
 A `Facet` says everything the directory needs to know about one filter of the
-search URL: its parameter and label, which values it accepts, how a provider
-relates to each of its option keys in SQL (`Branch`: the rows, the provider
-column, the key and extra conditions such as a certification's validity dates
-or an impact report being the latest), and which tables decide that (so every
-one of them carries the search triggers). From the declarations come:
+search URL: its parameter, label and API description; which values it accepts
+and how they are written; where its options come from (`Options`: a taxonomy
+table, its key, label and order, two levels at most); how a provider relates to
+each option key in SQL (`Branch`: the rows, the provider column, the key and
+extra conditions such as a certification's validity dates or an impact report
+being the latest); and which tables decide all that. From the declarations come:
 
-- the URL contract, its validation and its messages, and the database path of
+- the URL contract, its validation and messages, and the database path of
   exports, alerts and the API (`buyers.search.filters.SearchFilterSet`);
-- each facet's membership for the in-memory index (`Facet.membership_sql()`,
-  `Facet.membership_sql_for(provider_ids)`), tested against the index's bitsets;
-- the tables whose writes change what search shows (`search_tables()`), tested
-  against the triggers installed in the database;
-- the API's search parameters (providers/api/views.py) and the parameters a
-  saved search keeps (buyers/services.py).
+- the in-memory index's options and bitsets: `Facet.option_rows()`,
+  `Facet.membership_sql()` (provider_id, option_key for every provider) and
+  `Facet.membership_sql_for(provider_ids)` for incremental updates, all tested
+  against the index built today (tests/buyers/test_search_declarations.py);
+- the tables whose writes change what search shows (`search_tables()`,
+  `link_tables()`), tested against the triggers installed in the database;
+- the API's search parameters and taxonomy kinds (providers/api/views.py) and
+  the parameters a saved search keeps (buyers/services.py).
 
-Adding a facet is one declaration here plus a migration that installs the search
-triggers on its new tables (see providers/migrations/0005_search_touch_only_published.py);
-the index builder picks it up through `membership_sql()`.
+Adding a facet: one `Facet` in `FILTERS` (where it goes is its place in the
+contract and on the page), plus a migration installing the search triggers on
+any table it names that has none yet (a provider's own rows: 0005's
+published-only triggers with the `provider_joins` SQL; a taxonomy: 0003's; on
+SQLite 0003's). The index builder is to read `option_rows()` and
+`membership_sql()` (until it does, index.py's per-facet code needs the facet
+too). A new kind of value (neither options, a threshold nor a flag) needs a
+field in filters.py and a way of counting in selector.py.
 """
 
 import datetime
@@ -26,6 +34,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -65,6 +74,44 @@ class Branch:
         if wheres:
             sql += " WHERE " + " AND ".join(f"({w})" for w in wheres)
         return sql, [on] * self.dated + list(params)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Where a facet's options come from: a table (aliased `t`), its key and label
+    columns and their order. With `parent`, the table is a two-level taxonomy: each top
+    option comes before its children (level 1), both in `order`."""
+
+    table: str
+    key: str = "t.slug"
+    label: str = "t.name"
+    #: Columns of `t` to order by (within a level).
+    order: tuple = ("position", "name")
+    #: Column of `t` holding the parent's id (two levels).
+    parent: str = ""
+    #: Whether the key is a plain column holding repeated values (no id, no label).
+    distinct: bool = False
+
+    def sql(self) -> str:
+        if self.distinct:
+            return (
+                f"SELECT DISTINCT {self.key}, {self.label}, 0, NULL FROM {self.table} t "  # noqa: S608 (declared SQL)
+                f"ORDER BY {self.key}"
+            )
+        if not self.parent:
+            order = ", ".join(f"t.{column}" for column in self.order)
+            return f"SELECT {self.key}, {self.label}, 0, t.id FROM {self.table} t ORDER BY {order}"  # noqa: S608 (declared SQL)
+        # Children sort under their parent: by the parent's order, then the child's own.
+        order = [f"COALESCE(top.{column}, t.{column})" for column in (*self.order, "id")]
+        order += ["CASE WHEN top.id IS NULL THEN 0 ELSE 1 END"]
+        order += [f"t.{column}" for column in self.order]
+        return (
+            f"SELECT {self.key}, {self.label}, "  # noqa: S608 (declared SQL)
+            "CASE WHEN top.id IS NULL THEN 0 ELSE 1 END, t.id "
+            f"FROM {self.table} t LEFT JOIN {self.table} top ON top.id = t.{self.parent} "
+            f"WHERE t.{self.parent} IS NULL OR top.{self.parent} IS NULL "
+            f"ORDER BY {', '.join(order)}"
+        )
 
 
 def _placeholders(values) -> str:
@@ -107,6 +154,10 @@ class Facet:
     #: For link tables: SQL joining their rows (as `c`) to their provider (as `p`),
     #: used by the triggers that touch the search token only for published providers.
     provider_joins: dict = field(default_factory=dict)
+    #: Where the options a buyer can choose come from (else `fixed_values`).
+    options: Options | None = None
+    #: Labels of `fixed_values` (lazy strings), when they have any.
+    fixed_labels: tuple = ()
 
     def known_keys(self, index) -> frozenset:
         return self.known(self, index)
@@ -114,7 +165,25 @@ class Facet:
     def option_label(self, option) -> str:
         return self.show(self, option)
 
-    # -- membership (the index) -------------------------------------------------
+    # -- options and membership (the index) -------------------------------------
+
+    def options_sql(self) -> str | None:
+        """SQL selecting (key, label, level, id) of the options in the page's order (`id`
+        is the taxonomy row's primary key, or NULL), or None for fixed options."""
+        return self.options.sql() if self.options is not None else None
+
+    def option_rows(self) -> list[tuple]:
+        """(key, label, level, id) of every option a buyer can choose, in the page's order."""
+        sql = self.options_sql()
+        if sql is None:
+            labels = self.fixed_labels or ("",) * len(self.fixed_values)
+            return [
+                (key, str(label), 0, None)
+                for key, label in zip(self.fixed_values, labels, strict=True)
+            ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [(str(key), label, int(level), pk) for key, label, level, pk in cursor]
 
     def membership_sql(self, on: datetime.date | None = None) -> tuple[str, list]:
         """SQL selecting (provider_id, option_key) for every provider (published or not)
@@ -229,6 +298,7 @@ FILTERS = (
         ),
         tables=("providers_providerservice", "providers_service"),
         provider_joins={"providers_providerservice": _PROVIDER_ROW},
+        options=Options("providers_service", parent="parent_id"),
         description="Service or service category code (repeat for several).",
         term_kind="service",
     ),
@@ -238,6 +308,10 @@ FILTERS = (
         branches=(Branch("providers_deliverycentre link", key="link.country"),),
         tables=("providers_deliverycentre",),
         provider_joins={"providers_deliverycentre": _PROVIDER_ROW},
+        # Codes of every delivery centre; the page shows countries' names.
+        options=Options(
+            "providers_deliverycentre", key="t.country", label="t.country", distinct=True
+        ),
         description="ISO 3166-1 alpha-2 code of a delivery centre.",
         normalise=str.upper,
         known=_any_country,
@@ -256,6 +330,7 @@ FILTERS = (
         ),
         tables=("providers_deliverycentre", "providers_regioncountry", "providers_region"),
         provider_joins={"providers_deliverycentre": _PROVIDER_ROW},
+        options=Options("providers_region", order=("name",), parent="parent_id"),
         description="Region code (UN M49 regions and sub-regions).",
         term_kind="region",
     ),
@@ -274,6 +349,7 @@ FILTERS = (
         ),
         tables=("providers_certificationholding", "providers_certification"),
         provider_joins={"providers_certificationholding": _PROVIDER_ROW},
+        options=Options("providers_certification", order=("name",)),
         description="Certification code; only valid ones count.",
         term_kind="certification",
     ),
@@ -289,6 +365,7 @@ FILTERS = (
         ),
         tables=("providers_provider_languages", "providers_language"),
         provider_joins={"providers_provider_languages": _PROVIDER_ROW},
+        options=Options("providers_language", key="t.code", order=("name",)),
         description="ISO 639-1 language code of service.",
         normalise=str.lower,
     ),
@@ -315,6 +392,7 @@ FILTERS = (
             ),
         },
         description="Impact target-group code (latest report).",
+        options=Options("providers_targetgroup"),
         term_kind="target-group",
     ),
     Facet(
@@ -333,6 +411,7 @@ FILTERS = (
         known=_bands,
         show=_band_label,
         fixed_values=tuple(band.value for band in SizeBand),
+        fixed_labels=tuple(band.label for band in SizeBand),
     ),
     Facet(
         "impact_min",
@@ -364,6 +443,7 @@ FILTERS = (
         ),
         tables=("providers_provider_pricing_models", "providers_pricingmodel"),
         provider_joins={"providers_provider_pricing_models": _PROVIDER_ROW},
+        options=Options("providers_pricingmodel"),
         description="Pricing-model code.",
         term_kind="pricing-model",
     ),
@@ -379,6 +459,7 @@ FILTERS = (
         ),
         tables=("providers_provider_delivery_modes", "providers_deliverymode"),
         provider_joins={"providers_provider_delivery_modes": _PROVIDER_ROW},
+        options=Options("providers_deliverymode"),
         description="Delivery-mode code.",
         term_kind="delivery-mode",
     ),
