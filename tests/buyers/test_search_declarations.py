@@ -194,6 +194,39 @@ def test_the_database_path_and_the_index_agree_on_combinations_and_order(directo
         assert list(search_queryset(params).values_list("pk", flat=True)) == result.provider_ids
 
 
+#: The catalogue's QuerySet verbs for the same facets (providers/models), and whether they
+#: take primary keys: kept as the catalogue's API, held to the declarations here.
+VERBS = {
+    "service": ("offering", True),
+    "country": ("delivering_in", False),
+    "region": ("delivering_in_region", True),
+    "certification": ("with_valid_certification", True),
+    "language": ("speaking", False),
+    "group": ("hiring_from", True),
+    "size": ("in_size_band", False),
+    "pricing": ("priced_by", True),
+    "mode": ("delivered_as", True),
+}
+
+
+def test_the_queryset_verbs_agree_with_the_declarations(directory):
+    index = directory
+    assert set(VERBS) == {facet.param for facet in FACETS}
+    published = Provider.objects.published()
+    for facet in FACETS:
+        verb, by_id = VERBS[facet.param]
+        for option in index.options[facet.param]:
+            value = index.ids_by_slug[facet.param][option.key] if by_id else option.key
+            by_verb = set(getattr(published, verb)(value).values_list("pk", flat=True))
+            declared = set(published.filter(facet.q([option.key])).values_list("pk", flat=True))
+            assert by_verb == declared, (facet.param, option.key)
+    for percent in (0, 25, 100):
+        assert set(published.with_impact_share_at_least(percent)) == set(
+            published.filter(IMPACT_MIN.q(percent))
+        )
+    assert set(published.verified()) == set(published.filter(FILTERS_BY_PARAM["verified"].q(["1"])))
+
+
 # -- the contract comes from the declarations --------------------------------------------
 
 
