@@ -252,6 +252,18 @@ def test_the_filterset_holds_the_url_contract_in_order():
     assert FILTERS_BY_PARAM["impact_min"] is IMPACT_MIN
 
 
+def test_the_api_takes_the_filtersets_parameters():
+    from providers.api.views import api
+
+    document = api.get_openapi_schema()
+    for path in ("/api/v1/providers/", "/api/v1/providers/facets/"):
+        parameters = document["paths"][path]["get"]["parameters"]
+        assert [p["name"] for p in parameters] == [*filters.PARAMETERS, "page_size"]
+        described = {p["name"]: p.get("description", "") for p in parameters}
+        for facet in FILTERS:
+            assert described[facet.param] == facet.description
+
+
 def test_the_filterset_form_is_lenient_and_lists_what_it_dropped(directory):
     filterset = filters.SearchFilterSet(
         QueryDict("country=ke&country=XX&impact_min=abc&verified=yes&sort=best&page=0&size=huge"),
