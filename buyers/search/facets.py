@@ -191,10 +191,15 @@ class Facet:
         return self._union("", (), on)
 
     def membership_sql_for(self, provider_ids, on: datetime.date | None = None):
-        """`membership_sql()` for the given providers only (an incremental update)."""
+        """`membership_sql()` for the given providers only (an incremental update).
+
+        On PostgreSQL the ids are one array parameter; on SQLite one parameter each
+        (SQLite takes up to 32,766 in a statement: pass fewer ids per call)."""
         ids = [int(pk) for pk in provider_ids]
         if not ids:
             return self._union("1 = 0", (), on)
+        if connection.vendor == "postgresql":
+            return self._union("{provider} = ANY(%s)", [ids], on)
         return self._union(f"{{provider}} IN ({_placeholders(ids)})", ids, on)
 
     def _union(self, condition, params, on) -> tuple[str, list]:
