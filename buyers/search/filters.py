@@ -427,9 +427,17 @@ class BaseSearchFilterSet(django_filters.FilterSet):
             self._form = self.get_form_class()(data, prefix=self.form_prefix, index=self.index)
         return self._form
 
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs"):
+            queryset = self.queryset.all()
+            if self.published_only:
+                queryset = queryset.published()
+            self._qs = self.filter_queryset(queryset) if self.is_bound else queryset
+        return self._qs
+
     def filter_queryset(self, queryset):
-        if self.published_only:
-            queryset = queryset.published()
+        self.form.is_valid()  # always valid: cleans the parameters
         data = self.form.cleaned_data
         for name, value in data.items():
             queryset = self.filters[name].filter(queryset, value)

@@ -284,6 +284,11 @@ def test_the_filterset_form_is_lenient_and_lists_what_it_dropped(directory):
     assert set(filterset.qs.values_list("pk", flat=True)) == kenya
 
 
+def test_an_unbound_filterset_gives_every_published_provider(directory):
+    unbound = filters.SearchFilterSet(index=directory)
+    assert set(unbound.qs) == set(Provider.objects.published())
+
+
 def test_the_filterset_asks_the_database_nothing_to_validate(directory, django_assert_num_queries):
     with django_assert_num_queries(0):
         form = filters.SearchFilterSet(
