@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from buyers.search.filters import PARAMETERS
 from impactdir.mail import send_templated_mail
 from providers.models import Provider
 
@@ -40,22 +41,9 @@ from .models import (
     StandardQuestion,
 )
 
-#: Parameters of the search URL (`buyers.search.parameters`) a saved search keeps; not `page`.
-SEARCH_PARAMETERS = (
-    "q",
-    "service",
-    "country",
-    "region",
-    "certification",
-    "language",
-    "group",
-    "size",
-    "impact_min",
-    "pricing",
-    "mode",
-    "verified",
-    "sort",
-)
+#: Parameters of the search URL a saved search keeps: the search FilterSet's
+#: (`buyers.search.filters`, made from the facet declarations), in order, but `page`.
+SEARCH_PARAMETERS = tuple(name for name in PARAMETERS if name != "page")
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,10 @@
 """Buyer search: the one home of provider search, from the URL to the page.
 
-- `parameters.py`: the URL contract (`parse_search_params` -> `SearchParams`).
-- `facets.py`: the facets, what each filters by, and how an option is shown.
+- `facets.py`: one declaration per facet (options, membership SQL, tables,
+  labels), from which the rest below is built.
+- `filters.py`: the URL contract as a django-filter FilterSet (lenient form,
+  the database path of a search).
+- `parameters.py`: `parse_search_params` -> `SearchParams`, from the FilterSet's form.
 - `index.py`: each worker's in-memory index (facet bitsets, sort orders);
   `build.py` builds one from the database; `changes.py` reads the change log and
   applies it in place; `current.py` keeps each process's current one up to date.
@@ -13,6 +16,6 @@
   `concepts.py`: a query naming taxonomy terms also finds their providers.
 - `cards.py`: result cards, rendered once per data token.
 - `selector.py`: `provider_search` (one page with facet counts) and
-  `search_queryset` (every match, from the database).
+  `search_queryset` (every match, from the database: the FilterSet's `qs`).
 - `views.py`, `urls.py`: /providers/ and /how-results-are-ordered/.
 """

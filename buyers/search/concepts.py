@@ -125,8 +125,7 @@ def concept_bits(index, named_groups: list) -> int:
 
 def concept_condition(index, named_groups: list) -> Q | None:
     """The same providers as `concept_bits`, as a condition for the database path."""
-    from buyers.search.facets import filter_providers
-    from providers.models import Provider
+    from buyers.search.facets import FILTERS_BY_PARAM
 
     condition = None
     for named in named_groups:
@@ -136,14 +135,7 @@ def concept_condition(index, named_groups: list) -> Q | None:
             for param, key in sorted(terms):
                 if param != "country" and key not in index.ids_by_slug.get(param, {}):
                     continue
-                members = filter_providers(
-                    Provider.objects.published(),
-                    values={param: [key]},
-                    impact_min=None,
-                    verified=False,
-                    ids_by_slug=index.ids_by_slug,
-                )
-                either |= Q(pk__in=members.values("pk"))
+                either |= FILTERS_BY_PARAM[param].q([key], index.day)
             group_q &= either if either else Q(pk__in=[])
         condition = group_q if condition is None else condition | group_q
     return condition

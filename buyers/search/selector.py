@@ -15,27 +15,24 @@ import math
 import threading
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import FloatField
-from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django_countries import countries
 
 from buyers.search import cards, text
 from buyers.search.bits import bits_to_bool
 from buyers.search.current import search_index
 from buyers.search.facets import (
     FACETS,
+    FACETS_BY_PARAM,
+    FILTERS_BY_PARAM,
+    IMPACT_MIN,
     IMPACT_THRESHOLDS,
     FacetGroup,
     FacetOptionView,
-    filter_providers,
 )
-from buyers.search.index import SearchIndex, index_order_by
+from buyers.search.filters import SearchFilterSet
+from buyers.search.index import FacetOption, SearchIndex
 from buyers.search.parameters import SORTS, Problem, SearchParams
-from buyers.search.postings import rank_sql
-from providers.models import Provider, SizeBand
 
 
 @dataclass
@@ -116,44 +113,11 @@ class SearchResult:
 def search_queryset(params: SearchParams):
     """Every published provider matching `params`, ordered as the search orders them.
 
-    No pagination and no facet counting; for CSV export and saved-search alerts.
+    No pagination and no facet counting; for CSV export and saved-search alerts. This
+    is the search FilterSet's database path (filters.py), given the canonical query.
     """
     index = params.index or search_index()
-    queryset = Provider.objects.published()
-    if params.q:
-        queryset = text.text_filtered(queryset, params.q, index)
-    queryset = filter_providers(
-        queryset,
-        values=params.values,
-        impact_min=params.impact_min,
-        verified=params.verified,
-        ids_by_slug=index.ids_by_slug,
-    )
-    sort = params.effective_sort
-    if sort != "relevance":
-        return queryset.order_by(*index_order_by(sort))
-    if connection.vendor != "postgresql":
-        return text.with_rank(queryset, params.q, index).order_by(
-            "-rank", "-name_similarity", "name", "id"
-        )
-    # The order of the search page (postings.py), computed by the database.
-    node, _trigrams, _threshold = text.parsed_query(params.q)
-    lexemes = node.lexemes() if node is not None else set()
-    order = ["-name_similarity", "name", "id"]
-    if lexemes:
-        points_sql, points_params = rank_sql(lexemes)
-        queryset = queryset.annotate(
-            points=RawSQL(points_sql, points_params, output_field=FloatField())  # noqa: S611 (constant SQL)
-        )
-        order.insert(0, "-points")
-    return queryset.annotate(
-        name_similarity=RawSQL(  # noqa: S611 (constant SQL, q is a parameter)
-            "CASE WHEN providers_provider.name %% %s "
-            "THEN similarity(providers_provider.name, %s) ELSE 0 END",
-            [text.similarity_text(params.q)] * 2,
-            output_field=FloatField(),
-        ),
-    ).order_by(*order)
+    return SearchFilterSet(params.to_querydict(), index=index).qs
 
 
 _cached_for: tuple | None = None
@@ -184,14 +148,6 @@ def _ranked_page(
     ranked = match.ranked
     page = ranked[in_result[ranked]][offset : offset + limit]
     return index.ids[page].tolist()
-
-
-def _facet_label(param: str, option) -> str:
-    if param == "country":
-        return str(countries.name(option.key))
-    if param == "size":
-        return str(SizeBand(option.key).label)
-    return option.label
 
 
 def provider_search(
@@ -254,7 +210,7 @@ def provider_search(
                 options.append(
                     FacetOptionView(
                         key=option.key,
-                        label=_facet_label(facet.param, option),
+                        label=facet.option_label(option),
                         count=count,
                         selected=option.key in chosen,
                         level=option.level,
@@ -284,8 +240,8 @@ def provider_search(
     if impact_options:
         facets.append(
             FacetGroup(
-                "impact_min",
-                _("Impact workers in the workforce"),
+                IMPACT_MIN.param,
+                str(IMPACT_MIN.label),
                 impact_options,
                 kind="radio",
                 active=params.impact_min is not None,
@@ -296,7 +252,7 @@ def provider_search(
         facets.append(
             FacetGroup(
                 "verified",
-                _("Verification"),
+                str(FILTERS_BY_PARAM["verified"].label),
                 [
                     FacetOptionView(
                         key="1",
@@ -351,14 +307,11 @@ def _search_url(params: SearchParams) -> str:
 
 
 def _option_label(index: SearchIndex, param: str, key: str) -> str:
-    if param == "country":
-        return str(countries.name(key))
-    if param == "size":
-        return str(SizeBand(key).label)
+    facet = FACETS_BY_PARAM[param]
     for option in index.options.get(param, ()):
         if option.key == key:
-            return option.label
-    return key
+            return facet.option_label(option)
+    return facet.option_label(FacetOption(key, key))
 
 
 def _chips(params: SearchParams, index: SearchIndex) -> list:

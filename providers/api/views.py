@@ -14,6 +14,7 @@ Rate limiting and CORS are in `middleware.py`.
 """
 
 import hashlib
+import inspect
 from typing import Literal
 
 from django.conf import settings
@@ -22,12 +23,12 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django_countries import countries
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 
 from buyers.search.current import search_index
-from buyers.search.facets import FACETS, FACETS_BY_PARAM
+from buyers.search.facets import FACETS, FLAG, OPTIONS, THRESHOLD
+from buyers.search.filters import MAX_QUERY_LENGTH, PARAMETERS, SearchFilterSet
 from buyers.search.parameters import SORTS, parse_search_params
 from buyers.search.selector import provider_search
 from providers.models import Provider
@@ -62,19 +63,16 @@ api = _Api(
     openapi_url="/openapi.json",
 )
 
-#: Parameters of a provider search beyond the facets, and the API's own `page_size`.
-SINGLE_PARAMS = ("q", "impact_min", "verified", "sort", "page", "page_size")
-SEARCH_PARAMS = frozenset(SINGLE_PARAMS) | {facet.param for facet in FACETS}
+#: Parameters of a provider search: the search page's (the FilterSet's, from the facet
+#: declarations), and the API's own `page_size`.
+SEARCH_PARAMS = frozenset(PARAMETERS) | {"page_size"}
+#: Those given at most once: all but the facets.
+SINGLE_PARAMS = tuple(
+    name for name in (*PARAMETERS, "page_size") if name not in {f.param for f in FACETS}
+)
 
 #: Taxonomy kinds of open data, by search parameter (term UUIDs are open data's).
-TERM_KINDS = {
-    "service": "service",
-    "region": "region",
-    "certification": "certification",
-    "group": "target-group",
-    "pricing": "pricing-model",
-    "mode": "delivery-mode",
-}
+TERM_KINDS = {facet.param: facet.term_kind for facet in FACETS if facet.term_kind}
 
 #: Operations that take the search parameters.
 SEARCH_OPERATIONS = ("provider_list", "provider_facets")
@@ -210,33 +208,72 @@ def _page_url(request, page: int) -> str:
 # Operations
 # --------------------------------------------------------------------------
 
-Size = Literal["1-49", "50-249", "250-999", "1000-plus"]
-Sort = Literal["relevance", "name", "impact", "size", "updated"]
+#: What the API says about the contract's parameters that have no facet declaration.
+_CONTRACT_PARAMETERS = {
+    "q": (
+        str | None,
+        Query(
+            None,
+            max_length=MAX_QUERY_LENGTH,
+            description='Text, web-style: `"exact phrase"`, `-excluded`, `or`. '
+            "Ranked by relevance.",
+        ),
+    ),
+    "sort": (
+        Literal[tuple(SORTS)] | None,
+        Query(
+            None,
+            description="Order; default `relevance` with a text query, `name` without "
+            "(documented at /how-results-are-ordered/; no paid placement).",
+        ),
+    ),
+    "page": (int, Query(1, ge=1, description="Page number, from 1.")),
+}
 
-_Q = Query(
-    None,
-    max_length=200,
-    description='Text, web-style: `"exact phrase"`, `-excluded`, `or`. Ranked by relevance.',
-)
-_SERVICE = Query(None, description="Service or service category code (repeat for several).")
-_COUNTRY = Query(None, description="ISO 3166-1 alpha-2 code of a delivery centre.")
-_REGION = Query(None, description="Region code (UN M49 regions and sub-regions).")
-_CERTIFICATION = Query(None, description="Certification code; only valid ones count.")
-_LANGUAGE = Query(None, description="ISO 639-1 language code of service.")
-_GROUP = Query(None, description="Impact target-group code (latest report).")
-_SIZE = Query(None, description="Workforce size band.")
-_IMPACT_MIN = Query(
-    None, ge=0, le=100, description="Minimum impact-worker share of the workforce, whole percent."
-)
-_PRICING = Query(None, description="Pricing-model code.")
-_MODE = Query(None, description="Delivery-mode code.")
-_VERIFIED = Query(None, description="`1`: verified listings only.")
-_SORT = Query(
-    None,
-    description="Order; default `relevance` with a text query, `name` without "
-    "(documented at /how-results-are-ordered/; no paid placement).",
-)
-_PAGE = Query(1, ge=1, description="Page number, from 1.")
+
+def _declared_parameter(facet) -> tuple:
+    """(annotation, Query) of a facet declaration's parameter."""
+    if facet.kind == THRESHOLD:
+        low, high = facet.bounds
+        return int | None, Query(None, ge=low, le=high, description=facet.description)
+    value = Literal[facet.fixed_values] if facet.fixed_values else str
+    if facet.kind == FLAG:
+        return value | None, Query(None, description=facet.description)
+    assert facet.kind == OPTIONS  # noqa: S101 (every kind of declaration is handled)
+    return list[value] | None, Query(None, description=facet.description)
+
+
+def search_parameters(page_size):
+    """Give a search operation the search contract's parameters, in order, from the
+    FilterSet (made from the facet declarations), plus `page_size`: django-ninja reads
+    them from the signature (OpenAPI and the checks of types and ranges)."""
+    parameters = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter(
+            "response", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HttpResponse
+        ),
+    ]
+    for name, filter_ in SearchFilterSet.base_filters.items():
+        facet = getattr(filter_, "facet", None)
+        annotation, default = (
+            _declared_parameter(facet) if facet is not None else _CONTRACT_PARAMETERS[name]
+        )
+        parameters.append(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+            )
+        )
+    parameters.append(
+        inspect.Parameter(
+            "page_size", inspect.Parameter.KEYWORD_ONLY, annotation=int, default=page_size
+        )
+    )
+
+    def decorate(view):
+        view.__signature__ = inspect.Signature(parameters)
+        return view
+
+    return decorate
 
 
 @api.api_operation(
@@ -253,35 +290,20 @@ _PAGE = Query(1, ge=1, description="Page number, from 1.")
     ),
     tags=["providers"],
 )
-def provider_list(
-    request,
-    response: HttpResponse,
-    q: str | None = _Q,
-    service: list[str] | None = _SERVICE,
-    country: list[str] | None = _COUNTRY,
-    region: list[str] | None = _REGION,
-    certification: list[str] | None = _CERTIFICATION,
-    language: list[str] | None = _LANGUAGE,
-    group: list[str] | None = _GROUP,
-    size: list[Size] | None = _SIZE,
-    impact_min: int | None = _IMPACT_MIN,
-    pricing: list[str] | None = _PRICING,
-    mode: list[str] | None = _MODE,
-    verified: Literal["1"] | None = _VERIFIED,
-    sort: Sort | None = _SORT,
-    page: int = _PAGE,
-    page_size: int = Query(
+@search_parameters(
+    page_size=Query(
         settings.API_PAGE_SIZE,
         ge=1,
         le=settings.API_MAX_PAGE_SIZE,
         description=f"Results per page, at most {settings.API_MAX_PAGE_SIZE}.",
-    ),
-):
+    )
+)
+def provider_list(request, response: HttpResponse, **params):
     index = search_index()
     not_modified = _not_modified(request, response, index)
     if not_modified is not None:
         return not_modified
-    result, refused = _search(request, index, page_size)
+    result, refused = _search(request, index, params["page_size"])
     if refused is not None:
         return refused
     return {
@@ -313,25 +335,8 @@ def provider_list(
     ),
     tags=["providers"],
 )
-def provider_facets(
-    request,
-    response: HttpResponse,
-    q: str | None = _Q,
-    service: list[str] | None = _SERVICE,
-    country: list[str] | None = _COUNTRY,
-    region: list[str] | None = _REGION,
-    certification: list[str] | None = _CERTIFICATION,
-    language: list[str] | None = _LANGUAGE,
-    group: list[str] | None = _GROUP,
-    size: list[Size] | None = _SIZE,
-    impact_min: int | None = _IMPACT_MIN,
-    pricing: list[str] | None = _PRICING,
-    mode: list[str] | None = _MODE,
-    verified: Literal["1"] | None = _VERIFIED,
-    sort: Sort | None = _SORT,
-    page: int = _PAGE,
-    page_size: int = Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE),
-):
+@search_parameters(page_size=Query(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE))
+def provider_facets(request, response: HttpResponse, **params):
     index = search_index()
     not_modified = _not_modified(request, response, index)
     if not_modified is not None:
@@ -421,9 +426,7 @@ def taxonomies(request, response: HttpResponse):
                 {
                     "id": stable_id(f"term-{kind}", pk) if pk is not None else None,
                     "code": option.key,
-                    "name": str(countries.name(option.key))
-                    if facet.param == "country"
-                    else option.label,
+                    "name": facet.option_label(option),
                     "parent": parent if option.level else None,
                 }
             )
@@ -454,18 +457,3 @@ def api_root(request):
 def api_not_found(request):
     """Any other path under /api/v1/: a JSON 404, not the site's page."""
     return error_response(request, 404, [{"message": _("There is no such API address.")}])
-
-
-# The facet parameters, in the search contract's order (kept in step with FACETS).
-assert [facet.param for facet in FACETS] == [  # noqa: S101 (a module-level invariant)
-    "service",
-    "country",
-    "region",
-    "certification",
-    "language",
-    "group",
-    "size",
-    "pricing",
-    "mode",
-]
-assert set(FACETS_BY_PARAM) <= SEARCH_PARAMS  # noqa: S101

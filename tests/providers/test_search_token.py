@@ -79,3 +79,12 @@ def test_writes_to_the_rows_of_a_published_listing_change_the_token():
     assert changes(lambda: DeliveryCentre.objects.filter(provider=provider).update(country="UG"))
     assert changes(lambda: DeliveryCentre.objects.filter(provider=provider).delete())
     assert changes(lambda: Provider.objects.filter(pk=provider.pk).delete())
+
+
+def test_certifications_and_impact_reports_of_published_listings_change_the_token():
+    """On SQLite too: 0006 rebuilt these tables and dropped their triggers (0011 restores them)."""
+    from tests.factories import CertificationHoldingFactory
+
+    provider = ProviderFactory(status=ListingStatus.PUBLISHED)
+    assert changes(lambda: CertificationHoldingFactory(provider=provider))
+    assert changes(lambda: ImpactReportFactory(provider=provider))
