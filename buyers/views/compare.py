@@ -7,8 +7,8 @@ profiles add to by POST (no JavaScript needed) and which the page removes from.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -67,14 +67,24 @@ def compare(request):
     return response
 
 
-def _back(request, provider=None) -> str:
-    """Where to return after a change: the form's `next`, else the page it was sent from."""
-    for target in (request.POST.get("next", ""), request.headers.get("Referer", "")):
+def _back(request) -> HttpResponseRedirect:
+    """Back to the form's `next` (a path), else the page of this site it was sent from.
+
+    Result cards' buttons carry no `next` (the cards are shared by every visitor and
+    the search page's address changes in place), so they rely on the Referer.
+    """
+    own = f"{request.scheme}://{request.get_host()}/"
+    next_path = request.POST.get("next", "")
+    referer = request.headers.get("Referer", "")
+    for target in (
+        next_path if next_path.startswith("/") else "",
+        referer if referer.startswith(own) else "",
+    ):
         if target and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            return target
-    return reverse("buyers:compare")
+            return HttpResponseRedirect(target)
+    return HttpResponseRedirect(reverse("buyers:compare"))
 
 
 @require_POST
@@ -94,7 +104,7 @@ def compare_add(request):
             _("%(name)s added to your comparison (%(count)d of %(max)d).")
             % {"name": provider.name, "count": count, "max": selectors.MAX_COMPARE},
         )
-    return redirect(_back(request))
+    return _back(request)
 
 
 @require_POST
@@ -110,7 +120,7 @@ def compare_remove(request):
         messages.success(request, _("Removed from your comparison."))
     else:
         messages.error(request, _("That provider is not in your comparison."))
-    return redirect(_back(request))
+    return _back(request)
 
 
 @require_safe

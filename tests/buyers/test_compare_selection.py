@@ -320,3 +320,11 @@ def test_inquiry_refuses_six_or_a_draft(client, six):
         client.get(f"/inquiries/new/?provider={six[0].slug}&provider={draft.slug}").status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "home", "javascript:alert(1)"]
+)
+def test_a_next_off_this_site_falls_back_to_the_compare_page(client, six, target):
+    response = client.post(ADD, {"provider": six[0].pk, "next": target})
+    assert response["Location"] == COMPARE
