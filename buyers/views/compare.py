@@ -61,8 +61,9 @@ def compare(request):
         "here": request.get_full_path(),
     }
     response = render(request, "buyers/compare.html", context)
-    if from_selection:
-        # The visitor's own selection: no shared cache may keep it.
+    if from_selection and comparison.providers:
+        # The visitor's own selection: no cache may keep it. Empty, the page is
+        # the same for everyone, and as cacheable as the other public pages.
         patch_cache_control(response, private=True, no_store=True)
     return response
 
@@ -132,6 +133,6 @@ def compare_export(request):
     )
     response["Content-Disposition"] = 'attachment; filename="impactdir-comparison.csv"'
     response["X-Content-Type-Options"] = "nosniff"
-    if from_selection:
+    if from_selection and comparison.providers:
         patch_cache_control(response, private=True, no_store=True)
     return response
