@@ -1,6 +1,7 @@
 """Template context every page needs from the buyers app."""
 
 from .compare import compare_ids
+from .selectors import MAX_COMPARE
 
 
 def compare_selection(request):
@@ -12,8 +13,9 @@ def compare_selection(request):
     """
     session = getattr(request, "session", None)
     if session is None:
-        return {"compare_selected": list, "compare_count": int}
+        return {"compare_selected": list, "compare_count": int, "compare_max": MAX_COMPARE}
     return {
+        "compare_max": MAX_COMPARE,
         "compare_selected": lambda: compare_ids(session),
         "compare_count": lambda: len(compare_ids(session)),
     }
