@@ -38,7 +38,7 @@ def pages(w) -> dict:
         ),
         # The visitor's own selection (chosen first, see CHOSEN): remove forms, the bar.
         "compare-selection": (None, reverse("buyers:compare")),
-        "search-chosen": (None, reverse("providers:search")),
+        "search-chosen": (None, reverse("search")),
         "profile-chosen": (None, p.get_absolute_url()),
         "about": (None, reverse("about")),
         "privacy": (None, reverse("privacy")),
