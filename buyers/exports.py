@@ -269,6 +269,11 @@ def provider_csv_rows(queryset) -> Iterator[str]:
     return _rows(with_display_data(queryset).iterator(chunk_size=CHUNK_SIZE))
 
 
+def provider_list_csv_rows(providers: list[Provider]) -> Iterator[str]:
+    """CSV lines for providers already loaded `with_display_data` (a comparison), in order."""
+    return _rows(providers)
+
+
 def shortlist_csv_rows(shortlist) -> Iterator[str]:
     """CSV lines for a shortlist's published providers, in shortlist order, with notes."""
     entries = {

@@ -119,13 +119,26 @@ def delivery_countries(provider: Provider) -> list[str]:
 # --------------------------------------------------------------------------
 
 
+#: What counts as a difference worth highlighting in a comparison (see `CompareRow.differs`):
+#: numbers closer than these are shown but not marked as differing.
+SHARE_POINTS = 5  # impact-worker share, in percentage points
+RELATIVE_SPREAD = 0.25  # counts of people: the largest at least 25% above the smallest
+FOUNDED_YEARS = 5  # founding years
+
+
 @dataclass
 class Cell:
     items: list[tuple[str, str]]  # (text, mark) where mark is "", "stale" or "expired"
+    #: What the comparison looks at, when not the text itself: a number (compared
+    #: with the row's `spread`) or a coarser value (a size band, a check's state).
+    basis: object = None
 
     @property
     def key(self):
-        return tuple(self.items)
+        if self.basis is not None:
+            return self.basis
+        # Lists compare as sets: the same services in another order are no difference.
+        return frozenset(self.items)
 
 
 @dataclass
@@ -133,10 +146,42 @@ class CompareRow:
     label: str
     cells: list[Cell]
     section: str = ""
+    #: For rows of numbers: whether the numbers are far enough apart to matter.
+    spread: object = None
 
     @property
     def differs(self) -> bool:
-        return len({cell.key for cell in self.cells}) > 1
+        """Whether the providers differ here in a way a buyer would act on.
+
+        A figure one provider reports and another does not always differs. Lists
+        differ when they hold different items, whatever their order. Numbers
+        differ only beyond the row's `spread`; dates that every listing has
+        (confirmation, reporting period, the directory's check) differ only in
+        what they mean: confirmed or long unconfirmed, current or stale, checked
+        or not.
+        """
+        keys = [cell.key for cell in self.cells]
+        if self.spread is not None and all(isinstance(k, int | float) for k in keys):
+            return self.spread(keys)
+        return len(set(keys)) > 1
+
+
+def _share_spread(values) -> bool:
+    return max(values) - min(values) >= SHARE_POINTS
+
+
+def _relative_spread(values) -> bool:
+    low, high = min(values), max(values)
+    return high > 0 and (low <= 0 or high >= low * (1 + RELATIVE_SPREAD))
+
+
+def _years_spread(values) -> bool:
+    return max(values) - min(values) >= FOUNDED_YEARS
+
+
+def _number(figure: disclosure.Shown):
+    """An exact figure's number, for comparing; None (compare the text) otherwise."""
+    return float(figure.value) if figure.is_exact else None
 
 
 @dataclass
@@ -211,33 +256,55 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
     today = timezone.localdate()
     reports = [latest_report(p) for p in providers]
 
-    def row(section, label, getter):
-        return CompareRow(label=label, section=section, cells=[Cell(getter(p)) for p in providers])
-
-    def report_row(label, getter):
-        """A row of the latest report; `getter(report, figures)` gets its public figures."""
+    def row(section, label, getter, basis=None, spread=None):
         return CompareRow(
             label=label,
-            section=impact,
-            cells=[
-                Cell(getter(r, public_figures(p)) if r else [])
-                for p, r in zip(providers, reports, strict=True)
-            ],
+            section=section,
+            cells=[Cell(getter(p), basis(p) if basis else None) for p in providers],
+            spread=spread,
         )
+
+    def report_row(label, getter, basis=None, spread=None):
+        """A row of the latest report; `getter(report, figures)` gets its public figures."""
+        cells = []
+        for p, r in zip(providers, reports, strict=True):
+            if r is None:
+                cells.append(Cell([]))
+            else:
+                figures = public_figures(p)
+                cells.append(Cell(getter(r, figures), basis(r, figures) if basis else None))
+        return CompareRow(label=label, section=impact, cells=cells, spread=spread)
 
     profile, delivery, impact = _("Profile"), _("Services and delivery"), _("Impact")
     rows = [
         row(profile, _("Headquarters"), lambda p: _text(p.hq_country.name if p.hq_country else "")),
         row(profile, _("Legal form"), lambda p: _text(p.get_legal_form_display())),
-        row(profile, _("Founded"), lambda p: _text(str(p.founded_year or ""))),
-        row(profile, _("Workforce"), lambda p: _shown(public_figures(p).workforce)),
+        row(
+            profile,
+            _("Founded"),
+            lambda p: _text(str(p.founded_year or "")),
+            basis=lambda p: p.founded_year,
+            spread=_years_spread,
+        ),
+        # The exact headcount is shown; the size band is what makes two providers differ.
+        row(
+            profile,
+            _("Workforce"),
+            lambda p: _shown(public_figures(p).workforce),
+            basis=lambda p: ("band", p.size_band_label),
+        ),
         row(profile, _("Size band"), lambda p: _text(p.size_band_label)),
         row(
             profile,
             _("Verified by ImpactDir"),
             lambda p: _text(_("Yes") if p.is_verified else _("No")),
         ),
-        row(profile, _("Last confirmed by the provider"), lambda p: _confirmed(p)),
+        row(
+            profile,
+            _("Last confirmed by the provider"),
+            lambda p: _confirmed(p),
+            basis=lambda p: ("unconfirmed", p.is_unconfirmed(on=today)),
+        ),
         row(
             delivery,
             _("Services"),
@@ -255,7 +322,15 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
             _("Delivery modes"),
             lambda p: _many(m.name for m in p.delivery_modes.all()),
         ),
-        row(_("Certifications"), _("Certifications"), lambda p: _certifications(p, today)),
+        # Which certificates are held and whether they are current, not their dates.
+        row(
+            _("Certifications"),
+            _("Certifications"),
+            lambda p: _certifications(p, today),
+            basis=lambda p: frozenset(
+                (h.certification_id, h.is_expired(on=today)) for h in p.certifications.all()
+            ),
+        ),
         report_row(
             _("Reporting period"),
             lambda r, f: [
@@ -264,6 +339,7 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
                     "stale" if r.is_stale(on=today) else "",
                 )
             ],
+            basis=lambda r, f: ("stale", r.is_stale(on=today)),
         ),
         report_row(
             _("Provenance"),
@@ -273,8 +349,20 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
                 else r.get_provenance_display()
             ),
         ),
-        report_row(_("Verified by the directory"), lambda r, f: _text(_directory_check(r))),
-        report_row(_("Impact-worker share"), lambda r, f: _percent(f.impact_share)),
+        report_row(
+            _("Verified by the directory"),
+            lambda r, f: _text(_directory_check(r)),
+            basis=lambda r, f: (
+                "check",
+                directory_check(r.directory_verification, r.directory_verified_at).state,
+            ),
+        ),
+        report_row(
+            _("Impact-worker share"),
+            lambda r, f: _percent(f.impact_share),
+            basis=lambda r, f: _number(f.impact_share),
+            spread=_share_spread,
+        ),
         report_row(
             _("Target groups"),
             lambda r, f: _many(g.target_group.name for g in r.groups.all()),
@@ -291,24 +379,36 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
             report_row(
                 label,
                 lambda r, f, name=name: _shown(f.report_figure(name, getattr(r, name))),
+                basis=lambda r, f, name=name: _number(f.report_figure(name, getattr(r, name))),
+                spread=_relative_spread,
             )
         )
     return rows
 
 
-def provider_compare(*, slugs: list[str]) -> Comparison:
-    """Published providers for the given slugs, in the order given, with comparison rows.
+def provider_compare(*, slugs: list[str] | None = None, ids: list[int] | None = None) -> Comparison:
+    """Published providers for the given slugs (or ids), in the order given, with comparison rows.
 
     Repeated slugs count once; slugs beyond the fifth are reported in `dropped`,
     unknown or unpublished ones in `not_found` (the two are not told apart, so
-    a draft listing's existence is not revealed).
+    a draft listing's existence is not revealed). Ids come from the visitor's
+    compare selection (`buyers.compare`), which never holds more than five; an
+    id no longer published is left out and not reported.
     """
+    comparison = Comparison()
+    if ids is not None:
+        wanted_ids = list(dict.fromkeys(ids))[:MAX_COMPARE]
+        found_by_id = {
+            p.pk: p
+            for p in with_display_data(Provider.objects.published().filter(pk__in=wanted_ids))
+        }
+        comparison.providers = [found_by_id[pk] for pk in wanted_ids if pk in found_by_id]
+        return _fill_comparison(comparison)
     ordered = []
-    for slug in slugs:
+    for slug in slugs or []:
         slug = slug.strip()[:200]
         if slug and slug not in ordered:
             ordered.append(slug)
-    comparison = Comparison()
     wanted, comparison.dropped = ordered[:MAX_COMPARE], ordered[MAX_COMPARE:]
     if not wanted:
         return comparison
@@ -319,6 +419,11 @@ def provider_compare(*, slugs: list[str]) -> Comparison:
     }
     comparison.providers = [found[s] for s in wanted if s in found]
     comparison.not_found = [s for s in wanted if s not in found]
+    return _fill_comparison(comparison)
+
+
+def _fill_comparison(comparison: Comparison) -> Comparison:
+    """The rows, charts and figures table of a comparison of two or more providers."""
     if comparison.ready:
         comparison.rows = _compare_rows(comparison.providers)
         figures = [_key_figures(p) for p in comparison.providers]

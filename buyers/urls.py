@@ -32,6 +32,9 @@ urlpatterns = [
     ),
     # Compare and exports
     path("compare/", compare.compare, name="compare"),
+    path("compare/add/", compare.compare_add, name="compare_add"),
+    path("compare/remove/", compare.compare_remove, name="compare_remove"),
+    path("compare/export.csv", compare.compare_export, name="compare_export"),
     path("exports/", exports.export_help, name="export_help"),
     path("exports/providers.csv", exports.export_search, name="export_search"),
     # Saved searches

@@ -537,18 +537,21 @@ _TOKEN_SQL = (
 )
 
 
-def provider_profile(*, slug: str | None = None, pk: int | None = None) -> ProviderProfile:
+def provider_profile(
+    *, slug: str | None = None, pk: int | None = None, published_only: bool = True
+) -> ProviderProfile:
     """The public profile of the published provider `slug` (or `pk`), in two SQL queries.
 
     Raises `Provider.DoesNotExist` for an unknown slug or any listing that is not
-    published. The JSON API reads its provider detail here, by primary key. One query
-    reads the provider with its latest report; one UNION ALL reads every list the page
-    shows. Counts of people are shown as
-    `providers.disclosure` decides.
+    published; with `published_only=False` (the owners' preview of a draft, which
+    the caller has checked they may see) a listing in any status. The JSON API
+    reads its provider detail here, by primary key. One query reads the provider
+    with its latest report; one UNION ALL reads every list the page shows. Counts
+    of people are shown as `providers.disclosure` decides.
     """
+    listings = Provider.objects.published() if published_only else Provider.objects.all()
     provider = (
-        Provider.objects.published()
-        .annotate(
+        listings.annotate(
             latest=FilteredRelation("reports", condition=Q(reports__is_latest=True)),
             # Read with the provider, so sector medians cost the profile no query.
             search_token=RawSQL(_TOKEN_SQL, ()),  # noqa: S611 (constant SQL, no parameters)

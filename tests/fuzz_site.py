@@ -289,6 +289,13 @@ PAGES: dict[str, Page] = {
     "sitemap_section": Page(kwargs=lambda w: {"section": "providers"}, params=("p",)),
     "robots_txt": Page(),
     "buyers:compare": Page(params=("p", "diff")),
+    "buyers:compare_add": Page(get=False, post=True, form_on="providers:detail"),
+    "buyers:compare_remove": Page(
+        get=False,
+        post=True,
+        fields={"provider": Field("hidden", ["all"]), "next": Field("hidden", ["/compare/"])},
+    ),
+    "buyers:compare_export": Page(params=("p",)),
     "buyers:export_help": Page(),
     # The buyer's workspace
     "buyers:workspace": Page(params=("next",), right="buyer"),
@@ -393,6 +400,7 @@ PAGES: dict[str, Page] = {
         post=True, kwargs=lambda w: {"provider_id": w["unclaimed"].pk}, right="owner"
     ),
     "dashboard:listing": Page(kwargs=_listing, params=("next",), right="owner", private=True),
+    "dashboard:preview": Page(kwargs=_listing, right="owner", private=True),
     "dashboard:confirm": Page(
         get=False,
         post=True,

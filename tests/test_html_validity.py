@@ -32,6 +32,14 @@ def pages(w) -> dict:
         "profile": (None, p.get_absolute_url()),
         "profile-buyer": ("buyer", p.get_absolute_url()),
         "compare": (None, reverse("buyers:compare") + f"?p={p.slug}&p={w['unclaimed'].slug}"),
+        "compare-buyer": (
+            "buyer",
+            reverse("buyers:compare") + f"?p={p.slug}&p={w['unclaimed'].slug}",
+        ),
+        # The visitor's own selection (chosen first, see CHOSEN): remove forms, the bar.
+        "compare-selection": (None, reverse("buyers:compare")),
+        "search-chosen": (None, reverse("search")),
+        "profile-chosen": (None, p.get_absolute_url()),
         "about": (None, reverse("about")),
         "privacy": (None, reverse("privacy")),
         "terms": (None, reverse("terms")),
@@ -52,6 +60,7 @@ def pages(w) -> dict:
         "inquiry-new": ("buyer", reverse("buyers:inquiry_new") + f"?provider={p.slug}"),
         "dashboard": ("owner", reverse("dashboard:index")),
         "dashboard-listing": ("owner", listing("listing")),
+        "dashboard-preview": ("owner", listing("preview")),
         "dashboard-profile": ("owner", listing("profile")),
         "dashboard-services": ("owner", listing("services")),
         "dashboard-logo": ("owner", listing("logo")),
@@ -64,6 +73,10 @@ def pages(w) -> dict:
         "dashboard-inbox": ("owner", reverse("dashboard:inbox")),
         "dashboard-inbox-thread": ("owner", reverse("dashboard:inbox_detail", args=[i.pk])),
     }
+
+
+#: Pages checked with two providers in the visitor's compare selection.
+CHOSEN = {"compare-selection", "search-chosen", "profile-chosen"}
 
 
 def test_pages_pass_the_nu_html_checker(tmp_path):
@@ -82,8 +95,13 @@ def test_pages_pass_the_nu_html_checker(tmp_path):
         client = Client()
         if who is not None:
             client.force_login(world[who])
+        if name in CHOSEN:
+            for chosen in (provider, world["unclaimed"]):
+                client.post(reverse("buyers:compare_add"), {"provider": chosen.pk})
         response = client.get(path)
         assert response.status_code in (200, 404), (name, response.status_code)
+        if name in CHOSEN:  # the selection is there to be checked
+            assert b"Compare (2)" in response.content or b"from compare" in response.content
         target = tmp_path / f"{name}.html"
         target.write_bytes(response.content)
         files[str(target)] = name

@@ -21,7 +21,7 @@ from providers.models import Provider
 from .. import selectors, services
 from ..forms import InquiryForm, ReplyForm
 from ..models import Inquiry, InquiryMessage, InquiryStatus, Shortlist
-from ..selectors import SLUG_RE
+from ..selectors import MAX_COMPARE, SLUG_RE
 from .workspace import buyer_required, report_error
 
 STATUS_FILTERS = [("", gettext_lazy("All")), *InquiryStatus.choices]
@@ -64,7 +64,7 @@ def inquiry_list(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @buyer_required
 def inquiry_new(request):
-    """Compose an inquiry to one provider (?provider=slug) or a whole shortlist (?shortlist=id)."""
+    """Compose an inquiry to providers (?provider=slug, up to five) or a shortlist (?shortlist=)."""
     source = request.POST if request.method == "POST" else request.GET
     shortlist = None
     providers, skipped = [], []
@@ -78,10 +78,14 @@ def inquiry_new(request):
         # Named as they were when added: an offline listing's name is not vetted.
         skipped = [selectors.listing_name(e) for e in entries if not e.provider.is_published]
     elif source.get("provider"):
-        slug = source["provider"]
-        if not SLUG_RE.fullmatch(slug):
+        # One provider (a profile), or up to five at once (the compare page).
+        slugs = list(dict.fromkeys(source.getlist("provider")))
+        if len(slugs) > MAX_COMPARE or not all(SLUG_RE.fullmatch(slug) for slug in slugs):
             raise Http404
-        providers = [get_object_or_404(Provider.objects.published(), slug=slug)]
+        found = {p.slug: p for p in Provider.objects.published().filter(slug__in=slugs)}
+        if len(found) != len(slugs):
+            raise Http404
+        providers = [found[slug] for slug in slugs]
     else:
         messages.error(request, _("Choose a provider or a shortlist to write to."))
         return redirect("buyers:shortlists")

@@ -11,6 +11,7 @@ from providers.checklist import provider_checklist
 from providers.dashboard import selectors
 from providers.forms import ClaimForm, ClaimSearchForm, ProviderCreateForm, VersionForm
 from providers.models import Membership, Provider
+from providers.selectors import provider_profile
 from providers.services import attestation, onboarding, pending_changes, submission
 
 from .shared import (
@@ -109,6 +110,23 @@ def listing(request, pk: int):
         unsent=[c for c in selectors.pending_changes_for(provider) if c.submitted_at is None],
     )
     return render(request, "providers/dashboard/listing.html", context)
+
+
+@login_required
+@require_safe
+def listing_preview(request, pk: int):
+    """The listing as its public profile will show it, whatever its status, for its team only.
+
+    The same template and the same selector as the public profile, so what the
+    team sees is what buyers will see; a banner says it is not public, and
+    search engines are asked not to index it. Anyone not on the listing's team
+    gets a 404.
+    """
+    membership = membership_or_404(request, pk)
+    profile = provider_profile(pk=membership.provider_id, published_only=False)
+    response = render(request, "providers/detail.html", {"profile": profile, "preview": True})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @login_required

@@ -13,6 +13,7 @@ urlpatterns = [
     path("claim/", listings.claim_search, name="claim_search"),
     path("claim/<int:provider_id>/", listings.claim_create, name="claim"),
     path("listings/<int:pk>/", listings.listing, name="listing"),
+    path("listings/<int:pk>/preview/", listings.listing_preview, name="preview"),
     path("listings/<int:pk>/submit/", listings.listing_submit, name="submit"),
     path("listings/<int:pk>/deactivate/", listings.listing_deactivate, name="deactivate"),
     path("listings/<int:pk>/confirm/", listings.listing_confirm, name="confirm"),

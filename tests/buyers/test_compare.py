@@ -122,3 +122,68 @@ def test_fewer_than_two_is_explained_not_an_error(client, two_providers, query):
     response = client.get(f"{reverse('buyers:compare')}?{query}")
     assert response.status_code == 200
     assert "Choose between 2 and 5 published providers" in response.content.decode()
+
+
+def _differs(comparison, label):
+    [row] = [row for row in comparison.rows if row.label == label]
+    return row.differs
+
+
+def test_only_differences_that_matter_are_marked():
+    from buyers.selectors import provider_compare
+
+    today = datetime.date.today()
+    annotation = ServiceFactory(name="Annotation", slug="annotation-m")
+    voice = ServiceFactory(name="Voice", slug="voice-m")
+    a = ProviderFactory(
+        slug="matter-a",
+        workforce=120,
+        founded_year=2010,
+        assured_date=today - datetime.timedelta(days=3),
+    )
+    b = ProviderFactory(
+        slug="matter-b",
+        workforce=130,
+        founded_year=2012,
+        assured_date=today - datetime.timedelta(days=40),
+    )
+    for provider, services in ((a, [annotation, voice]), (b, [voice, annotation])):
+        for service in services:
+            ProviderServiceFactory(provider=provider, service=service)
+    ImpactReportFactory(provider=a, total_employees=100, impact_workers=60)
+    ImpactReportFactory(provider=b, total_employees=100, impact_workers=62)
+
+    close = provider_compare(slugs=["matter-a", "matter-b"])
+
+    # Same size band, same services in another order, 2 points apart, both confirmed
+    # recently, founded 2 years apart, same period: nothing worth marking.
+    for label in (
+        "Workforce",
+        "Services",
+        "Impact-worker share",
+        "Last confirmed by the provider",
+        "Founded",
+        "Reporting period",
+    ):
+        assert not _differs(close, label), label
+    assert not _differs(close, "Impact workers")
+
+    b.workforce, b.founded_year = 5000, 2020
+    b.assured_date = today - datetime.timedelta(days=365 * 3)
+    b.save()
+    report = b.reports.get()
+    report.impact_workers, report.total_employees = 90, 100
+    report.save()
+    ProviderServiceFactory(provider=b, service=ServiceFactory(slug="extra-m"))
+
+    far = provider_compare(slugs=["matter-a", "matter-b"])
+
+    for label in (
+        "Workforce",
+        "Services",
+        "Impact-worker share",
+        "Last confirmed by the provider",
+        "Founded",
+    ):
+        assert _differs(far, label), label
+    assert _differs(far, "Impact workers")  # 60 and 90: half as many again
