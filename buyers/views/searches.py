@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -13,12 +12,6 @@ from ..models import SavedSearch
 from .workspace import buyer_required, report_error
 
 
-def describe(query_string: str) -> list[tuple[str, str]]:
-    """(parameter, value) pairs of a saved search, for showing what it filters."""
-    params = QueryDict(query_string)
-    return [(key, value) for key in params for value in params.getlist(key)]
-
-
 @require_safe
 @buyer_required
 def search_list(request):
@@ -26,7 +19,7 @@ def search_list(request):
     rows = [
         {
             "search": s,
-            "filters": describe(s.query_string),
+            "filters": selectors.search_filter_labels(s.query_string),
             "form": SavedSearchForm(
                 initial={"name": s.name, "frequency": s.frequency}, prefix=f"s{s.pk}"
             ),
@@ -48,7 +41,8 @@ def search_new(request):
         except ValidationError:
             query = ""
             messages.error(request, _("This search is too long to save."))
-        form = NewSavedSearchForm(initial={"query": query})
+        name = selectors.saved_search_name(selectors.search_filter_labels(query))
+        form = NewSavedSearchForm(initial={"query": query, "name": name})
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.saved_search_create(
@@ -66,7 +60,7 @@ def search_new(request):
     return render(
         request,
         "buyers/searches/new.html",
-        {"form": form, "filters": describe(query), "query": query},
+        {"form": form, "filters": selectors.search_filter_labels(query), "query": query},
         status=400 if form.errors else 200,
     )
 
