@@ -484,14 +484,16 @@ def shortlist_membership(*, user) -> tuple[list[Shortlist], dict[int, set[int]]]
     return list(shortlists.values()), members
 
 
-def search_filter_labels(query_string: str) -> list[str]:
+def search_filter_labels(query_string: str, *, index=None) -> list[str]:
     """What a saved search filters by, in the search page's own words.
 
     The labels of the search page's chips ("Delivery country: Kenya", not
     "country: KE"), then the order when one was chosen; values the directory no
-    longer knows are left out, as the search page leaves them out.
+    longer knows are left out, as the search page leaves them out. The names come
+    from the search index (one query when it is current): pass `index` to read it
+    once for many searches.
     """
-    index = search_index()
+    index = index or search_index()
     params = parse_search_params(QueryDict(query_string or ""), index=index)
     labels = [str(chip.label) for chip in search_chips(params, index)]
     if params.sort in SORTS and params.sort != ("relevance" if params.q else DEFAULT_SORT):

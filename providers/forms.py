@@ -167,8 +167,9 @@ class ServiceOfferedFormSetBase(SharedChoicesFormSet):
 
     def row_label(self, form, number: int) -> str:
         """How the error summary names a row: its service, or its number like its legend."""
-        if form.instance.pk:
-            return form.instance.service.name
+        service = getattr(form.instance, "service", None)  # None once a row's choice is cleared
+        if form.instance.pk and service is not None:
+            return service.name
         return _("Service row %(n)d") % {"n": number}
 
 
