@@ -237,8 +237,7 @@ def _add_after_login(request, provider: Provider, next_url: str):
     if len(shortlists) > 1:
         messages.info(
             request,
-            _("You are logged in. Choose the shortlist to add %(provider)s to.")
-            % {"provider": provider.name},
+            _("Choose the shortlist to add %(provider)s to.") % {"provider": provider.name},
         )
         return None
     try:
@@ -253,7 +252,7 @@ def _add_after_login(request, provider: Provider, next_url: str):
     else:
         messages.success(
             request,
-            _("You are logged in, and %(provider)s is on your shortlist “%(shortlist)s”.")
+            _("%(provider)s is on your shortlist “%(shortlist)s”.")
             % {"provider": provider.name, "shortlist": shortlist.name},
         )
     return redirect(next_url)

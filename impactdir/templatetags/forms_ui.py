@@ -51,8 +51,10 @@ def _form_entries(form, row: str = "") -> list[dict]:
         label = str(labels.get(name) or bound.label or name)
         if row:
             label = f"{row}, {label}"
+        # "Email: Enter a valid email address."; a question takes no colon after it.
+        joined = f"{label} " if label.endswith(("?", "!", ":")) else f"{label}: "
         for error in errors:
-            entries.append({"text": f"{label}: {error}", "href": f"#{field_anchor(bound)}"})
+            entries.append({"text": f"{joined}{error}", "href": f"#{field_anchor(bound)}"})
     if hidden_in_error:
         entries.append({"text": _hidden_message(), "href": ""})
     return entries

@@ -53,7 +53,9 @@ def test_name_is_built_from_the_labels_and_fits():
     assert len(long) <= NAME_MAX_LENGTH and long.endswith("…")
 
 
-def test_save_form_shows_labels_and_offers_a_name(client, annotation, django_assert_max_num_queries):
+def test_save_form_shows_labels_and_offers_a_name(
+    client, annotation, django_assert_max_num_queries
+):
     client.force_login(BuyerFactory())
     search_index()  # built once per process, as the search page builds it
     with django_assert_max_num_queries(4):
