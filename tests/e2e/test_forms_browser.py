@@ -210,3 +210,20 @@ def test_log_in_to_shortlist_returns_to_the_profile_with_it_added(
     check(page, axe, csp_errors)
     shot(page, "shortlist-after-login")
     assert ShortlistEntry.objects.filter(provider=provider, shortlist__owner=buyer).exists()
+
+
+def test_profile_form_in_error_at_phone_width(live_server, page, axe, csp_errors):
+    provider, owner = listing_with_owner()
+    log_in(page, live_server, owner)
+    page.goto(f"{live_server.url}/dashboard/listings/{provider.pk}/profile/")
+    page.locator("#id_name").fill("")
+    page.locator("#id_contact_email").fill("not an address")
+    page.get_by_role("button", name="Save profile").click()
+    summary = page.locator(".error-summary")
+    expect(summary.locator("a[href='#id_name']")).to_be_visible()
+    expect(summary.locator("a[href='#id_contact_email']")).to_be_visible()
+    assert "error-summary" in focused_class(page)
+    check(page, axe, csp_errors)
+    shot(page, "profile-in-error")
+    provider.refresh_from_db()
+    assert provider.name
