@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from buyers.search.current import search_index
+from buyers.search.parameters import DEFAULT_SORT, SORTS, parse_search_params
+from buyers.search.selector import _chips as search_chips
 from providers import disclosure
 from providers.models import (
     IRIS_CODES,
@@ -32,7 +36,7 @@ from providers.selectors import directory_check
 from providers.stats.benchmarks import compare_charts, compare_table
 from providers.stats.data import RATE_FIELDS
 
-from .models import Inquiry, SavedSearch, Shortlist, ShortlistEntry
+from .models import NAME_MAX_LENGTH, Inquiry, SavedSearch, Shortlist, ShortlistEntry
 
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
 
@@ -583,3 +587,28 @@ def shortlist_membership(*, user) -> tuple[list[Shortlist], dict[int, set[int]]]
         if provider_id is not None:
             members[pk].add(provider_id)
     return list(shortlists.values()), members
+
+
+def search_filter_labels(query_string: str, *, index=None) -> list[str]:
+    """What a saved search filters by, in the search page's own words.
+
+    The labels of the search page's chips ("Delivery country: Kenya", not
+    "country: KE"), then the order when one was chosen; values the directory no
+    longer knows are left out, as the search page leaves them out. The names come
+    from the search index (one query when it is current): pass `index` to read it
+    once for many searches.
+    """
+    index = index or search_index()
+    params = parse_search_params(QueryDict(query_string or ""), index=index)
+    labels = [str(chip.label) for chip in search_chips(params, index)]
+    if params.sort in SORTS and params.sort != ("relevance" if params.q else DEFAULT_SORT):
+        labels.append(_("Sorted by: %(sort)s") % {"sort": SORTS[params.sort]})
+    return labels
+
+
+def saved_search_name(labels: list[str]) -> str:
+    """A name for a new saved search, built from its filters' labels (at most NAME_MAX_LENGTH)."""
+    name = "; ".join(labels) if labels else str(_("All providers"))
+    if len(name) > NAME_MAX_LENGTH:
+        name = name[: NAME_MAX_LENGTH - 1].rsplit(" ", 1)[0].rstrip(";,: ") + "…"
+    return name

@@ -9,6 +9,7 @@ its checklists without a query per listing.
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from providers.models import (
@@ -27,6 +28,8 @@ class ChecklistItem:
     label: str
     done: bool
     required: bool
+    #: Where the item is filled in: a dashboard page and the field's id on it.
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,35 @@ CHECKLIST_LABELS = {
 }
 
 
+#: Where each item is filled in: the dashboard page (URL name) and the id of the field
+#: there ("" for pages whose whole form is the item, such as a new delivery centre).
+CHECKLIST_FIXES = {
+    "name": ("dashboard:profile", "id_name"),
+    "tagline": ("dashboard:profile", "id_tagline"),
+    "description": ("dashboard:profile", "id_description"),
+    "hq_country": ("dashboard:profile", "id_hq_country"),
+    "legal_form": ("dashboard:profile", "id_legal_form"),
+    "workforce": ("dashboard:profile", "id_workforce"),
+    "contact_email": ("dashboard:profile", "id_contact_email"),
+    "services": ("dashboard:services", "id_services-0-service"),
+    "centres": ("dashboard:centre_create", "id_country"),
+    "languages": ("dashboard:profile", "id_languages"),
+    "reports": ("dashboard:report_create", "id_period_start"),
+    "website": ("dashboard:profile", "id_website"),
+    "founded_year": ("dashboard:profile", "id_founded_year"),
+    "org_identifier": ("dashboard:profile", "id_org_registry"),
+    "logo": ("dashboard:logo", "id_logo"),
+    "certifications": ("dashboard:certification_create", "id_certification"),
+    "case_studies": ("dashboard:case_study_create", "id_title"),
+}
+
+
+def _fix_url(key: str, pk: int) -> str:
+    name, field_id = CHECKLIST_FIXES[key]
+    url = reverse(name, args=[pk])
+    return f"{url}#{field_id}" if field_id else url
+
+
 def provider_checklist(provider: Provider) -> Checklist:
     """What a listing needs before it can be submitted (required) and what makes it stronger."""
     required = {
@@ -113,6 +145,12 @@ def provider_checklist(provider: Provider) -> Checklist:
         "certifications": _fact(provider, "has_certifications", provider.certifications.exists),
         "case_studies": _fact(provider, "has_case_studies", provider.case_studies.exists),
     }
-    items = [ChecklistItem(str(CHECKLIST_LABELS[k]), v, True) for k, v in required.items()]
-    items += [ChecklistItem(str(CHECKLIST_LABELS[k]), v, False) for k, v in recommended.items()]
+    items = [
+        ChecklistItem(str(CHECKLIST_LABELS[k]), v, True, _fix_url(k, provider.pk))
+        for k, v in required.items()
+    ]
+    items += [
+        ChecklistItem(str(CHECKLIST_LABELS[k]), v, False, _fix_url(k, provider.pk))
+        for k, v in recommended.items()
+    ]
     return Checklist(items)

@@ -144,8 +144,7 @@ class SharedChoicesFormSet(BaseModelFormSet):
             plain.queryset, initial=plain.initial, required=plain.required, widget=plain.widget
         )
 
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
+    def _share_choices(self, form):
         shared = self.__dict__.setdefault("_shared_choices", {})
         for name in self.shared_choice_fields:
             field = form.fields[name]
@@ -154,9 +153,24 @@ class SharedChoicesFormSet(BaseModelFormSet):
             field.choices = shared[name]
         return form
 
+    def _construct_form(self, i, **kwargs):
+        return self._share_choices(super()._construct_form(i, **kwargs))
+
+    @property
+    def empty_form(self):
+        """The row "Add another" copies: the same choice lists, read no second time."""
+        return self._share_choices(super().empty_form)
+
 
 class ServiceOfferedFormSetBase(SharedChoicesFormSet):
     shared_choice_fields = ("service",)
+
+    def row_label(self, form, number: int) -> str:
+        """How the error summary names a row: its service, or its number like its legend."""
+        service = getattr(form.instance, "service", None)  # None once a row's choice is cleared
+        if form.instance.pk and service is not None:
+            return service.name
+        return _("Service row %(n)d") % {"n": number}
 
 
 class ServiceOfferedForm(forms.ModelForm):
@@ -272,10 +286,32 @@ class ImpactReportForm(VersionMixin, forms.ModelForm):
             "verifier": _("Verified by (third party)"),
             "verified_on": _("Verified on"),
         }
+        help_texts = {
+            "provenance": _("Where these figures come from. Buyers see it beside them."),
+            "verifier": _(
+                "Needed when the figures are third-party verified: the organisation that "
+                "checked them."
+            ),
+            "verified_on": _("When the figures are third-party verified: the date of the check."),
+        }
+
+    #: Units shown after the short number inputs (each label names its unit too).
+    UNITS = {
+        "min_wage_multiple": "×",
+        "training_hours_per_employee": _("hours"),
+        "average_tenure_months": _("months"),
+        "voluntary_turnover_pct": "%",
+        "placement_rate_pct": "%",
+    }
 
     def __init__(self, *args, report=None, pending_groups=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.report = report
+        for name in REPORT_FIGURE_FIELDS:
+            field = self.fields[name]
+            field.widget.attrs["class"] = "input--short"
+            field.template_name = "forms/field_with_unit.html"
+            field.unit = self.UNITS.get(name, "")
         self.target_groups = list(TargetGroup.objects.all())
         current = {}
         if pending_groups is not None:
@@ -287,10 +323,11 @@ class ImpactReportForm(VersionMixin, forms.ModelForm):
                 label=group.name, required=False, initial=group.pk in current
             )
             self.fields[f"group_{group.pk}_workers"] = forms.IntegerField(
-                label=_("How many impact workers from this group (optional)"),
+                label=_("Impact workers from “%(group)s” (optional)") % {"group": group.name},
                 required=False,
                 min_value=0,
                 initial=current.get(group.pk),
+                widget=forms.NumberInput(attrs={"class": "input--short"}),
             )
 
     def group_rows(self):

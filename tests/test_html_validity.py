@@ -79,6 +79,29 @@ def pages(w) -> dict:
 CHOSEN = {"compare-selection", "search-chosen", "profile-chosen"}
 
 
+def vnu_errors(command, files: dict) -> dict:
+    """{page name: [line: message]} of the Nu checker's errors in `files` (path -> name)."""
+    result = subprocess.run(  # noqa: S603 (our own files)
+        [*command, "--format", "json", "--exit-zero-always", *files],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [m for m in messages if m.get("type") == "error"]
+    by_page = {}
+    for message in errors:
+        page = files.get(message.get("url", "").removeprefix("file:"), message.get("url"))
+        by_page.setdefault(page, []).append(f"{message.get('lastLine')}: {message['message']}")
+    print(f"vnu checked {len(files)} pages: {len(errors)} errors")
+    for page, found in by_page.items():
+        print(f"  {page}: {len(found)}")
+        for line in found:
+            print(f"    {line}")
+    return by_page
+
+
 def test_pages_pass_the_nu_html_checker(tmp_path):
     command = require_vnu()
     world = one_of_everything()
@@ -110,22 +133,60 @@ def test_pages_pass_the_nu_html_checker(tmp_path):
         target = tmp_path / template
         target.write_text(loader.render_to_string(template))
         files[str(target)] = template
-    result = subprocess.run(  # noqa: S603 (our own files)
-        [*command, "--format", "json", "--exit-zero-always", *files],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    messages = json.loads(result.stderr or result.stdout)["messages"]
-    errors = [m for m in messages if m.get("type") == "error"]
-    by_page = {}
-    for message in errors:
-        page = files.get(message.get("url", "").removeprefix("file:"), message.get("url"))
-        by_page.setdefault(page, []).append(f"{message.get('lastLine')}: {message['message']}")
-    print(f"vnu checked {len(files)} pages: {len(errors)} errors")
-    for page, found in by_page.items():
-        print(f"  {page}: {len(found)}")
-        for line in found:
-            print(f"    {line}")
-    assert by_page == {}
+    assert vnu_errors(command, files) == {}
+
+
+def forms_in_error(w) -> dict:
+    """(who, path, bad data) of each form posted in error, by a short name."""
+    p = w["provider"]
+    listing = lambda name: reverse(f"dashboard:{name}", args=[p.pk])  # noqa: E731
+    services = {
+        "version": str(p.version),
+        "services-TOTAL_FORMS": "1",
+        "services-INITIAL_FORMS": "0",
+        "services-MIN_NUM_FORMS": "0",
+        "services-MAX_NUM_FORMS": "60",
+        "services-0-service": "999999",
+    }
+    return {
+        "signup-in-error": (None, reverse("account_signup"), {"email": "not an address"}),
+        "login-in-error": (None, reverse("account_login"), {"login": "x@x.example"}),
+        "dashboard-profile-in-error": ("owner", listing("profile"), {"version": "1"}),
+        "dashboard-services-in-error": ("owner", listing("services"), services),
+        "dashboard-report-in-error": (
+            "owner",
+            listing("report_create"),
+            {"version": str(p.version), "provenance": "third-party", "placement_rate_pct": "140"},
+        ),
+        "dashboard-centre-in-error": ("owner", listing("centre_create"), {"version": "1"}),
+        "saved-search-in-error": (
+            "buyer",
+            reverse("buyers:search_new"),
+            {"name": "", "frequency": "often", "query": "country=KE"},
+        ),
+        "shortlists-in-error": ("buyer", reverse("buyers:shortlists"), {"name": ""}),
+        "inquiry-new-in-error": (
+            "buyer",
+            reverse("buyers:inquiry_new") + f"?provider={p.slug}",
+            {"provider": p.slug, "subject": "", "body": ""},
+        ),
+    }
+
+
+def test_forms_in_error_pass_the_nu_html_checker(tmp_path):
+    """The error summary, the fields' messages and aria attributes validate too."""
+    command = require_vnu()
+    world = one_of_everything()
+    files = {}
+    for name, (who, path, data) in forms_in_error(world).items():
+        client = Client()
+        if who is not None:
+            client.force_login(world[who])
+        response = client.post(path, data)
+        html = response.content.decode()
+        assert response.status_code in (200, 400), (name, response.status_code)
+        assert 'class="error-summary"' in html, name
+        target = tmp_path / f"{name}.html"
+        target.write_bytes(response.content)
+        files[str(target)] = name
+    assert vnu_errors(command, files) == {}

@@ -2,10 +2,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from buyers.search.current import search_index
 
 from .. import selectors, services
 from ..forms import NewSavedSearchForm, SavedSearchForm
@@ -13,20 +14,15 @@ from ..models import SavedSearch
 from .workspace import buyer_required, report_error
 
 
-def describe(query_string: str) -> list[tuple[str, str]]:
-    """(parameter, value) pairs of a saved search, for showing what it filters."""
-    params = QueryDict(query_string)
-    return [(key, value) for key in params for value in params.getlist(key)]
-
-
 @require_safe
 @buyer_required
 def search_list(request):
     saved = list(selectors.saved_searches_for(user=request.user))
+    index = search_index() if saved else None
     rows = [
         {
             "search": s,
-            "filters": describe(s.query_string),
+            "filters": selectors.search_filter_labels(s.query_string, index=index),
             "form": SavedSearchForm(
                 initial={"name": s.name, "frequency": s.frequency}, prefix=f"s{s.pk}"
             ),
@@ -40,6 +36,7 @@ def search_list(request):
 @buyer_required
 def search_new(request):
     """Save the search whose parameters are in the query string (GET) or the form (POST)."""
+    labels = None
     if request.method == "POST":
         form = NewSavedSearchForm(request.POST)
     else:
@@ -48,7 +45,11 @@ def search_new(request):
         except ValidationError:
             query = ""
             messages.error(request, _("This search is too long to save."))
-        form = NewSavedSearchForm(initial={"query": query})
+        # The name offered is what the search filters by, in words; the buyer may change it.
+        labels = selectors.search_filter_labels(query)
+        form = NewSavedSearchForm(
+            initial={"query": query, "name": selectors.saved_search_name(labels)}
+        )
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.saved_search_create(
@@ -63,10 +64,12 @@ def search_new(request):
             messages.success(request, _("Search “%(name)s” saved.") % {"name": saved.name})
             return redirect("buyers:searches")
     query = form["query"].value() or ""
+    if labels is None:
+        labels = selectors.search_filter_labels(query)
     return render(
         request,
         "buyers/searches/new.html",
-        {"form": form, "filters": describe(query), "query": query},
+        {"form": form, "filters": labels, "query": query},
         status=400 if form.errors else 200,
     )
 

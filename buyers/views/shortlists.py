@@ -1,6 +1,9 @@
 """Shortlist pages: list, detail (notes, order), rename, delete, and the add/remove button."""
 
+import time
+
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -192,28 +195,116 @@ def _button_response(request, provider, status_message="", *, ok=True):
     return back(request, default)
 
 
+#: Where "Log in to shortlist" keeps what was asked for, across the log-in.
+AFTER_LOGIN_KEY = "shortlist_after_login"
+#: How long that wish is kept: a log-in started and given up is forgotten after this.
+AFTER_LOGIN_SECONDS = 30 * 60
+
+
+def _provider_asked_for(request) -> Provider:
+    """The published provider a GET of the add page names by `id` or `provider` (slug)."""
+    slug, pk = request.GET.get("provider", ""), parse_id(request.GET.get("id"))
+    if pk is not None:
+        return get_object_or_404(Provider.objects.published(), pk=pk)
+    if SLUG_RE.fullmatch(slug):
+        return get_object_or_404(Provider.objects.published(), slug=slug)
+    raise Http404
+
+
+def _wish_after_login(request, provider: Provider) -> dict | None:
+    """The add asked for before logging in, if it was for this provider and is recent.
+
+    Read once: a later visit of the add page shows the choice as usual.
+    """
+    wish = request.session.pop(AFTER_LOGIN_KEY, None)
+    if not isinstance(wish, dict) or wish.get("provider") != provider.pk:
+        return None
+    if (
+        not isinstance(wish.get("at"), (int, float))
+        or time.time() - wish["at"] > AFTER_LOGIN_SECONDS
+    ):
+        return None
+    return wish
+
+
+def _add_after_login(request, provider: Provider, next_url: str):
+    """Complete "Log in to shortlist": add to the buyer's only shortlist (or a new one).
+
+    With several shortlists there is no telling which one was meant: the choice page
+    is shown (one click away from done). Returns None then.
+    """
+    shortlists = list(Shortlist.objects.owned_by(request.user).order_by("id")[:2])
+    if len(shortlists) > 1:
+        messages.info(
+            request,
+            _("Choose the shortlist to add %(provider)s to.") % {"provider": provider.name},
+        )
+        return None
+    try:
+        shortlist = (
+            shortlists[0]
+            if shortlists
+            else services.shortlist_create(owner=request.user, name=_("My shortlist"))
+        )
+        services.shortlist_add(shortlist=shortlist, user=request.user, provider=provider)
+    except ValidationError as error:
+        report_error(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(provider)s is on your shortlist “%(shortlist)s”.")
+            % {"provider": provider.name, "shortlist": shortlist.name},
+        )
+    return redirect(next_url)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
-@buyer_required
 def shortlist_button_add(request):
     """Add a provider to one of the buyer's shortlists, or to a new one named in the form.
 
     GET shows the choice: as a page (no JavaScript, e.g. from a result card, where
     a form cannot sit inside the search form) or, for htmx, as the button in place.
+    An anonymous visitor's GET ("Log in to shortlist") is remembered in the session
+    and sent to the log-in page, which comes back here: the add is then completed
+    and the buyer returned to the page the button was on.
     """
+    if request.method == "GET" and not request.user.is_authenticated:
+        provider = _provider_asked_for(request)
+        request.session[AFTER_LOGIN_KEY] = {
+            "provider": provider.pk,
+            "next": safe_next(request, provider.get_absolute_url()),
+            "at": time.time(),
+        }
+        return redirect_to_login(request.get_full_path())
+    if (
+        request.method == "GET"
+        and request.user.is_authenticated
+        and not request.user.is_buyer
+        and AFTER_LOGIN_KEY in request.session
+    ):
+        # An ISSP account logged in from the button: say why nothing was added.
+        wish = request.session.pop(AFTER_LOGIN_KEY)
+        messages.info(request, _("Shortlists are kept by buyer accounts."))
+        # Checked by safe_next when it was stored (the session is ours, not the visitor's).
+        return redirect(wish.get("next") or "/" if isinstance(wish, dict) else "/")
+    return _shortlist_button_add(request)
+
+
+@buyer_required
+def _shortlist_button_add(request):
     if request.method in ("GET", "HEAD"):
-        slug, pk = request.GET.get("provider", ""), parse_id(request.GET.get("id"))
-        if pk is not None:
-            provider = get_object_or_404(Provider.objects.published(), pk=pk)
-        elif SLUG_RE.fullmatch(slug):
-            provider = get_object_or_404(Provider.objects.published(), slug=slug)
-        else:
-            raise Http404
+        provider = _provider_asked_for(request)
+        next_url = safe_next(request, provider.get_absolute_url())
+        if request.method == "GET" and not request.htmx:
+            wish = _wish_after_login(request, provider)
+            if wish is not None:
+                done = _add_after_login(request, provider, next_url)
+                if done is not None:
+                    return done
         if request.htmx:
             return render(request, "includes/shortlist_button.html", {"provider": provider})
         return render(
-            request,
-            "buyers/shortlists/add.html",
-            {"provider": provider, "next": safe_next(request, provider.get_absolute_url())},
+            request, "buyers/shortlists/add.html", {"provider": provider, "next": next_url}
         )
     form = ShortlistButtonForm(request.POST)
     if not form.is_valid():

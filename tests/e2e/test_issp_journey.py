@@ -260,7 +260,9 @@ def test_other_dashboard_pages_are_accessible_including_refusals(
     page.get_by_role("link", name="Claim Claimable Fictional Co").click()
     check_page(page, axe, csp_errors)
     page.get_by_role("button", name="Send claim for review").click()
-    expect(page.get_by_text("This field is required.")).to_be_visible()
+    # The field's own message, and the summary's link to it.
+    expect(page.get_by_text("This field is required.", exact=True)).to_be_visible()
+    expect(page.locator(".error-summary a[href='#id_message']")).to_be_visible()
     check_page(page, axe, csp_errors)
 
     # A stale save: someone else saves while this page is open.
