@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import BooleanField, Case, FloatField, Q, Value, When
 from django.db.models.expressions import RawSQL
 
-from buyers.search.bits import bits_to_bool, bool_to_bits
+from buyers.search.bits import bool_to_bits
 from buyers.search.index import SearchIndex
 from buyers.search.postings import parse_tsquery, rank_order
 from providers.models import Provider
@@ -134,7 +134,7 @@ def text_match(index: SearchIndex, q: str) -> TextMatch:
     """Which published providers match `q`, and in which relevance order.
 
     On PostgreSQL one small query (the database parses the query and gives its name
-    trigrams) and the rest in memory (postings.py); phrases add one query. On
+    trigrams) and the rest in memory (postings.py), phrases included. On
     SQLite, a contains-search. Kept while the search data token is unchanged.
     """
     key = (index.token, index.day, q)
@@ -183,16 +183,7 @@ def parsed_query(q: str) -> tuple:
 def _memory_text_match(index: SearchIndex, q: str) -> TextMatch:
     node, trigrams, threshold = parsed_query(q)
     text = index.text
-    if node is None:
-        found = np.zeros(index.size, dtype=bool)
-    elif node.has_phrase:
-        # Word positions are not kept in memory: the database matches phrases.
-        ids = Provider.objects.published().filter(
-            RawSQL(PG_FTS_SQL, [q], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
-        )
-        found = bits_to_bool(index.positions_of(ids.values_list("id", flat=True)), index.size)
-    else:
-        found = text.matches(node)
+    found = np.zeros(index.size, dtype=bool) if node is None else text.matches(node)
     similarity = text.name_similarity(trigrams)
     similar = similarity.astype(np.float64) >= threshold
     similarity[~similar] = 0
