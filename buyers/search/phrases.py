@@ -203,12 +203,25 @@ class _Found:
     keys: np.ndarray  # int64, ascending: provider << 32 | position
 
 
-def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """Which of `keys` are in `sorted_keys`."""
-    if not len(sorted_keys) or not len(keys):
-        return np.zeros(len(keys), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return sorted_keys[at] == keys
+def _merged(left: np.ndarray, right: np.ndarray) -> tuple:
+    """Two ascending arrays of distinct keys merged: (merged, origin of each merged key in
+    left + right, which left keys right has, which right keys left has)."""
+    joined = np.concatenate((left, right))
+    order = np.argsort(joined, kind="stable")  # a merge of two sorted runs
+    merged = joined[order]
+    pair = np.flatnonzero(merged[1:] == merged[:-1])  # left's copy first: the sort is stable
+    in_right = np.zeros(len(left), dtype=bool)
+    in_right[order[pair]] = True
+    in_left = np.zeros(len(right), dtype=bool)
+    in_left[order[pair + 1] - len(left)] = True
+    return merged, order, in_right, in_left
+
+
+def _common(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The keys two ascending arrays of distinct keys share, ascending."""
+    merged = np.concatenate((left, right))
+    merged.sort(kind="stable")  # a merge of two sorted runs
+    return merged[1:][merged[1:] == merged[:-1]]
 
 
 def _holders(keys: np.ndarray, size: int) -> np.ndarray:
@@ -224,10 +237,12 @@ _MAX_OFFSET = (1 << 31) - MAX_POSITION
 class _Evaluation:
     """One phrase over the candidate providers: those numbered 0 .. size - 1 in `local`."""
 
-    def __init__(self, size: int, occurrences: Callable, local: np.ndarray | None):
+    def __init__(self, size: int, occurrences: Callable, possible, local):
         self.size = size
         self.occurrences = occurrences
-        #: provider -> its number among the candidates, or -1 (None: every provider)
+        #: boolean array over providers: the candidates (None: every provider)
+        self.possible = possible
+        #: provider -> its number among the candidates (None: every provider)
         self.local = local
         self.seen = {}
         #: providers PostgreSQL would store a position of 16384 or more for: done one by one
@@ -235,11 +250,9 @@ class _Evaluation:
 
     def lexeme(self, value: str) -> _Found:
         if value not in self.seen:
-            providers, positions = self.occurrences(value)
+            providers, positions = self.occurrences(value, self.possible)
             if self.local is not None:
                 providers = self.local[providers]
-                kept = providers >= 0
-                providers, positions = providers[kept], positions[kept]
             self.seen[value] = providers, positions
         providers, positions = self.seen[value]
         status = np.zeros(self.size, dtype=np.int8)
@@ -275,12 +288,16 @@ class _Evaluation:
         return self._and(node, left, right)
 
     def _shifted(self, found: _Found, active: np.ndarray, offset: np.ndarray) -> np.ndarray:
-        keys = found.keys[active[found.keys >> 32]]
+        """The keys of the active providers, each moved by its provider's offset (still sorted)."""
+        keys = found.keys if active.all() else found.keys[active[found.keys >> 32]]
+        if not len(offset):
+            return keys
+        if offset.min() == offset.max():  # the usual phrase of words: one offset for all
+            return keys + offset[0]
         return keys + offset[keys >> 32]
 
     def _finish(self, keys: np.ndarray) -> np.ndarray:
-        """Sorted keys, without the positions PostgreSQL would wrap (those providers overflow)."""
-        keys = np.sort(keys, kind="stable")  # two sorted runs: merged
+        """The keys without the positions PostgreSQL would wrap (those providers overflow)."""
         beyond = (keys & 0xFFFFFFFF) > MAX_POSITION
         if beyond.any():
             self.overflow[keys[beyond] >> 32] = True
@@ -309,12 +326,14 @@ class _Evaluation:
         plain = ~left.negate & ~right.negate
         lk = self._shifted(left, active, left_offset)
         rk = self._shifted(right, active, right_offset)
-        l_in_r = _members(lk, rk)
-        r_in_l = _members(rk, lk)
-        ld, rd = lk >> 32, rk >> 32
-        keep_left = both_negated[ld] | (right_negated[ld] & ~l_in_r) | (plain[ld] & l_in_r)
-        keep_right = (both_negated[rd] | left_negated[rd]) & ~r_in_l
-        keys = self._finish(np.concatenate((lk[keep_left], rk[keep_right])))
+        if plain.all():  # no `!` below: the intersection
+            keys = self._finish(_common(lk, rk))
+        else:
+            merged, order, l_in_r, r_in_l = _merged(lk, rk)
+            ld, rd = lk >> 32, rk >> 32
+            keep_left = both_negated[ld] | (right_negated[ld] & ~l_in_r) | (plain[ld] & l_in_r)
+            keep_right = (both_negated[rd] | left_negated[rd]) & ~r_in_l
+            keys = self._finish(merged[np.concatenate((keep_left, keep_right))[order]])
         held = _holders(keys, self.size)
         status = np.full(self.size, NO, dtype=np.int8)
         status[maybe] = MAYBE
@@ -342,12 +361,11 @@ class _Evaluation:
         plain = ~left.negate & ~right.negate
         lk = self._shifted(left, active, left_offset)
         rk = self._shifted(right, active, right_offset)
-        l_in_r = _members(lk, rk)
-        r_in_l = _members(rk, lk)
+        merged, order, l_in_r, r_in_l = _merged(lk, rk)
         ld, rd = lk >> 32, rk >> 32
         keep_left = (both_negated[ld] & l_in_r) | (left_negated[ld] & ~l_in_r) | plain[ld]
         keep_right = (right_negated[rd] | plain[rd]) & ~r_in_l
-        keys = self._finish(np.concatenate((lk[keep_left], rk[keep_right])))
+        keys = self._finish(merged[np.concatenate((keep_left, keep_right))[order]])
         held = _holders(keys, self.size)
         status = np.full(self.size, NO, dtype=np.int8)
         status[maybe] = MAYBE
@@ -363,9 +381,10 @@ class _Evaluation:
 def phrase_matches(node, size: int, occurrences: Callable, members: Callable) -> np.ndarray:
     """Boolean array over providers: which match the phrase `node` (as `@@` does).
 
-    `occurrences(lexeme)` gives two arrays, one entry per position of the lexeme
-    in a provider's document: the provider (ascending) and the position
-    (ascending within a provider; 0 for a lexeme kept without positions);
+    `occurrences(lexeme, only)` gives two arrays, one entry per position of the
+    lexeme in a provider's document: the provider (ascending) and the position
+    (ascending within a provider; 0 for a lexeme kept without positions), for
+    the providers in `only` (a boolean array over providers; None: all);
     `members(lexeme)` a boolean array over providers, who has the lexeme.
     Only the providers that could match (those with every lexeme the phrase
     cannot do without) are evaluated.
@@ -377,7 +396,7 @@ def phrase_matches(node, size: int, occurrences: Callable, members: Callable) ->
         candidates = np.flatnonzero(possible)
         local = np.full(size, -1, dtype=np.int64)
         local[candidates] = np.arange(len(candidates))
-    evaluation = _Evaluation(len(candidates), occurrences, local)
+    evaluation = _Evaluation(len(candidates), occurrences, possible, local)
     found = np.zeros(size, dtype=bool)
     found[candidates[evaluation.evaluate(node).status == YES]] = True
     for provider in candidates[evaluation.overflow].tolist():

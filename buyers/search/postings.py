@@ -265,16 +265,19 @@ class Postings:
             return np.flatnonzero(_unpack(packed[0], self.size)).astype(np.int32)
         return self._sparse(key)[0]
 
-    def occurrences(self, key: str) -> tuple:
+    def occurrences(self, key: str, only: np.ndarray | None = None) -> tuple:
         """(provider, word position) of each position of lexeme `key`, by provider.
 
         Position 0 stands for a lexeme a provider's vector keeps without positions.
+        With `only` (a boolean array over providers) just those providers are read.
         """
         row = self.rows.get(key)
         if row is None or self.words is None:
             return np.zeros(0, np.int32), np.zeros(0, np.uint16)
-        which, positions = self.words.of_row(row)
-        return self.holders(key)[which], positions
+        holders = self.holders(key)
+        runs = None if only is None else np.flatnonzero(only[holders])
+        which, positions = self.words.of_row(row, runs)
+        return holders[which], positions
 
     def add_values(self, key: str, values: np.ndarray, into: np.ndarray) -> None:
         """Add values[code] to `into` at the position of each provider that has `key`."""
@@ -318,15 +321,32 @@ class WordPositions:
     exceptions: np.ndarray  # entries whose position is 0 or above 255, ascending (int64)
     exception_positions: np.ndarray  # their positions (uint16)
 
-    def of_row(self, row: int) -> tuple:
-        """(run of each entry: 0 for the row's first provider, ..., its positions (uint16))."""
+    def of_row(self, row: int, runs: np.ndarray | None = None) -> tuple:
+        """(run of each entry: 0 for the row's first provider, ..., its positions (uint16)).
+
+        With `runs` (ascending), only those providers' runs of the row are read.
+        """
         start, end = int(self.starts[row]), int(self.starts[row + 1])
-        positions = self.small[start:end].astype(np.uint16)
-        low, high = np.searchsorted(self.exceptions, [start, end])
-        positions[self.exceptions[low:high] - start] = self.exception_positions[low:high]
         bits = np.unpackbits(self.firsts[start // 8 : (end + 7) // 8], bitorder="little")
         first = bits[start % 8 : start % 8 + end - start]
-        return np.cumsum(first) - 1, positions
+        low, high = np.searchsorted(self.exceptions, [start, end])
+        exceptions = self.exceptions[low:high] - start
+        if runs is None:
+            positions = self.small[start:end].astype(np.uint16)
+            positions[exceptions] = self.exception_positions[low:high]
+            return np.cumsum(first) - 1, positions
+        run_starts = np.flatnonzero(first)
+        lengths = np.diff(run_starts, append=end - start)[runs]
+        total = int(lengths.sum())
+        entries = np.arange(total, dtype=np.int64) + np.repeat(
+            run_starts[runs] - np.cumsum(lengths) + lengths, lengths
+        )
+        positions = self.small[start + entries].astype(np.uint16)
+        if len(exceptions) and total:
+            at = np.minimum(np.searchsorted(entries, exceptions), total - 1)
+            hit = entries[at] == exceptions
+            positions[at[hit]] = self.exception_positions[low:high][hit]
+        return np.repeat(runs, lengths), positions
 
     @property
     def nbytes(self) -> int:
@@ -485,18 +505,27 @@ class TextIndex:
     #: position -> number of distinct trigrams in the provider's name
     trigram_counts: np.ndarray
 
-    def matches(self, node: Node) -> np.ndarray:
-        """Boolean array over positions: which providers match `node` (as `@@` does)."""
+    def matches(self, node: Node, phrases: dict | None = None) -> np.ndarray:
+        """Boolean array over positions: which providers match `node` (as `@@` does).
+
+        `phrases` keeps each phrase's answer while one query is matched (the same
+        phrase may come twice: `"data entry" x or "data entry"`).
+        """
+        phrases = {} if phrases is None else phrases
         if node.op == "lexeme":
             return self.lexemes.members(node.value)
         if node.op == "not":
-            return ~self.matches(node.children[0])
-        if node.op == "and":
-            return self.matches(node.children[0]) & self.matches(node.children[1])
-        if node.op == "or":
-            return self.matches(node.children[0]) | self.matches(node.children[1])
+            return ~self.matches(node.children[0], phrases)
+        if node.op in ("and", "or"):
+            left = self.matches(node.children[0], phrases)
+            right = self.matches(node.children[1], phrases)
+            return left & right if node.op == "and" else left | right
         if node.op == "phrase":
-            return phrase_matches(node, self.size, self.lexemes.occurrences, self.lexemes.members)
+            if node not in phrases:
+                phrases[node] = phrase_matches(
+                    node, self.size, self.lexemes.occurrences, self.lexemes.members
+                )
+            return phrases[node]
         raise ValueError(f"Unknown tsquery operator {node.op!r}")
 
     def points(self, lexemes) -> np.ndarray:
