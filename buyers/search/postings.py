@@ -275,9 +275,12 @@ class Postings:
         if row is None or self.words is None:
             return np.zeros(0, np.int32), np.zeros(0, np.uint16)
         holders = self.holders(key)
-        runs = None if only is None else np.flatnonzero(only[holders])
-        which, positions = self.words.of_row(row, runs)
-        return holders[which], positions
+        lengths, positions = self.words.of_row(row)
+        if only is not None:
+            kept = only[holders]
+            positions = positions[np.repeat(kept, lengths)]
+            holders, lengths = holders[kept], lengths[kept]
+        return np.repeat(holders, lengths), positions
 
     def add_values(self, key: str, values: np.ndarray, into: np.ndarray) -> None:
         """Add values[code] to `into` at the position of each provider that has `key`."""
@@ -321,32 +324,16 @@ class WordPositions:
     exceptions: np.ndarray  # entries whose position is 0 or above 255, ascending (int64)
     exception_positions: np.ndarray  # their positions (uint16)
 
-    def of_row(self, row: int, runs: np.ndarray | None = None) -> tuple:
-        """(run of each entry: 0 for the row's first provider, ..., its positions (uint16)).
-
-        With `runs` (ascending), only those providers' runs of the row are read.
-        """
+    def of_row(self, row: int) -> tuple:
+        """(how many positions each provider of the row has, all the positions as uint16)."""
         start, end = int(self.starts[row]), int(self.starts[row + 1])
         bits = np.unpackbits(self.firsts[start // 8 : (end + 7) // 8], bitorder="little")
-        first = bits[start % 8 : start % 8 + end - start]
+        firsts = np.flatnonzero(bits[start % 8 : start % 8 + end - start])
+        lengths = np.diff(firsts, append=end - start)
+        positions = self.small[start:end].astype(np.uint16)
         low, high = np.searchsorted(self.exceptions, [start, end])
-        exceptions = self.exceptions[low:high] - start
-        if runs is None:
-            positions = self.small[start:end].astype(np.uint16)
-            positions[exceptions] = self.exception_positions[low:high]
-            return np.cumsum(first) - 1, positions
-        run_starts = np.flatnonzero(first)
-        lengths = np.diff(run_starts, append=end - start)[runs]
-        total = int(lengths.sum())
-        entries = np.arange(total, dtype=np.int64) + np.repeat(
-            run_starts[runs] - np.cumsum(lengths) + lengths, lengths
-        )
-        positions = self.small[start + entries].astype(np.uint16)
-        if len(exceptions) and total:
-            at = np.minimum(np.searchsorted(entries, exceptions), total - 1)
-            hit = entries[at] == exceptions
-            positions[at[hit]] = self.exception_positions[low:high][hit]
-        return np.repeat(runs, lengths), positions
+        positions[self.exceptions[low:high] - start] = self.exception_positions[low:high]
+        return lengths, positions
 
     @property
     def nbytes(self) -> int:
@@ -362,6 +349,30 @@ class WordPositions:
         )
 
 
+class _Growing:
+    """An array appended to in place (capacity doubling), so a build's many small parts
+    are not each kept as an object until the end (they would fragment the heap)."""
+
+    def __init__(self, dtype):
+        self.data = np.zeros(1024, dtype=dtype)
+        self.used = 0
+
+    def append(self, values) -> None:
+        end = self.used + len(values)
+        if end > len(self.data):
+            grown = np.zeros(max(end, 2 * len(self.data)), dtype=self.data.dtype)
+            grown[: self.used] = self.data[: self.used]
+            self.data = grown
+        self.data[self.used : end] = values
+        self.used = end
+
+    def array(self) -> np.ndarray:
+        """The values (a copy of exactly their size); the buffer is let go."""
+        values = self.data[: self.used].copy()
+        self.data = self.data[:0]
+        return values
+
+
 class PostingsBuilder:
     """Collects keys one at a time (each: its providers, codes, and word positions)."""
 
@@ -370,12 +381,14 @@ class PostingsBuilder:
         self.words = words
         self.dense = {}
         self.rows = {}
-        self.counts = []
-        self.positions = []
-        self.codes = []
-        self.word_counts = []
-        self.word_positions = []  # uint16 per entry, a part per key
-        self.word_firsts = []  # bool per entry
+        self.counts = _Growing(np.int64)
+        self.positions = _Growing(np.int32)
+        self.codes = _Growing(np.uint8)
+        self.word_counts = _Growing(np.int64)
+        self.word_small = _Growing(np.uint8)  # position if 1..255, else 0
+        self.word_firsts = _Growing(bool)
+        self.word_exceptions = _Growing(np.int64)
+        self.word_exception_positions = _Growing(np.uint16)
 
     def add(self, key, found: np.ndarray, code: np.ndarray, counts=None, word_positions=None):
         """`found`: provider positions; `code`: 2-bit codes; `counts`: how many word
@@ -389,16 +402,20 @@ class PostingsBuilder:
             bits[1, found] = code & 1
             bits[2, found] = code >> 1
             self.dense[key] = np.packbits(bits, axis=1, bitorder="little")
-            self.counts.append(0)
+            self.counts.append([0])
         else:
-            self.counts.append(len(found))
-            self.positions.append(found.astype(np.int32))
+            self.counts.append([len(found)])
+            self.positions.append(found)
             self.codes.append(code)
         self.rows[key] = len(self.rows)
         if self.words:
             entries, firsts = _word_entries(counts[order], _starts(counts)[order], word_positions)
-            self.word_counts.append(len(entries))
-            self.word_positions.append(entries)
+            exceptions = np.flatnonzero((entries == 0) | (entries > 255))
+            self.word_exceptions.append(exceptions + self.word_small.used)
+            self.word_exception_positions.append(entries[exceptions])
+            entries[exceptions] = 0
+            self.word_counts.append([len(entries)])
+            self.word_small.append(entries)
             self.word_firsts.append(firsts)
 
     def finish(self) -> Postings:
@@ -406,22 +423,18 @@ class PostingsBuilder:
             size=self.size,
             dense=self.dense,
             rows=self.rows,
-            starts=_starts(self.counts, total=True),
-            positions=_joined(self.positions, np.int32),
-            codes=_joined(self.codes, np.uint8),
+            starts=_starts(self.counts.array(), total=True),
+            positions=self.positions.array(),
+            codes=self.codes.array(),
         )
         if self.words:
-            positions = _joined(self.word_positions, np.uint16)
-            self.word_positions.clear()
-            exceptions = np.flatnonzero((positions == 0) | (positions > 255))
             postings.words = WordPositions(
-                starts=_starts(self.word_counts, total=True),
-                small=np.where(positions > 255, 0, positions).astype(np.uint8),
-                firsts=np.packbits(_joined(self.word_firsts, bool), bitorder="little"),
-                exceptions=exceptions.astype(np.int64),
-                exception_positions=positions[exceptions],
+                starts=_starts(self.word_counts.array(), total=True),
+                small=self.word_small.array(),
+                firsts=np.packbits(self.word_firsts.array(), bitorder="little"),
+                exceptions=self.word_exceptions.array(),
+                exception_positions=self.word_exception_positions.array(),
             )
-            self.word_firsts.clear()
         return postings
 
 
@@ -431,10 +444,6 @@ def _starts(counts, *, total=False) -> np.ndarray:
     starts = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     return starts if total else starts[:-1]
-
-
-def _joined(parts: list, dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
 def _word_entries(counts: np.ndarray, sources: np.ndarray, word_positions: np.ndarray):
