@@ -250,16 +250,20 @@ class _Evaluation:
 
     def lexeme(self, value: str) -> _Found:
         if value not in self.seen:
-            providers, positions = self.occurrences(value, self.possible)
+            providers, lengths, positions = self.occurrences(value, self.possible)
             if self.local is not None:
                 providers = self.local[providers]
-            self.seen[value] = providers, positions
-        providers, positions = self.seen[value]
+            self.seen[value] = providers, lengths, positions
+        providers, lengths, positions = self.seen[value]
         status = np.zeros(self.size, dtype=np.int8)
-        placed = positions > 0
-        status[providers[placed]] = YES
-        status[providers[~placed]] = MAYBE
-        keys = (providers[placed].astype(np.int64) << 32) | positions[placed].astype(np.int64)
+        status[providers] = YES
+        keys = np.repeat(providers.astype(np.int64) << 32, lengths)
+        keys |= positions
+        # A lexeme kept without positions: one entry, position 0.
+        unplaced = positions[np.cumsum(lengths) - lengths] == 0 if len(lengths) else lengths > 0
+        if unplaced.any():
+            status[providers[unplaced]] = MAYBE
+            keys = keys[positions > 0]
         return _Found(
             status=status,
             negate=np.zeros(self.size, dtype=bool),
@@ -381,10 +385,10 @@ class _Evaluation:
 def phrase_matches(node, size: int, occurrences: Callable, members: Callable) -> np.ndarray:
     """Boolean array over providers: which match the phrase `node` (as `@@` does).
 
-    `occurrences(lexeme, only)` gives two arrays, one entry per position of the
-    lexeme in a provider's document: the provider (ascending) and the position
-    (ascending within a provider; 0 for a lexeme kept without positions), for
-    the providers in `only` (a boolean array over providers; None: all);
+    `occurrences(lexeme, only)` gives the providers in `only` (a boolean array
+    over providers; None: all) that have the lexeme (ascending), how many
+    positions each has, and all the positions (each provider's ascending; one
+    position 0 for a lexeme kept without positions);
     `members(lexeme)` a boolean array over providers, who has the lexeme.
     Only the providers that could match (those with every lexeme the phrase
     cannot do without) are evaluated.
@@ -425,10 +429,11 @@ def _possible(node, members: Callable) -> np.ndarray | None:
 
 def _one_document(occurrences: Callable, provider: int) -> Callable:
     def positions(lexeme):
-        providers, found = occurrences(lexeme)
-        start, end = np.searchsorted(providers, [provider, provider + 1])
-        if start == end:
+        providers, lengths, found = occurrences(lexeme, None)
+        at = np.searchsorted(providers, provider)
+        if at == len(providers) or providers[at] != provider:
             return None
-        return [int(p) for p in found[start:end] if p > 0]
+        start = int(lengths[:at].sum())
+        return [int(p) for p in found[start : start + int(lengths[at])] if p > 0]
 
     return positions

@@ -266,21 +266,23 @@ class Postings:
         return self._sparse(key)[0]
 
     def occurrences(self, key: str, only: np.ndarray | None = None) -> tuple:
-        """(provider, word position) of each position of lexeme `key`, by provider.
+        """The word positions of lexeme `key`: (providers that have it, ascending; how
+        many positions each has; all the positions, each provider's ascending).
 
-        Position 0 stands for a lexeme a provider's vector keeps without positions.
+        A lexeme a provider's vector keeps without positions has one, position 0.
         With `only` (a boolean array over providers) just those providers are read.
         """
         row = self.rows.get(key)
         if row is None or self.words is None:
-            return np.zeros(0, np.int32), np.zeros(0, np.uint16)
+            return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.uint16)
         holders = self.holders(key)
         lengths, positions = self.words.of_row(row)
         if only is not None:
             kept = only[holders]
-            positions = positions[np.repeat(kept, lengths)]
-            holders, lengths = holders[kept], lengths[kept]
-        return np.repeat(holders, lengths), positions
+            if not kept.all():
+                positions = positions[np.repeat(kept, lengths)]
+                holders, lengths = holders[kept], lengths[kept]
+        return holders, lengths, positions
 
     def add_values(self, key: str, values: np.ndarray, into: np.ndarray) -> None:
         """Add values[code] to `into` at the position of each provider that has `key`."""
