@@ -8,8 +8,10 @@
 - `index.py`: each worker's in-memory index (facet bitsets, sort orders);
   `build.py` builds one from the database; `changes.py` reads the change log and
   applies it in place; `current.py` keeps each process's current one up to date.
-- `postings.py`: the index's full-text part (lexeme postings, the tsquery
-  parser, ranking points); `bits.py`: position sets as Python ints.
+- `postings.py`: the index's full-text part (lexeme postings with word
+  positions, the tsquery parser, ranking points, one document's match and
+  points); `phrases.py`: PostgreSQL's phrase semantics (`<->`, `<N>`), for one
+  document and over the index; `bits.py`: position sets as Python ints.
 - `text.py`: which providers a text query matches, and in which order;
   `query.py`: how a search text reads (terms, `or` groups, words);
   `sqlite_text.py`: the SQLite default's FTS5 search (stemming, points, typos);

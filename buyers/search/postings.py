@@ -4,16 +4,18 @@ Asking PostgreSQL for every provider matching a broad word (80% of 100,000 rows
 match "data") costs about a second: it reads and ranks the search vector of
 each matching row. This module keeps the same lexemes in memory instead, as a
 posting list per lexeme (the positions of the providers whose search vector
-holds it, and the best field it appears in), built from the stored search
-vectors in the same snapshot as the facet index (index.py).
+holds it, and the best field it appears in) with the lexeme's word positions in
+each of them, built from the stored search vectors in the same snapshot as the
+facet index (index.py).
 
 A query is parsed by PostgreSQL itself (`websearch_to_tsquery`, so stemming and
 stop words are exactly the database's), then evaluated here over the posting
-lists with numpy: AND, OR and NOT of lexemes. Phrases (`"data entry"`, and
-hyphenated words, which PostgreSQL turns into phrases) need word positions,
-which are not kept; those queries are matched by the database instead. Before
-any of this the search shortens chains of `-` too long for PostgreSQL's parser,
-keeping their meaning (`bound_negations`).
+lists with numpy: AND, OR and NOT of lexemes, and phrases (`"data entry"`, and
+hyphenated words, which PostgreSQL turns into phrases) over the word positions
+with PostgreSQL's phrase semantics (phrases.py). Before any of this the search
+shortens chains of `-` too long for PostgreSQL's parser, keeping their meaning
+(`bound_negations`). `node_matches_document` and `document_points` answer the
+same for one document held outside the index.
 
 Relevance: each positive query word scores the best field it appears in
 (`WEIGHT_POINTS`: name, then tagline and services, then description and case
@@ -26,6 +28,8 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+
+from buyers.search.phrases import document_matches, phrase_matches
 
 #: Points a query word scores, by the best field of the search vector it is in
 #: (A: name; B: tagline and services; C: description and case studies; D: unused).
@@ -82,7 +86,11 @@ def bound_negations(text: str) -> str:
 
 @dataclass(frozen=True)
 class Node:
-    """A parsed tsquery: op is "lexeme", "not", "and", "or" or "phrase"."""
+    """A parsed tsquery: op is "lexeme", "not", "and", "or" or "phrase".
+
+    A lexeme's value is the lexeme; a phrase's is its operator as PostgreSQL
+    prints it, `<->` or `<N>` (N the distance from the left part to the right).
+    """
 
     op: str
     value: str = ""
@@ -159,8 +167,8 @@ def parse_tsquery(text: str) -> Node | None:
     def phrase():
         node = primary()
         while peek() == "phrase":
-            take()
-            node = Node("phrase", children=(node, primary()))
+            operator = take()[1]
+            node = Node("phrase", operator, children=(node, primary()))
         return node
 
     def conjunction():
@@ -187,11 +195,18 @@ def parse_tsquery(text: str) -> Node | None:
 # The index
 # --------------------------------------------------------------------------
 
-#: Lexeme -> providers holding it, each packed as id * 4 + best weight (0 D .. 3 A).
+#: Lexeme -> providers holding it, each packed as id * 4 + best weight (0 D .. 3 A); then
+#: for each of them how many positions the lexeme has there (int2, 0 when the vector
+#: keeps it without positions) and the positions (array_send's elements without its
+#: 20-byte header: a 4-byte length and a 2-byte position each). All three aggregates
+#: see each group's rows in the same order.
 LEXEME_SQL = """
-    SELECT u.lexeme, string_agg(int8send(p.id * 4 + CASE
-        WHEN 'A' = ANY(u.weights) THEN 3 WHEN 'B' = ANY(u.weights) THEN 2
-        WHEN 'C' = ANY(u.weights) THEN 1 ELSE 0 END), ''::bytea)
+    SELECT u.lexeme,
+        string_agg(int8send(p.id * 4 + CASE
+            WHEN 'A' = ANY(u.weights) THEN 3 WHEN 'B' = ANY(u.weights) THEN 2
+            WHEN 'C' = ANY(u.weights) THEN 1 ELSE 0 END), ''::bytea),
+        string_agg(int2send(coalesce(cardinality(u.positions), 0)::int2), ''::bytea),
+        string_agg(substring(array_send(u.positions) FROM 21), ''::bytea)
     FROM providers_provider p CROSS JOIN LATERAL unnest(p.search_vector) u
     WHERE p.status = 'published'
     GROUP BY u.lexeme
@@ -207,6 +222,8 @@ TRIGRAM_SQL = """
     ORDER BY count(*) DESC
 """
 
+_ARRAY_ELEMENT = np.dtype([("length", ">i4"), ("position", ">i2")])
+
 
 def _unpack(packed: np.ndarray, size: int) -> np.ndarray:
     return np.unpackbits(packed, count=size, bitorder="little").view(bool)
@@ -218,17 +235,19 @@ class Postings:
 
     A key most providers have is kept as packed bit rows (is there, code's low bit,
     code's high bit: 3 bits per provider); a rarer key as a list of positions and
-    codes (5 bytes per provider that has it), whichever is smaller.
+    codes (5 bytes per provider that has it), whichever is smaller. Lexemes also
+    keep their word positions (`words`).
     """
 
     size: int
     #: key -> uint8 array of shape (3, ceil(size / 8)) of packed bits
     dense: dict
-    #: key -> row of the sparse lists
+    #: key -> row (every key; a dense key's row has no sparse postings)
     rows: dict
     starts: np.ndarray  # row -> first posting; len(rows) + 1 entries
-    positions: np.ndarray  # posting -> provider position (int32)
+    positions: np.ndarray  # posting -> provider position (int32), ascending in a row
     codes: np.ndarray  # posting -> code (uint8)
+    words: "WordPositions | None" = None
 
     def members(self, key: str) -> np.ndarray:
         """Boolean array over positions: who has `key`."""
@@ -238,6 +257,32 @@ class Postings:
         found = np.zeros(self.size, dtype=bool)
         found[self._sparse(key)[0]] = True
         return found
+
+    def holders(self, key: str) -> np.ndarray:
+        """Positions of the providers that have `key`, ascending."""
+        packed = self.dense.get(key)
+        if packed is not None:
+            return np.flatnonzero(_unpack(packed[0], self.size)).astype(np.int32)
+        return self._sparse(key)[0]
+
+    def occurrences(self, key: str, only: np.ndarray | None = None) -> tuple:
+        """The word positions of lexeme `key`: (providers that have it, ascending; how
+        many positions each has; all the positions, each provider's ascending).
+
+        A lexeme a provider's vector keeps without positions has one, position 0.
+        With `only` (a boolean array over providers) just those providers are read.
+        """
+        row = self.rows.get(key)
+        if row is None or self.words is None:
+            return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.uint16)
+        holders = self.holders(key)
+        lengths, positions = self.words.of_row(row)
+        if only is not None:
+            kept = only[holders]
+            if not kept.all():
+                positions = positions[np.repeat(kept, lengths)]
+                holders, lengths = holders[kept], lengths[kept]
+        return holders, lengths, positions
 
     def add_values(self, key: str, values: np.ndarray, into: np.ndarray) -> None:
         """Add values[code] to `into` at the position of each provider that has `key`."""
@@ -260,7 +305,166 @@ class Postings:
     @property
     def nbytes(self) -> int:
         dense = sum(packed.nbytes for packed in self.dense.values())
-        return dense + self.positions.nbytes + self.codes.nbytes
+        words = self.words.nbytes if self.words is not None else 0
+        return dense + self.starts.nbytes + self.positions.nbytes + self.codes.nbytes + words
+
+
+@dataclass
+class WordPositions:
+    """Word positions of each (lexeme, provider) posting, about 1.1 bytes per position.
+
+    Row by row (a row per lexeme), the providers in the order of `Postings.holders`,
+    each provider's positions of the lexeme ascending: one byte per position, a
+    bit flagging each provider's first one (so no per-posting offsets), and the
+    rare position above 255 (about 0.2% of them) kept as an exception. A lexeme a
+    vector keeps without positions has one entry, position 0.
+    """
+
+    starts: np.ndarray  # row -> first entry; rows + 1 entries (int64)
+    small: np.ndarray  # entry -> position if 1..255, else 0 (uint8)
+    firsts: np.ndarray  # packed bits (little): entry starts a provider's run
+    exceptions: np.ndarray  # entries whose position is 0 or above 255, ascending (int64)
+    exception_positions: np.ndarray  # their positions (uint16)
+
+    def of_row(self, row: int) -> tuple:
+        """(how many positions each provider of the row has, all the positions as uint16)."""
+        start, end = int(self.starts[row]), int(self.starts[row + 1])
+        bits = np.unpackbits(self.firsts[start // 8 : (end + 7) // 8], bitorder="little")
+        firsts = np.flatnonzero(bits[start % 8 : start % 8 + end - start])
+        lengths = np.diff(firsts, append=end - start)
+        positions = self.small[start:end].astype(np.uint16)
+        low, high = np.searchsorted(self.exceptions, [start, end])
+        positions[self.exceptions[low:high] - start] = self.exception_positions[low:high]
+        return lengths, positions
+
+    @property
+    def nbytes(self) -> int:
+        return sum(
+            part.nbytes
+            for part in (
+                self.starts,
+                self.small,
+                self.firsts,
+                self.exceptions,
+                self.exception_positions,
+            )
+        )
+
+
+class _Growing:
+    """An array appended to in place (capacity doubling), so a build's many small parts
+    are not each kept as an object until the end (they would fragment the heap)."""
+
+    def __init__(self, dtype):
+        self.data = np.zeros(1024, dtype=dtype)
+        self.used = 0
+
+    def append(self, values) -> None:
+        end = self.used + len(values)
+        if end > len(self.data):
+            grown = np.zeros(max(end, 2 * len(self.data)), dtype=self.data.dtype)
+            grown[: self.used] = self.data[: self.used]
+            self.data = grown
+        self.data[self.used : end] = values
+        self.used = end
+
+    def array(self) -> np.ndarray:
+        """The values (a copy of exactly their size); the buffer is let go."""
+        values = self.data[: self.used].copy()
+        self.data = self.data[:0]
+        return values
+
+
+class PostingsBuilder:
+    """Collects keys one at a time (each: its providers, codes, and word positions)."""
+
+    def __init__(self, size: int, *, words: bool):
+        self.size = size
+        self.words = words
+        self.dense = {}
+        self.rows = {}
+        self.counts = _Growing(np.int64)
+        self.positions = _Growing(np.int32)
+        self.codes = _Growing(np.uint8)
+        self.word_counts = _Growing(np.int64)
+        self.word_small = _Growing(np.uint8)  # position if 1..255, else 0
+        self.word_firsts = _Growing(bool)
+        self.word_exceptions = _Growing(np.int64)
+        self.word_exception_positions = _Growing(np.uint16)
+
+    def add(self, key, found: np.ndarray, code: np.ndarray, counts=None, word_positions=None):
+        """`found`: provider positions; `code`: 2-bit codes; `counts`: how many word
+        positions each provider has (0: none kept); `word_positions`: all of them, in
+        the same provider order (each provider's ascending)."""
+        order = np.argsort(found, kind="stable")
+        found, code = found[order], code[order]
+        if len(found) * 5 > 3 * ((self.size + 7) // 8):
+            bits = np.zeros((3, self.size), dtype=bool)
+            bits[0, found] = True
+            bits[1, found] = code & 1
+            bits[2, found] = code >> 1
+            self.dense[key] = np.packbits(bits, axis=1, bitorder="little")
+            self.counts.append([0])
+        else:
+            self.counts.append([len(found)])
+            self.positions.append(found)
+            self.codes.append(code)
+        self.rows[key] = len(self.rows)
+        if self.words:
+            entries, firsts = _word_entries(counts[order], _starts(counts)[order], word_positions)
+            exceptions = np.flatnonzero((entries == 0) | (entries > 255))
+            self.word_exceptions.append(exceptions + self.word_small.used)
+            self.word_exception_positions.append(entries[exceptions])
+            entries[exceptions] = 0
+            self.word_counts.append([len(entries)])
+            self.word_small.append(entries)
+            self.word_firsts.append(firsts)
+
+    def finish(self) -> Postings:
+        postings = Postings(
+            size=self.size,
+            dense=self.dense,
+            rows=self.rows,
+            starts=_starts(self.counts.array(), total=True),
+            positions=self.positions.array(),
+            codes=self.codes.array(),
+        )
+        if self.words:
+            postings.words = WordPositions(
+                starts=_starts(self.word_counts.array(), total=True),
+                small=self.word_small.array(),
+                firsts=np.packbits(self.word_firsts.array(), bitorder="little"),
+                exceptions=self.word_exceptions.array(),
+                exception_positions=self.word_exception_positions.array(),
+            )
+        return postings
+
+
+def _starts(counts, *, total=False) -> np.ndarray:
+    """Where each run of `counts` starts in their concatenation (and where it ends, if total)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    return starts if total else starts[:-1]
+
+
+def _word_entries(counts: np.ndarray, sources: np.ndarray, word_positions: np.ndarray):
+    """(uint16 positions, first-of-a-provider flags) for providers with `counts`
+    positions each, found at `sources` in `word_positions`: a provider with none
+    gets one entry, position 0."""
+    counts = counts.astype(np.int64)
+    lengths = np.maximum(counts, 1)
+    firsts = _starts(lengths)
+    total = int(lengths.sum())
+    within = np.arange(total, dtype=np.int64) - np.repeat(firsts, lengths)
+    placed = np.repeat(counts > 0, lengths)
+    entries = np.zeros(total, dtype=np.uint16)
+    if placed.any():
+        source = (np.repeat(sources, lengths) + within)[placed]
+        entries[placed] = word_positions[source]
+    first = np.zeros(total, dtype=bool)
+    first[firsts] = True
+    return entries, first
 
 
 #: Bytes of packed ids to ask the database for at a time while building.
@@ -268,24 +472,23 @@ FETCH_BYTES = 2 * 1024 * 1024
 
 
 def _read_postings(connection, sql: str, id_to_position: np.ndarray, size: int) -> Postings:
-    """Stream (key, packed ids) rows through a server-side cursor into compact arrays.
+    """Stream (key, packed ids[, counts, positions]) rows through a server-side cursor.
 
     Rows come largest first, so each fetch can ask for as many rows as fit in
     FETCH_BYTES: the common words arrive a few at a time, the rare ones by hundreds.
     """
-    nbytes = (size + 7) // 8
-    dense = {}
-    rows = {}
-    counts = []
-    positions = []
-    codes = []
+    builder = None
     last_id = len(id_to_position) - 1
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql)
         fetch = 1
         while batch := cursor.fetchmany(fetch):
-            fetch = max(1, min(1000, FETCH_BYTES // max(1, len(batch[-1][1]))))
-            for key, packed in batch:
+            last = batch[-1]
+            row_bytes = len(last[1]) + sum(len(part or b"") for part in last[2:])
+            fetch = max(1, min(1000, FETCH_BYTES // max(1, row_bytes)))
+            for key, packed, *words in batch:
+                if builder is None:
+                    builder = PostingsBuilder(size, words=bool(words))
                 values = np.frombuffer(packed, dtype=">i8")
                 ids = values >> 2
                 found = id_to_position[np.minimum(ids, last_id)]
@@ -293,27 +496,13 @@ def _read_postings(connection, sql: str, id_to_position: np.ndarray, size: int) 
                     # Cannot happen inside the facet index's snapshot; refuse a wrong index.
                     raise RuntimeError("Search data names providers not in the facet index")
                 code = (values & 3).astype(np.uint8)
-                if len(values) * 5 > 3 * nbytes:
-                    bits = np.zeros((3, size), dtype=bool)
-                    bits[0, found] = True
-                    bits[1, found] = code & 1
-                    bits[2, found] = code >> 1
-                    dense[key] = np.packbits(bits, axis=1, bitorder="little")
+                if words:
+                    counts = np.frombuffer(words[0], dtype=">i2")
+                    elements = np.frombuffer(words[1] or b"", dtype=_ARRAY_ELEMENT)
+                    builder.add(key, found, code, counts, elements["position"])
                 else:
-                    rows[key] = len(counts)
-                    counts.append(len(values))
-                    positions.append(found.astype(np.int32))
-                    codes.append(code)
-    starts = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    return Postings(
-        size=size,
-        dense=dense,
-        rows=rows,
-        starts=starts,
-        positions=np.concatenate(positions) if positions else np.zeros(0, np.int32),
-        codes=np.concatenate(codes) if codes else np.zeros(0, np.uint8),
-    )
+                    builder.add(key, found, code)
+    return (builder or PostingsBuilder(size, words=False)).finish()
 
 
 _ONE = np.ones(4, dtype=np.int32)
@@ -327,17 +516,28 @@ class TextIndex:
     #: position -> number of distinct trigrams in the provider's name
     trigram_counts: np.ndarray
 
-    def matches(self, node: Node) -> np.ndarray:
-        """Boolean array over positions: which providers match `node` (no phrases)."""
+    def matches(self, node: Node, phrases: dict | None = None) -> np.ndarray:
+        """Boolean array over positions: which providers match `node` (as `@@` does).
+
+        `phrases` keeps each phrase's answer while one query is matched (the same
+        phrase may come twice: `"data entry" x or "data entry"`).
+        """
+        phrases = {} if phrases is None else phrases
         if node.op == "lexeme":
             return self.lexemes.members(node.value)
         if node.op == "not":
-            return ~self.matches(node.children[0])
-        if node.op == "and":
-            return self.matches(node.children[0]) & self.matches(node.children[1])
-        if node.op == "or":
-            return self.matches(node.children[0]) | self.matches(node.children[1])
-        raise ValueError(f"{node.op} queries are matched by the database")
+            return ~self.matches(node.children[0], phrases)
+        if node.op in ("and", "or"):
+            left = self.matches(node.children[0], phrases)
+            right = self.matches(node.children[1], phrases)
+            return left & right if node.op == "and" else left | right
+        if node.op == "phrase":
+            if node not in phrases:
+                phrases[node] = phrase_matches(
+                    node, self.size, self.lexemes.occurrences, self.lexemes.members
+                )
+            return phrases[node]
+        raise ValueError(f"Unknown tsquery operator {node.op!r}")
 
     def points(self, lexemes) -> np.ndarray:
         """Relevance points per position for the given (positive) query lexemes."""
@@ -363,7 +563,7 @@ class TextIndex:
 
 
 def build_text_index(connection, id_to_position: np.ndarray, size: int) -> TextIndex:
-    """Read every published provider's lexemes and name trigrams.
+    """Read every published provider's lexemes (with word positions) and name trigrams.
 
     Run inside the facet index's snapshot; `id_to_position[provider id]` is the
     provider's position in that index, or -1.
@@ -378,6 +578,48 @@ def build_text_index(connection, id_to_position: np.ndarray, size: int) -> TextI
         trigrams=trigrams,
         trigram_counts=counts,
     )
+
+
+# --------------------------------------------------------------------------
+# One document outside the index
+# --------------------------------------------------------------------------
+
+
+def _document_positions(document: dict):
+    def positions(lexeme):
+        entries = document.get(lexeme)
+        if entries is None:
+            return None
+        return sorted({int(position) for position, _weight in entries})
+
+    return positions
+
+
+def node_matches_document(node: Node | None, document: dict) -> bool:
+    """Whether one search vector matches `node` as PostgreSQL's `@@` says.
+
+    `document` maps each lexeme of the vector to its (position, weight) pairs, as
+    `unnest(search_vector)` gives them (weight "A" to "D"); an empty list for a
+    lexeme kept without positions. An empty query (None) matches nothing.
+    """
+    if node is None:
+        return False
+    return document_matches(node, _document_positions(document))
+
+
+def document_points(node: Node | None, document: dict) -> int:
+    """The relevance points `TextIndex.points(node.lexemes())` gives this one document."""
+    if node is None:
+        return 0
+    total = 0
+    for lexeme in node.lexemes():
+        entries = document.get(lexeme)
+        if entries is None:
+            continue
+        # The best field the lexeme is in; a lexeme without positions counts as D.
+        best = min((weight for _position, weight in entries), default="D")
+        total += WEIGHT_POINTS[best]
+    return total
 
 
 def rank_order(

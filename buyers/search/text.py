@@ -99,10 +99,10 @@ def text_match(index: SearchIndex, q: str) -> TextMatch:
     """Which published providers match `q`, and in which relevance order.
 
     On PostgreSQL one small query (the database parses the query and gives its name
-    trigrams) and the rest in memory (postings.py); phrases add one query, and so do
-    providers changed since the index was built and ranking the providers of the
-    taxonomy terms a query names. On SQLite, one FTS5 query. Kept while the data's
-    version is unchanged.
+    trigrams) and the rest in memory (postings.py), phrases included; providers
+    changed since the index was built, and ranking the providers of the taxonomy
+    terms a query names, add one query each. On SQLite, one FTS5 query. Kept while
+    the data's version is unchanged.
     """
     # Positions are those of one build of the index, at one version of the data.
     key = (index.token, index.day, index.build, q)
@@ -180,8 +180,6 @@ def _memory_text_match(index: SearchIndex, q: str) -> TextMatch:
             _built_cache.move_to_end(key)
     if built is None:
         node, trigrams, threshold = parsed_query(q)
-        if node is not None and node.has_phrase:
-            return _phrase_match(index, q, node, trigrams, threshold)
         built = _built_match(index, node, trigrams, threshold)
         with _text_cache_lock:
             _built_cache[key] = built
@@ -288,20 +286,6 @@ def _scores(index: SearchIndex, q: str, node, trigrams, threshold) -> tuple:
             points[position] = provider_points
     similarity[similarity.astype(np.float64) < threshold] = 0
     return similarity, points
-
-
-def _phrase_match(index: SearchIndex, q: str, node, trigrams, threshold) -> TextMatch:
-    """Phrases: word positions are not kept in memory, so the database matches them."""
-    ids = Provider.objects.published().filter(
-        RawSQL(PG_FTS_SQL, [q], output_field=BooleanField())  # noqa: S611 (constant SQL, q is a parameter)
-    )
-    found = bits_to_bool(index.positions_of(ids.values_list("id", flat=True)), index.size)
-    similarity, points = _scores(index, q, node, trigrams, threshold)
-    found |= similarity > 0
-    return TextMatch(
-        bits=bool_to_bits(found),
-        ranked=rank_order(np.flatnonzero(found), points, similarity, index.ordinal),
-    )
 
 
 def _with_named_terms(index: SearchIndex, q: str, match: TextMatch, named: int) -> TextMatch:

@@ -15,7 +15,7 @@ from buyers.search.parameters import parse_search_params
 from buyers.search.postings import Node, parse_tsquery
 from buyers.search.selector import provider_search, search_queryset
 from buyers.search.sqlite_text import similarity as sqlite_similarity
-from buyers.search.text import _text_cache, similarity_text
+from buyers.search.text import _text_cache, similarity_text, text_match
 from providers.models import Provider
 
 on_postgresql = pytest.mark.skipif(
@@ -42,7 +42,10 @@ def test_parse_tsquery_reads_lexemes_and_operators_with_their_precedence():
     assert parse_tsquery("!( 'call' <-> 'centr' ) & 'kenya'") == Node(
         "and",
         children=(
-            Node("not", children=(Node("phrase", children=(lexeme("call"), lexeme("centr"))),)),
+            Node(
+                "not",
+                children=(Node("phrase", "<->", children=(lexeme("call"), lexeme("centr"))),),
+            ),
             lexeme("kenya"),
         ),
     )
@@ -107,7 +110,23 @@ QUERIES = [
     "ISO 27001",
     "disability",
     "call centre in Kenya",
+    # Phrases, matched over word positions in memory.
+    '"data entry"',
+    "data-entry",
+    "in-house",
+    "low-income -non-profit",
+    '"data data"',
+    '"call the centre"',
+    '"call centre"',
+    '"data entry" -"call centre"',
+    '-"data entry" data',
+    '"data entry" or "content moderation"',
+    '"entry data"',
+    '"annotation and labelling" kenya',
+    '"the the"',
 ]
+
+PHRASES = [q for q in QUERIES if '"' in q or "-" in q.lstrip("-")]
 
 
 @pytest.fixture
@@ -150,11 +169,28 @@ def test_memory_matches_and_orders_exactly_like_the_database(demo_directory, q):
 
 @on_postgresql
 @pytest.mark.django_db
+@pytest.mark.parametrize("q", PHRASES)
+def test_phrases_are_matched_in_memory_after_the_one_parse_query(
+    demo_directory, q, django_assert_num_queries
+):
+    cleaned = parse_search_params(QueryDict(f"q={q}")).q
+    with django_assert_num_queries(1):  # websearch_to_tsquery and show_trgm
+        match = text_match(demo_directory, cleaned)
+    found = {int(demo_directory.ids[position]) for position in match.ranked}
+    assert found == database_matches(cleaned)
+
+
+@on_postgresql
+@pytest.mark.django_db
 def test_the_directory_has_matches_for_the_broad_queries(demo_directory):
     """Guards the test above from comparing empty sets."""
     assert len(database_matches("data")) > 10
     assert len(database_matches("support")) > 10
     assert 0 < len(database_matches("-support")) < demo_directory.size
+    # Phrases find fewer than their words: positions are compared, not only presence.
+    assert len(database_matches('"data entry"')) > 10
+    assert 0 < len(database_matches('"entry data"')) < len(database_matches("entry data"))
+    assert database_matches("in-house")  # a hyphenated word: a phrase of its parts
     # Both ways of keeping a lexeme (packed bits when common, positions when rare) are used.
     assert demo_directory.text.lexemes.dense
     assert demo_directory.text.lexemes.rows

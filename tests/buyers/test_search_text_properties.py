@@ -18,7 +18,7 @@ from buyers.search.current import search_index
 from buyers.search.parameters import parse_search_params
 from buyers.search.postings import parse_tsquery
 from buyers.search.selector import provider_search, search_queryset
-from buyers.search.text import _text_cache
+from buyers.search.text import _text_cache, text_match
 from tests.buyers.test_search_text import database_matches
 
 pytestmark = [
@@ -34,6 +34,11 @@ PIECES = [
     "voice",
     "e-mail",
     "call centre",
+    '"data entry"',
+    "entry",
+    "data data",
+    "call the centre",
+    "-data-entry",
     "the",
     "or",
     "OR",
@@ -107,3 +112,16 @@ def test_memory_answers_made_up_queries_exactly_like_the_database(demo_directory
     assert set(result.provider_ids) == expected
     assert result.total == len(expected)
     assert result.provider_ids == list(search_queryset(params).values_list("id", flat=True))
+
+
+@FUZZ
+@given(raw=queries)
+def test_any_query_phrases_included_costs_the_one_parse_query(
+    demo_directory, raw, django_assert_num_queries
+):
+    q = parse_search_params(query(raw)).q
+    if not q:
+        return
+    _text_cache.clear()
+    with django_assert_num_queries(1):
+        text_match(demo_directory, q)
