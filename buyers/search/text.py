@@ -160,6 +160,9 @@ class _BuiltMatch:
     similarity: np.ndarray  # aligned with `ranked` (float32, 0 below the threshold)
     lexemes: frozenset
     threshold: float
+    #: the database's parse of the query (kept: ranking named terms' providers needs it)
+    node: object = None
+    trigrams: tuple = ()
 
     @property
     def cost(self) -> int:
@@ -206,6 +209,8 @@ def _built_match(index: SearchIndex, node, trigrams, threshold) -> _BuiltMatch:
         similarity=similarity[ranked],
         lexemes=frozenset(lexemes),
         threshold=threshold,
+        node=node,
+        trigrams=tuple(trigrams),
     )
 
 
@@ -294,7 +299,12 @@ def _with_named_terms(index: SearchIndex, q: str, match: TextMatch, named: int) 
     found = match.bits | (named & index.all_bits)
     if found == match.bits:
         return match
-    node, trigrams, threshold = parsed_query(q)
+    with _text_cache_lock:
+        built = _built_cache.get((index.build, q))
+    if built is not None:  # parsed for `match` a moment ago
+        node, trigrams, threshold = built.node, built.trigrams, built.threshold
+    else:
+        node, trigrams, threshold = parsed_query(q)
     similarity, points = _scores(index, q, node, trigrams, threshold)
     candidates = np.flatnonzero(bits_to_bool(found, index.size))
     return TextMatch(bits=found, ranked=rank_order(candidates, points, similarity, index.ordinal))

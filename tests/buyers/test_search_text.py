@@ -15,7 +15,7 @@ from buyers.search.parameters import parse_search_params
 from buyers.search.postings import Node, parse_tsquery
 from buyers.search.selector import provider_search, search_queryset
 from buyers.search.sqlite_text import similarity as sqlite_similarity
-from buyers.search.text import _text_cache, similarity_text, text_match
+from buyers.search.text import forget_matches, similarity_text, text_match
 from providers.models import Provider
 
 on_postgresql = pytest.mark.skipif(
@@ -132,7 +132,7 @@ PHRASES = [q for q in QUERIES if '"' in q or "-" in q.lstrip("-")]
 @pytest.fixture
 def demo_directory():
     call_command("seed_demo", "--providers", "120", stdout=io.StringIO(), stderr=io.StringIO())
-    _text_cache.clear()
+    forget_matches()
     return search_index()
 
 

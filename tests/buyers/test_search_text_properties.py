@@ -18,7 +18,7 @@ from buyers.search.current import search_index
 from buyers.search.parameters import parse_search_params
 from buyers.search.postings import parse_tsquery
 from buyers.search.selector import provider_search, search_queryset
-from buyers.search.text import _text_cache, text_match
+from buyers.search.text import forget_matches, text_match
 from tests.buyers.test_search_text import database_matches
 
 pytestmark = [
@@ -88,7 +88,7 @@ def query(raw):
 @pytest.fixture
 def demo_directory():
     call_command("seed_demo", "--providers", "120", stdout=io.StringIO(), stderr=io.StringIO())
-    _text_cache.clear()
+    forget_matches()
     return search_index()
 
 
@@ -122,6 +122,6 @@ def test_any_query_phrases_included_costs_the_one_parse_query(
     q = parse_search_params(query(raw)).q
     if not q:
         return
-    _text_cache.clear()
+    forget_matches()
     with django_assert_num_queries(1):
         text_match(demo_directory, q)
