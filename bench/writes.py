@@ -91,13 +91,15 @@ def run(port, paths, fetch, fetch_body, memory, seconds=SECONDS) -> dict:
             time.sleep(5)
         rss.append(memory())
 
-    threads = [threading.Thread(target=f) for f in (writer, prober, searcher, sampler)]
-    for thread in threads:
+    writing, probing, searching, sampling = (
+        threading.Thread(target=f) for f in (writer, prober, searcher, sampler)
+    )
+    for thread in (writing, probing, searching, sampling):
         thread.start()
-    for thread in threads[::-1][:3]:
+    for thread in (writing, searching, sampling):
         thread.join()
-    done.set()
-    threads[1].join(timeout=60)
+    done.set()  # the prober finishes the writes it has not seen yet
+    probing.join(timeout=60)
     return {
         "writes": len(writes),
         "search_ms": search_ms,

@@ -395,7 +395,7 @@ def apply_changes(cursor, index: SearchIndex, changed: dict) -> SearchIndex:
             for key, bits in options.items():
                 if bits & bit:
                     options[key] = bits & ~bit
-        new.impact_at_least = [bits & ~bit for bits in new.impact_at_least]
+        new.impact_at_least = [bits & ~bit if bits & bit else bits for bits in new.impact_at_least]
         for chunks in new.orders.values():
             _remove(chunks, position)
         new.stamps[position] = changed[provider_id]

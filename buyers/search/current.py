@@ -229,13 +229,15 @@ def stop_polling() -> None:
 
 #: Seconds between two prunings of the change log by one process.
 PRUNE_SECONDS = 300.0
+#: Least seconds between two returns of freed memory to the system after changes.
+TRIM_SECONDS = 10.0
 
 
 def _poll() -> None:
     global _current, _last_poll
     from buyers.search import changes
 
-    pruned = time.monotonic()
+    pruned = trimmed = time.monotonic()
     while not _stop_polling.is_set():
         try:
             index = _current
@@ -250,6 +252,10 @@ def _poll() -> None:
                     with _lock:
                         _current = _updated(_current)
             _last_poll = time.monotonic()
+            if _current is not index and _last_poll - trimmed > TRIM_SECONDS:
+                # Each change replaces a few hundred bitsets: hand the freed ones back.
+                release_free_memory()
+                trimmed = _last_poll
             if _last_poll - pruned > PRUNE_SECONDS:
                 with connection.cursor() as cursor:
                     changes.prune(cursor)

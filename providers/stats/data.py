@@ -577,8 +577,11 @@ def _refresh_until_current() -> None:
             search_data.wait_for_rebuild()
             index = search_data.search_index()
             data = _held
-            if data is not None and data.is_current_for(index.token, index.day):
-                return
+            if data is not None and (
+                data.is_current_for(index.token, index.day)
+                or data.is_recent_for(index.token, index.day)
+            ):
+                return  # listings changing meanwhile wait for the next refresh
             data = build(index)
             with _lock:
                 _held = data
