@@ -29,6 +29,10 @@ def pages(w) -> dict:
         "search": (None, reverse("search")),
         "search-filtered": (None, reverse("search") + "?q=lagoon&country=KE&sort=size"),
         "search-empty": (None, reverse("search") + "?q=nothing-matches-this"),
+        # No result: the chosen country greyed, "did you mean" (SQLite), relaxation hints.
+        "search-did-you-mean": (None, reverse("search") + "?q=lgaon&country=KE"),
+        # A query naming a term: the facet suggestion.
+        "search-named": (None, reverse("search") + "?q=kenya"),
         "profile": (None, p.get_absolute_url()),
         "profile-buyer": ("buyer", p.get_absolute_url()),
         "compare": (None, reverse("buyers:compare") + f"?p={p.slug}&p={w['unclaimed'].slug}"),
