@@ -9,6 +9,7 @@ import json
 import subprocess
 
 import pytest
+from django.db import connection
 from django.template import loader
 from django.test import Client
 from django.urls import reverse
@@ -29,6 +30,10 @@ def pages(w) -> dict:
         "search": (None, reverse("search")),
         "search-filtered": (None, reverse("search") + "?q=lagoon&country=KE&sort=size"),
         "search-empty": (None, reverse("search") + "?q=nothing-matches-this"),
+        # No result: the chosen country greyed, "did you mean" (SQLite), relaxation hints.
+        "search-did-you-mean": (None, reverse("search") + "?q=lgaon&country=KE"),
+        # A query naming a term: the facet suggestion.
+        "search-named": (None, reverse("search") + "?q=kenya"),
         "profile": (None, p.get_absolute_url()),
         "profile-buyer": ("buyer", p.get_absolute_url()),
         "compare": (None, reverse("buyers:compare") + f"?p={p.slug}&p={w['unclaimed'].slug}"),
@@ -123,6 +128,8 @@ def test_pages_pass_the_nu_html_checker(tmp_path):
                 client.post(reverse("buyers:compare_add"), {"provider": chosen.pk})
         response = client.get(path)
         assert response.status_code in (200, 404), (name, response.status_code)
+        if name == "search-did-you-mean" and connection.vendor == "sqlite":
+            assert b"Did you mean" in response.content  # the suggestion is there to be checked
         if name in CHOSEN:  # the selection is there to be checked
             assert b"Compare (2)" in response.content or b"from compare" in response.content
         target = tmp_path / f"{name}.html"

@@ -21,6 +21,7 @@ The names are read when the index is built (`build_concepts`), so a renamed
 service is understood from the next index on.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -28,6 +29,7 @@ from django.utils import translation
 from django_countries import countries
 
 from buyers.search.query import query_groups, words
+from buyers.search.sqlite_text import Vocabulary
 from providers.taxonomy_data import SYNONYMS
 
 #: Words that may stand between two names ("call centre in Kenya").
@@ -47,6 +49,8 @@ def _key(text: str) -> tuple:
 class Concepts:
     #: name (as `_key`) -> frozenset of (facet param, option key)
     names: dict
+    #: the words of every name and synonym, for "did you mean" (selector.py)
+    vocabulary: Vocabulary | None = None
 
     def recognise(self, q: str) -> list:
         """The alternatives of `q` that name only taxonomy terms: for each, a list of
@@ -82,8 +86,10 @@ class Concepts:
 def build_concepts(*, services, regions, certifications, groups, country_codes) -> Concepts:
     """Names of the taxonomy terms (rows as read by the index build: slug and name)."""
     names: dict = {}
+    said_words: Counter = Counter()
 
     def add(text, param, key):
+        said_words.update(words(text))
         said = _key(text)
         if said and len(said) <= LONGEST:
             names.setdefault(said, set()).add((param, key))
@@ -106,7 +112,10 @@ def build_concepts(*, services, regions, certifications, groups, country_codes) 
         if (param, key) in known:
             for synonym in synonyms:
                 add(synonym, param, key)
-    return Concepts({said: frozenset(terms) for said, terms in names.items()})
+    return Concepts(
+        {said: frozenset(terms) for said, terms in names.items()},
+        vocabulary=Vocabulary(dict(said_words)),
+    )
 
 
 def concept_bits(index, named_groups: list) -> int:

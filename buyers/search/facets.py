@@ -541,11 +541,13 @@ class FacetGroup:
         and the template engine spent more time on them than the whole search took."""
         return format_html_join(
             "\n",
-            '<li class="facet__option facet__option--level{}"><input type="{}" name="{}" '
+            '<li class="facet__option facet__option--level{}{}"><input type="{}" name="{}" '
             'value="{}" id="{}"{}> <label for="{}">{} ({})</label></li>',
             (
                 (
                     option.level,
+                    # A chosen option that gives no one now (still checked, to be removed).
+                    "" if option.count else " facet__option--none",
                     self.kind,
                     self.param,
                     option.key,

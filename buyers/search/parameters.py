@@ -94,6 +94,14 @@ class SearchParams:
         )
         return replace(self, values=values)
 
+    def with_value(self, param: str, value: str) -> "SearchParams":
+        """These parameters with one more facet value (kept as they are if it is there)."""
+        if value in self.get(param):
+            return self
+        values = dict(self.values)
+        values[param] = (*values.get(param, ()), value)
+        return replace(self, values=values)
+
 
 def parse_search_params(querydict, *, index: SearchIndex | None = None) -> SearchParams:
     """Clean a request's GET parameters into SearchParams; never raises.

@@ -13,12 +13,12 @@ and ranking from text.py.
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from buyers.search import cards, text
+from buyers.search import cards, sqlite_text, text
 from buyers.search.bits import bits_to_bool
 from buyers.search.current import search_index
 from buyers.search.facets import (
@@ -32,7 +32,8 @@ from buyers.search.facets import (
 )
 from buyers.search.filters import SearchFilterSet
 from buyers.search.index import FacetOption, SearchIndex
-from buyers.search.parameters import SORTS, Problem, SearchParams
+from buyers.search.parameters import MAX_VALUES_PER_FACET, SORTS, Problem, SearchParams
+from buyers.search.query import query_groups
 
 
 @dataclass
@@ -49,6 +50,17 @@ class Relaxation:
 
 
 @dataclass
+class Suggestion:
+    """A link the page offers: a corrected spelling, or a facet value the query names."""
+
+    label: str
+    count: int
+    url: str
+    #: facet suggestions: the facet's name in lower case ("impact target group")
+    facet: str = ""
+
+
+@dataclass
 class SearchResult:
     #: (provider id, rendered card) for the page, in order.
     cards: list
@@ -62,6 +74,10 @@ class SearchResult:
     relaxations: list
     problems: list
     params: SearchParams
+    #: "Did you mean": the query with its misspelt words corrected (empty results only)
+    spelling: Suggestion | None = None
+    #: facet values the query names that are not filters yet (every page with a query)
+    facet_suggestions: list = field(default_factory=list)
 
     @property
     def provider_ids(self) -> list:
@@ -159,9 +175,12 @@ def provider_search(
     gives together with every other active filter (its own facet's other values
     aside), and following it yields exactly that many. Queries: one for the data
     token, one for the text query (if any), one for the page plus two prefetches.
-    With `render_cards=False` (the JSON API) no card is rendered and the page costs
-    no query: `cards` holds the page's ids with no HTML, in order, and the caller
-    reads what it shows (only published providers) itself.
+    The page also gets its suggestions: facet values the query names (no query) and,
+    for an empty text search with a misspelt word, a corrected spelling (one more
+    query, on that page only). With `render_cards=False` (the JSON API) neither is
+    made, no card is rendered and the page costs no query: `cards` holds the page's
+    ids with no HTML, in order, and the caller reads what it shows (only published
+    providers) itself.
     """
     index = params.index or search_index()
     _forget_stale_caches(index)
@@ -298,6 +317,9 @@ def provider_search(
         relaxations=_relaxations(params, index, base, masks, others) if total == 0 else [],
         problems=problems,
         params=params,
+        # The page's alone (the JSON API asks with render_cards=False and shows neither).
+        spelling=_spelling(params, index, masks) if render_cards and not total else None,
+        facet_suggestions=_facet_suggestions(params, index, base, masks) if render_cards else [],
     )
 
 
@@ -361,3 +383,89 @@ def _relaxations(params, index, base, masks, others) -> list:
         )
     hints.sort(key=lambda hint: -hint.count)
     return hints
+
+
+def _count(index: SearchIndex, base: int, masks: dict) -> int:
+    bits = base
+    for mask in masks.values():
+        bits &= mask
+    return (bits & index.all_bits).bit_count()
+
+
+def _spelling(params: SearchParams, index: SearchIndex, masks: dict) -> Suggestion | None:
+    """For an empty text search: the query with its misspelt words corrected, if that
+    finds someone with every other filter kept (its count is that page's own).
+
+    The corrections come from the words of the taxonomy's names and synonyms
+    (concepts.py) and on SQLite also from the listings' words (sqlite_text.Vocabulary);
+    PostgreSQL's index holds stemmed lexemes, not words a buyer could be shown. The
+    count costs one text query, on this page only (then kept with the other matches).
+    """
+    vocabularies = [
+        vocabulary
+        for vocabulary in (index.vocabulary, index.concepts and index.concepts.vocabulary)
+        if vocabulary is not None
+    ]
+    if not params.q or not vocabularies:
+        return None
+    corrected = sqlite_text.suggested_query(params.q, *vocabularies)
+    if not corrected or corrected == params.q:
+        return None
+    count = _count(index, text.text_match(index, corrected).bits, masks)
+    if not count:
+        return None
+    return Suggestion(corrected, count, _search_url(replace(params, q=corrected)))
+
+
+#: Facet suggestions shown at most on one page.
+MAX_FACET_SUGGESTIONS = 3
+
+
+def _facet_suggestions(params: SearchParams, index: SearchIndex, base: int, masks: dict) -> list:
+    """Facet values the query names (concepts.py) that are not filters yet, each with
+    the count of the page it links to, from the index's bits (no query).
+
+    When the whole query is one name ("disability"), the link swaps the text for the
+    filter: the filter says exactly what the words did, and the text would only add
+    providers merely mentioning the word. Otherwise the text stays and the filter narrows.
+    """
+    if not params.q or index.concepts is None:
+        return []
+    named = index.concepts.recognise(params.q)
+    if not named:
+        return []
+    one_name = len(named) == 1 and len(named[0]) == 1 and len(query_groups(params.q)) == 1
+    terms = []
+    for group in named:
+        for names in group:
+            for term in sorted(names):
+                if term not in terms:
+                    terms.append(term)
+    suggestions = []
+    for param, key in terms:
+        if param not in FACETS_BY_PARAM or key in params.get(param):
+            continue
+        if len(params.get(param)) >= MAX_VALUES_PER_FACET:
+            continue
+        option_bits = index.bits.get(param, {}).get(key)
+        if option_bits is None or key not in {o.key for o in index.options.get(param, ())}:
+            continue
+        target = params.without("q") if one_name else params
+        target = target.with_value(param, key)
+        target_masks = dict(masks)
+        target_masks[param] = masks.get(param, 0) | option_bits
+        count = _count(index, index.all_bits if one_name else base, target_masks)
+        if not count:
+            continue
+        facet = FACETS_BY_PARAM[param]
+        suggestions.append(
+            Suggestion(
+                _option_label(index, param, key),
+                count,
+                _search_url(target),
+                facet=str(facet.label).lower(),
+            )
+        )
+        if len(suggestions) == MAX_FACET_SUGGESTIONS:
+            break
+    return suggestions

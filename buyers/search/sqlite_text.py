@@ -63,6 +63,13 @@ def allowed_edits(word: str) -> int:
     return 1 if len(word) < 8 else 2
 
 
+def suggestion_edits(word: str) -> int:
+    """How far a "did you mean" suggestion may be: one edit further than the search's own
+    correction from 5 letters on (the buyer chooses to follow it; nothing changes unasked)."""
+    limit = allowed_edits(word)
+    return limit + 1 if limit and len(word) >= 5 else limit
+
+
 @dataclass
 class Vocabulary:
     """The words of the published listings (unstemmed) and in how many listings each is."""
@@ -74,11 +81,12 @@ class Vocabulary:
         for term in self.counts:
             self._by_length.setdefault(len(term), []).append(term)
 
-    def closest(self, word: str) -> str | None:
-        """The listings' word closest to `word`, if one is near enough; `word` itself if known."""
+    def closest(self, word: str, limit: int | None = None) -> str | None:
+        """The listings' word closest to `word`, if one is near enough (`allowed_edits`
+        unless `limit` is given); `word` itself if known."""
         if word in self.counts:
             return word
-        limit = allowed_edits(word)
+        limit = allowed_edits(word) if limit is None else limit
         if not limit:
             return None
         near = []
@@ -96,6 +104,43 @@ class Vocabulary:
             return None
         best = min(near, key=lambda hit: (hit[1], -self.counts[hit[0]], hit[0]))
         return best[0]
+
+
+def suggested_query(q: str, *vocabularies: Vocabulary) -> str | None:
+    """`q` with each wanted word none of the vocabularies has replaced by the nearest
+    word one has (up to `suggestion_edits` away; the nearest of all, the first
+    vocabulary's on a tie), for a "did you mean" link; None if no word changes.
+
+    The query is written back term by term: phrases quoted, exclusions with `-`, `or`
+    between alternatives; phrases, exclusions and words with digits are kept as typed.
+    """
+    changed = False
+    alternatives = []
+    for group in query_groups(q):
+        terms = []
+        for term in group:
+            text = term.text
+            said = words(text)
+            if not term.negated and not term.phrase and len(said) == 1:
+                near = _nearest(said[0], vocabularies)
+                if near is not None:
+                    text, changed = near, True
+            if term.phrase:
+                text = '"' + text + '"'
+            terms.append(f"-{text}" if term.negated else text)
+        alternatives.append(" ".join(terms))
+    return " or ".join(alternatives) if changed else None
+
+
+def _nearest(word: str, vocabularies) -> str | None:
+    """The nearest word to an unknown `word` in any of `vocabularies`; None if it is known."""
+    if any(word in vocabulary.counts for vocabulary in vocabularies):
+        return None
+    limit = suggestion_edits(word)
+    found = [
+        near for vocabulary in vocabularies if (near := vocabulary.closest(word, limit)) is not None
+    ]
+    return min(found, key=lambda near: OSA.distance(word, near)) if found else None
 
 
 def read_vocabulary(cursor) -> Vocabulary:

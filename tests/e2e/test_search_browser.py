@@ -363,3 +363,31 @@ def test_no_console_errors_over_many_updates(live_server, page, directory):
     page.get_by_role("checkbox", name=re.compile(r"^Kenya")).check()
     expect(page).to_have_url(re.compile(r"country=KE"))
     assert messages == []
+
+
+def test_phone_zero_results_keep_the_filters_and_suggest_ways_on(
+    live_server, page, axe, csp_errors, directory, tmp_path
+):
+    page.set_viewport_size(PHONE)
+    # Data annotation is done in Kenya, voice support in Uganda: nobody does both here.
+    page.goto(live_server.url + "/providers/?q=data+annotation&service=e2e-voice&country=KE")
+    expect(page.locator("#result-count")).to_have_text("No providers match")
+    # The query names a service: offered as a filter (instead of the text), with its count.
+    suggestion = page.get_by_role("link", name="Filter by service: Data annotation (7)")
+    expect(suggestion).to_be_visible()
+    relax = page.get_by_role("link", name=re.compile(r"Remove delivery country: \d+ provider"))
+    expect(relax).to_be_visible()
+    page.screenshot(path=str(tmp_path / "zero-results-phone.png"), full_page=True)
+    axe(page)
+    # The chosen options stay in the panel: checked, greyed, removable.
+    page.get_by_text("Filters (2)").click()
+    kenya = page.get_by_label("Kenya (0)")
+    expect(kenya).to_be_checked()
+    expect(page.locator("li.facet__option--none", has=kenya)).to_have_count(1)
+    axe(page)
+    page.get_by_text("Filters (2)").click()
+    suggestion.click()
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"1–4 of 7 providers"))
+    expect(page).to_have_url(re.compile(r"service=e2e-voice&service=e2e-annotation&country=KE"))
+    assert "q=" not in page.url
+    assert csp_errors == []
