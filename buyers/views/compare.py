@@ -58,6 +58,7 @@ def compare(request):
         "min_compare": selectors.MIN_COMPARE,
         "max_compare": selectors.MAX_COMPARE,
         "share_points": selectors.SHARE_POINTS,
+        "founded_years": selectors.FOUNDED_YEARS,
         "here": request.get_full_path(),
     }
     response = render(request, "buyers/compare.html", context)
