@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_PROVIDERS ?= 100000
+# The growth table of `make bench`: one database per size, seeded once (empty: no table).
+BENCH_SIZES ?= 10000,30000,100000,300000
 
 # Find a Python >= 3.12: $PYTHON, then python3.14/3.13/3.12 (each actually run,
 # since a pyenv shim can exist and fail), then pyenv's installed versions.
@@ -19,13 +21,14 @@ for c in "$$PYTHON" python3.14 python3.13 python3.12 \
 done; exit 1
 endef
 
-.PHONY: help venv run test lint format bench soak clean
+.PHONY: help venv run test lint format bench bench-growth soak clean
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve http://$(HOST):$(PORT) on SQLite"
 	@echo "make test   - lint and run the whole test suite (PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint   - ruff check and ruff format --check"
-	@echo "make bench  - generate $(BENCH_PROVIDERS) providers into PostgreSQL and measure search"
+	@echo "make bench  - generate $(BENCH_PROVIDERS) providers into PostgreSQL and measure search; then the growth table ($(BENCH_SIZES))"
+	@echo "make bench-growth - only the growth table (one database per size, seeded once)"
 	@echo "make soak   - 64 connections for 60 s, then PostgreSQL stopped 10 s and a worker killed under load"
 
 $(STAMP): requirements.txt
@@ -58,6 +61,12 @@ format: $(STAMP)
 bench: $(STAMP)
 	@[ -n "$$DATABASE_URL" ] || { echo "make bench needs PostgreSQL: set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/impactdir_bench" >&2; exit 1; }
 	$(BIN)/python bench/run.py --providers $(BENCH_PROVIDERS)
+	@[ -z "$(BENCH_SIZES)" ] || $(BIN)/python bench/growth.py --sizes $(BENCH_SIZES)
+
+# Only the growth table (databases <DATABASE_URL's name>_10k … are made once and reused).
+bench-growth: $(STAMP)
+	@[ -n "$$DATABASE_URL" ] || { echo "make bench-growth needs PostgreSQL: set DATABASE_URL" >&2; exit 1; }
+	$(BIN)/python bench/growth.py --sizes $(BENCH_SIZES)
 
 # Stops and starts the local PostgreSQL cluster DATABASE_URL's port belongs to.
 # SOAK_ARGS passes options to bench/soak.py (e.g. --no-faults, --seconds 20).

@@ -149,6 +149,33 @@ def worker_memory(master_pid):
     return rows
 
 
+def start_gunicorn(env, port, workers):
+    """gunicorn serving the site on 127.0.0.1:port, returned once it answers."""
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "impactdir.wsgi:application",
+            "--config",
+            "python:impactdir.gunicorn_conf",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    for _ in range(100):
+        try:
+            fetch(port, "/__bench__/bare/")
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
 def manage(*args, env):
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
 
@@ -282,29 +309,8 @@ def main():
         f"Published providers: {published:,}; serving with gunicorn, {args.workers} workers",
         flush=True,
     )
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "impactdir.wsgi:application",
-            "--config",
-            "python:impactdir.gunicorn_conf",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    server = start_gunicorn(env, args.port, args.workers)
     try:
-        for _ in range(100):
-            try:
-                fetch(args.port, "/__bench__/bare/")
-                break
-            except OSError:
-                time.sleep(0.2)
         # Warm every worker (each builds its facet index once).
         for _name, path in mix:
             for _ in range(args.workers * 3):
