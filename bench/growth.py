@@ -172,6 +172,9 @@ def main():
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--samples", type=int, default=100, help="Sequential requests per URL.")
+    parser.add_argument(
+        "--seed-only", action="store_true", help="Make the databases; measure nothing."
+    )
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -197,9 +200,13 @@ def main():
     results = []
     for size in sizes:
         url = ensure_database(base, size, sizes, env)
+        if args.seed_only:
+            continue
         print(f"Measuring {label(size)} …", flush=True)
         results.append(measure(size, url, env, args.port, args.samples))
 
+    if args.seed_only:
+        return
     print()
     header = f"{'providers':>10} {'published':>10} {'build s':>8} {'update ms':>10} {'RSS MB':>7}"
     print(header + f" {'peak MB':>8}")
