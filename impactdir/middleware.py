@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.contrib.admin.options import TO_FIELD_VAR
 from django.http import HttpResponseNotAllowed
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
@@ -119,3 +120,34 @@ class PublicPageGZipMiddleware(GZipMiddleware):
             # and it honours `gzip;q=0`, which Django's GZip does not).
             return response
         return super().process_response(request, response)
+
+
+class AdminEmptyToFieldMiddleware:
+    """Treat an empty `_to_field` on an admin URL as absent.
+
+    Django's ModelAdmin looks up a field named "" when the parameter is present but
+    empty (`?_to_field=`) and answers with a 500 (FieldDoesNotExist), on every model's
+    change and delete page, third-party ones included. Without the empty parameter the
+    page is what it would be anyway; a non-empty one is still checked by the admin.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(ADMIN_PREFIX):
+            if request.GET.get(TO_FIELD_VAR) == "":
+                request.GET = _without(request.GET, TO_FIELD_VAR)
+            if request.method == "POST" and request.POST.get(TO_FIELD_VAR) == "":
+                request.POST = _without(request.POST, TO_FIELD_VAR)
+        return self.get_response(request)
+
+
+#: Where impactdir/urls.py mounts the admin.
+ADMIN_PREFIX = "/admin/"
+
+
+def _without(data, name):
+    data = data.copy()
+    del data[name]
+    return data

@@ -129,6 +129,8 @@ MIDDLEWARE = [
     # Django's, reading the signed-in user together with the session row.
     "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's admin answers `?_to_field=` (empty) with a 500; treated as absent.
+    "impactdir.middleware.AdminEmptyToFieldMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
