@@ -31,6 +31,7 @@ def privacy(request):
         "device_days": settings.LOGIN_DEVICE_COOKIE_AGE // 86400,
         "axes_failures": settings.AXES_FAILURE_LIMIT,
         "axes_minutes": math.ceil(settings.AXES_COOLOFF_TIME * 60),
+        "login_log_days": settings.LOGIN_LOG_DAYS,
     }
     return render(request, "pages/privacy.html", context)
 

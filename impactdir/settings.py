@@ -236,6 +236,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+#: Days the log of log-ins and log-outs is kept (the privacy notice says so); the nightly
+#: `axes_reset_logs --age` in the README's cron must use the same number.
+LOGIN_LOG_DAYS = 90
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
