@@ -770,7 +770,7 @@ class HomeStats:
     @property
     def country_map(self):
         """A small tile map of where the work is delivered."""
-        from .stats.selectors import home_map
+        from .stats.figures import home_map
 
         return home_map(self.providers_by_country)
 

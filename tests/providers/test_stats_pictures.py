@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from providers import disclosure
 from providers import models as m
 from providers.stats.data import public_counts, stats_data
-from providers.stats.selectors import SEARCH_URL
+from providers.stats.figures import SEARCH_URL
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
