@@ -6,6 +6,7 @@ when DATABASE_URL is unset.
 """
 
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -259,6 +260,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Evidence files (certificates, documents behind impact figures): never served by the web
 # server, only by providers.evidence to the listing's members and operators.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
+#: Admin imports' previewed files, until confirmed (providers/admin/import_previews.py).
+IMPORT_PREVIEW_DIR = Path(
+    os.environ.get("IMPORT_PREVIEW_DIR", Path(tempfile.gettempdir()) / "impactdir-import-previews")
+)
 # Where `manage.py build_open_data` writes the open data snapshots that /data/ serves.
 OPEN_DATA_ROOT = Path(os.environ.get("OPEN_DATA_ROOT", BASE_DIR / "open-data"))
 STORAGES = {

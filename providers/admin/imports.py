@@ -45,6 +45,8 @@ from providers import models as m
 from providers.services.catalogue import providers_refresh_derived
 from providers.services.onboarding import provider_import_save, provider_is_importable
 
+from .import_previews import PreviewStorage
+
 #: Upload cap; a member list of a few hundred providers is a few hundred kilobytes.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 #: Rows per file. A row costs about 30 queries to preview and 45 to import (history
@@ -705,6 +707,7 @@ class ProviderImportMixin(ImportMixin):
     """Bulk import on the providers' list (ProviderAdmin); only for who may add and change."""
 
     resource_classes = [ProviderImportResource]
+    tmp_storage_class = PreviewStorage
     import_formats = [CSVImport, XLSXImport]
     import_form_class = ProviderImportForm
     import_template_name = "admin/providers/provider_import.html"
@@ -767,9 +770,13 @@ class ProviderImportMixin(ImportMixin):
                 request, gettext("Upload the file again: the previewed copy is no longer here.")
             )
         except Exception as error:
+            storage.remove()
             return self._refused(request, _read_failure_message(error))
-        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
-        storage.remove()
+        try:
+            result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        finally:
+            # Confirmed once, imported or refused: the preview is of no further use.
+            storage.remove()
         if result.has_errors() or result.has_validation_errors():
             return self._refused(
                 request,

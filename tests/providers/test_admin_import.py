@@ -2,12 +2,15 @@
 upload and preview, then confirm, as an operator does it."""
 
 import io
+import os
+import time
 import zipfile
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
 from providers import models as m
@@ -522,3 +525,65 @@ def test_an_update_claims_the_next_version_of_the_draft(staff_client):
     cusco.refresh_from_db()
     assert cusco.version == 2
     assert list(cusco.services.values_list("service__slug", flat=True)) == ["transcription"]
+
+
+# --------------------------------------------------------------------------
+# Previewed files: kept in a folder of their own, removed when confirmed or stale
+
+
+@pytest.fixture
+def preview_dir(settings, tmp_path):
+    settings.IMPORT_PREVIEW_DIR = tmp_path / "previews"
+    return settings.IMPORT_PREVIEW_DIR
+
+
+def test_a_preview_waits_in_its_folder_and_goes_when_confirmed(staff_client, preview_dir):
+    preview = upload(staff_client, csv_bytes(*ROWS))
+    waiting = list(preview_dir.iterdir())
+    assert len(waiting) == 1
+    assert preview.context["confirm_form"].initial["import_file_name"] == waiting[0].name
+
+    confirm(staff_client, preview)
+
+    assert m.Provider.objects.count() == len(ROWS)
+    assert list(preview_dir.iterdir()) == []
+
+
+def test_a_refused_confirmation_removes_the_preview_too(staff_client, preview_dir):
+    preview = upload(staff_client, csv_bytes(*ROWS))
+    m.Industry.objects.filter(slug="agriculture").delete()
+
+    assert confirm(staff_client, preview).status_code == 400
+    assert list(preview_dir.iterdir()) == []
+
+
+def test_the_confirm_step_reads_nothing_outside_the_preview_folder(
+    staff_client, preview_dir, tmp_path
+):
+    outside = tmp_path / "import-elsewhere.csv"
+    outside.write_bytes(csv_bytes(*ROWS))
+    preview = upload(staff_client, csv_bytes(*ROWS))
+    form = preview.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data["import_file_name"] = "../import-elsewhere.csv"
+
+    done = staff_client.post(PROCESS, data)
+
+    assert done.status_code == 400
+    assert m.Provider.objects.count() == 0
+    assert outside.exists()
+
+
+def test_the_nightly_sweep_removes_previews_never_confirmed(staff_client, preview_dir):
+    upload(staff_client, csv_bytes(*ROWS))
+    (waiting,) = preview_dir.iterdir()
+    call_command("remove_orphan_files", verbosity=0)
+    assert waiting.exists()  # younger than a day
+
+    day_old = time.time() - 25 * 3600
+    os.utime(waiting, (day_old, day_old))
+    out = io.StringIO()
+    call_command("remove_orphan_files", stdout=out)
+
+    assert not waiting.exists()
+    assert "1 unconfirmed import preview(s)" in out.getvalue()

@@ -10,7 +10,8 @@ storage.
 Safe to run from cron: it refuses to run while migrations are pending (evidence may
 not have moved yet), leaves files younger than `--min-age-minutes` alone (an upload
 whose transaction has not committed yet), touches only the folders uploads are written
-to, and a second run finds nothing more to do. `--dry-run` lists what would go.
+to, and a second run finds nothing more to do. It also removes admin imports' previews
+that were never confirmed, a day after the preview. `--dry-run` lists what would go.
 """
 
 import datetime
@@ -19,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from providers.admin.import_previews import PREVIEW_MAX_AGE, stale_previews
 from providers.services.files import orphan_files, public_evidence_left
 
 
@@ -59,5 +61,13 @@ class Command(BaseCommand):
                 f"Kept {name}: needed evidence that is only in MEDIA_ROOT, where it is served "
                 "publicly. Move it to the same path under PRIVATE_MEDIA_ROOT."
             )
+        previews = stale_previews(max(min_age, PREVIEW_MAX_AGE))
+        for path in previews:
+            if not dry_run:
+                path.unlink(missing_ok=True)
+            if verbosity >= 2 or (dry_run and verbosity >= 1):
+                self.stdout.write(f"{verb} {path} (an import preview never confirmed)")
         if verbosity >= 1:
             self.stdout.write(f"{verb} {len(orphans)} file(s), {total} bytes.")
+            if previews:
+                self.stdout.write(f"{verb} {len(previews)} unconfirmed import preview(s).")
