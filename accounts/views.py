@@ -1,7 +1,15 @@
 import math
 
 from axes.helpers import get_cool_off, get_failure_limit
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .forms import DeleteAccountForm
+from .services import account_delete
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -17,3 +25,29 @@ def lockout_response(request, original_response=None, credentials=None):
         "cooloff_minutes": minutes,
     }
     return render(request, "account/lockout.html", context, status=429)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_account(request):
+    """Delete your own account, after typing its password.
+
+    Operators' accounts are refused here: another operator deletes them in the admin,
+    so that nobody removes the last way into it by mistake.
+    """
+    user = request.user
+    if user.is_staff:
+        return render(request, "account/delete.html", {"refused": True}, status=403)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None, user=user)
+    if request.method == "POST" and form.is_valid():
+        account_delete(user)
+        logout(request)
+        messages.success(
+            request, _("Your account has been deleted. We sent you an e-mail to say so.")
+        )
+        return redirect("home")
+    listings = [m.provider for m in user.memberships.select_related("provider")]
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "account/delete.html", {"form": form, "listings": listings}, status=status
+    )

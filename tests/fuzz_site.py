@@ -544,6 +544,7 @@ PAGES: dict[str, Page] = {
     "account_email": Page(post=True, right="buyer"),
     "account_email_verification_sent": Page(),
     "account_change_password": Page(post=True, right="buyer"),
+    "account_delete": Page(post=True, right="buyer"),
     # The buyer has a password: these pages redirect, so their fields are listed.
     "account_set_password": Page(
         post=True,

@@ -56,6 +56,7 @@ def pages(w) -> dict:
         "password-reset": (None, reverse("account_reset_password")),
         "account-email": ("buyer", reverse("account_email")),
         "password-change": ("buyer", reverse("account_change_password")),
+        "account-delete": ("buyer", reverse("account_delete")),
         "workspace": ("buyer", reverse("buyers:workspace")),
         "shortlists": ("buyer", reverse("buyers:shortlists")),
         "shortlist": ("buyer", reverse("buyers:shortlist_detail", args=[s.pk])),

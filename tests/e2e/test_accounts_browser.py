@@ -81,7 +81,7 @@ def test_log_in_and_out_by_keyboard(live_server, page, axe, csp_errors):
     page.keyboard.press("Enter")
     page.wait_for_url(live_server.url + "/dashboard/")
 
-    for path in ["/accounts/password/change/", "/accounts/email/"]:
+    for path in ["/accounts/password/change/", "/accounts/email/", "/accounts/delete/"]:
         page.goto(live_server.url + path)
         axe(page)
 
@@ -158,4 +158,32 @@ def test_lockout_page_is_accessible(live_server, page, axe, csp_errors):
     assert heading.inner_text() == "Too many failed log-in attempts"
     assert "Please wait 15 minutes" in page.get_by_role("alert").inner_text()
     axe(page)
+    assert csp_errors == []
+
+
+def test_delete_your_account_by_keyboard_on_a_phone(live_server, page, axe, csp_errors):
+    user = IsspUserFactory(email="leaving@provider.example")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + "/accounts/login/?next=/accounts/delete/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password:", exact=True).fill("correct horse battery staple")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url + "/accounts/delete/")
+    axe(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.get_by_label("Your password").fill("not it")
+    page.keyboard.press("Enter")
+    alert = page.get_by_role("alert")
+    assert "That is not your password" in alert.inner_text()
+    axe(page)
+    assert User.objects.filter(pk=user.pk).exists()
+
+    page.get_by_label("Your password").fill("correct horse battery staple")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url + "/")
+    assert "Your account has been deleted" in page.inner_text("main")
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert page.get_by_role("link", name="Log in").is_visible()
     assert csp_errors == []

@@ -1,0 +1,37 @@
+"""Writes to accounts that the site makes itself (allauth makes the rest)."""
+
+from django.conf import settings
+from django.db import transaction
+from simple_history.models import HistoricalRecords
+
+from impactdir.mail import send_templated_mail
+
+
+@transaction.atomic
+def account_delete(user) -> None:
+    """Delete `user` and everything that is theirs, and tell them by e-mail.
+
+    What goes with the account is what the privacy notice lists: sessions, shortlists
+    and notes, saved searches, the inquiries they started, memberships and claims
+    (the database's cascades). Listings they kept stay, with their other members or
+    unclaimed; messages they wrote in other threads and the listings' history stay
+    without their name. The e-mail leaves once the deletion has committed.
+    """
+    kept = [membership.provider.name for membership in user.memberships.select_related("provider")]
+    send_templated_mail(
+        template="accounts/account_deleted",
+        to=[user.email],
+        context={"name": user.name, "listings": kept, "contact_email": settings.CONTACT_EMAIL},
+    )
+    # The cascade writes history rows (a membership's deletion); simple_history would
+    # name the request's user — this one — as their author, a row pointing at an
+    # account that no longer exists. They are written without an author instead.
+    context = HistoricalRecords.context
+    request = getattr(context, "request", None)
+    if request is not None:
+        del context.request
+    try:
+        user.delete()
+    finally:
+        if request is not None:
+            context.request = request
