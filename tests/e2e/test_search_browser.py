@@ -78,7 +78,7 @@ def test_search_journey_with_javascript(live_server, page, axe, csp_errors, dire
     page.get_by_label("Search providers").press("Enter")
     expect(page.locator("#result-count")).to_have_text("No providers match")
     expect(
-        page.get_by_role("link", name=re.compile("Remove delivery country: 3 providers"))
+        page.get_by_role("link", name=re.compile("Remove delivery country: three providers"))
     ).to_be_visible()
     axe(page)
 
@@ -375,7 +375,7 @@ def test_phone_zero_results_keep_the_filters_and_suggest_ways_on(
     # The query names a service: offered as a filter (instead of the text), with its count.
     suggestion = page.get_by_role("link", name="Filter by service: Data annotation (7)")
     expect(suggestion).to_be_visible()
-    relax = page.get_by_role("link", name=re.compile(r"Remove delivery country: \d+ provider"))
+    relax = page.get_by_role("link", name=re.compile(r"Remove delivery country: \w+ providers?"))
     expect(relax).to_be_visible()
     page.screenshot(path=str(tmp_path / "zero-results-phone.png"), full_page=True)
     axe(page)
