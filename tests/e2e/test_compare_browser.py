@@ -176,7 +176,7 @@ def test_compare_header_and_first_column_stay_in_view_on_a_phone(
     assert region.evaluate("el => el.scrollLeft") > 200
     assert region.evaluate("el => el.scrollTop") > 300
     box = region.bounding_box()
-    assert box["y"] >= 0
+    assert box["y"] >= -1  # scrolled to a whole pixel: the header above may end mid-pixel
     name = page.get_by_role("columnheader", name="Echo Compare Works")
     name_box = name.bounding_box()
     assert abs(name_box["y"] - box["y"]) <= 2, (name_box, box)  # stuck to the top
