@@ -80,5 +80,13 @@ class InquiryForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label=_("Your reply"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Your reply"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": _("Write your reply before sending it."),
+            "max_length": _(
+                "Shorten your reply to at most 5,000 characters (it has %(show_value)d)."
+            ),
+        },
     )

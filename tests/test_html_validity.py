@@ -32,6 +32,8 @@ def pages(w) -> dict:
         "search-empty": (None, reverse("search") + "?q=nothing-matches-this"),
         # No result: the chosen country greyed, "did you mean" (SQLite), relaxation hints.
         "search-did-you-mean": (None, reverse("search") + "?q=lgaon&country=KE"),
+        # A misspelt word read as the listings' word (SQLite): "Showing results for".
+        "search-corrected": (None, reverse("search") + "?q=lagon"),
         # A query naming a term: the facet suggestion.
         "search-named": (None, reverse("search") + "?q=kenya"),
         "profile": (None, p.get_absolute_url()),
@@ -173,6 +175,11 @@ def forms_in_error(w) -> dict:
             {"name": "", "frequency": "often", "query": "country=KE"},
         ),
         "shortlists-in-error": ("buyer", reverse("buyers:shortlists"), {"name": ""}),
+        "inquiry-reply-in-error": (
+            "buyer",
+            reverse("buyers:inquiry_reply", args=[w["inquiry"].pk]),
+            {"body": "x" * 5001},
+        ),
         "inquiry-new-in-error": (
             "buyer",
             reverse("buyers:inquiry_new") + f"?provider={p.slug}",

@@ -78,6 +78,10 @@ class SearchResult:
     spelling: Suggestion | None = None
     #: facet values the query names that are not filters yet (every page with a query)
     facet_suggestions: list = field(default_factory=list)
+    #: "Showing results for": the query as the search read it, when a misspelt word was
+    #: read as the listings' word (SQLite's typo correction), with the words it replaced
+    corrected: Suggestion | None = None
+    corrected_words: tuple = ()
 
     @property
     def provider_ids(self) -> list:
@@ -320,7 +324,24 @@ def provider_search(
         # The page's alone (the JSON API asks with render_cards=False and shows neither).
         spelling=_spelling(params, index, masks) if render_cards and not total else None,
         facet_suggestions=_facet_suggestions(params, index, base, masks) if render_cards else [],
+        **_corrected(params, match, total),
     )
+
+
+def _corrected(params: SearchParams, match, total: int) -> dict:
+    """The page says when the search read a word of the query as another (SQLite only:
+    a word no listing uses is read as the closest one, sqlite_text); the link is the
+    corrected query's own page (the same results)."""
+    if match is None or not match.corrections or not total:
+        return {}
+    replaced = dict(match.corrections)
+    label = sqlite_text.rewritten_query(params.q, replaced.get)
+    if not label:
+        return {}
+    return {
+        "corrected": Suggestion(label, total, _search_url(replace(params, q=label))),
+        "corrected_words": tuple(replaced),
+    }
 
 
 def _search_url(params: SearchParams) -> str:
@@ -361,7 +382,7 @@ def _chips(params: SearchParams, index: SearchIndex) -> list:
 
 
 def _relaxations(params, index, base, masks, others) -> list:
-    """For an empty result: what each active filter's removal would give."""
+    """For an empty result: each active filter whose removal alone finds providers, and how many."""
     hints = []
     if params.q:
         without_text = index.all_bits
@@ -381,6 +402,8 @@ def _relaxations(params, index, base, masks, others) -> list:
         hints.append(
             Relaxation(names[key], others(key).bit_count(), _search_url(params.without(key)))
         )
+    # Only a relaxation that finds someone is a way out; the others would be dead ends too.
+    hints = [hint for hint in hints if hint.count]
     hints.sort(key=lambda hint: -hint.count)
     return hints
 

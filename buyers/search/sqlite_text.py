@@ -114,6 +114,12 @@ def suggested_query(q: str, *vocabularies: Vocabulary) -> str | None:
     The query is written back term by term: phrases quoted, exclusions with `-`, `or`
     between alternatives; phrases, exclusions and words with digits are kept as typed.
     """
+    return rewritten_query(q, lambda word: _nearest(word, vocabularies))
+
+
+def rewritten_query(q: str, replacement) -> str | None:
+    """`q` with each wanted single word `replacement(word)` gives (not None) put in its
+    place, written back term by term (see `suggested_query`); None if no word changes."""
     changed = False
     alternatives = []
     for group in query_groups(q):
@@ -122,14 +128,37 @@ def suggested_query(q: str, *vocabularies: Vocabulary) -> str | None:
             text = term.text
             said = words(text)
             if not term.negated and not term.phrase and len(said) == 1:
-                near = _nearest(said[0], vocabularies)
-                if near is not None:
+                near = replacement(said[0])
+                if near is not None and near != said[0]:
                     text, changed = near, True
             if term.phrase:
                 text = '"' + text + '"'
             terms.append(f"-{text}" if term.negated else text)
         alternatives.append(" ".join(terms))
     return " or ".join(alternatives) if changed else None
+
+
+def correction_candidates(q: str, vocabulary: Vocabulary) -> list:
+    """(word, correction) for each wanted word of `q` the search may read as another
+    (`_lookup`): it does so only if the word matches no listing (`unmatched_sql`)."""
+    found = []
+    for group in query_groups(q):
+        for term in group:
+            lookup = _lookup(term, vocabulary)
+            pair = (lookup.text, lookup.correction)
+            if lookup.correction is not None and pair not in found:
+                found.append(pair)
+    return found
+
+
+def unmatched_sql(candidates: list) -> tuple:
+    """SQL for a number whose bit i is set when the word of `candidates[i]` matches no
+    listing (so its correction was used), with its parameters; the same on every row."""
+    parts = [
+        f"((NOT EXISTS (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s)) << {at})"  # noqa: S608 (constant table name)
+        for at in range(len(candidates))
+    ]
+    return " | ".join(parts), [_quoted(word) for word, _correction in candidates]
 
 
 def _nearest(word: str, vocabularies) -> str | None:

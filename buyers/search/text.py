@@ -82,6 +82,9 @@ class TextMatch:
 
     bits: int
     ranked: np.ndarray
+    #: SQLite: (word, correction) for each word that matched no listing and was read as
+    #: the correction (sqlite_text); the page says so. PostgreSQL corrects no word.
+    corrections: tuple = ()
 
     @property
     def cost(self) -> int:
@@ -118,17 +121,31 @@ def text_match(index: SearchIndex, q: str) -> TextMatch:
             match = _with_named_terms(index, q, match, concept_bits(index, named))
     else:
         queryset = text_filtered(Provider.objects.published(), q, index)
-        rows = with_rank(queryset, q, index).values_list("id", "rank", "name_similarity")
+        queryset = with_rank(queryset, q, index)
+        # Which words were read as their correction, in the same statement (every row says).
+        candidates = sqlite_text.correction_candidates(
+            q, index.vocabulary or sqlite_text.Vocabulary()
+        )
+        if candidates:
+            sql, params = sqlite_text.unmatched_sql(candidates)
+            queryset = queryset.annotate(
+                unmatched=RawSQL(sql, params, output_field=IntegerField())  # noqa: S611 (built SQL, words in parameters)
+            )
+            rows = list(queryset.values_list("id", "rank", "name_similarity", "unmatched"))
+        else:
+            rows = [(*row, 0) for row in queryset.values_list("id", "rank", "name_similarity")]
         # Ties in name order (a position's key in it: positions past the build are appended).
         scored = sorted(
             (-rank, -similar, int(index.ordinal[position]), position)
-            for pk, rank, similar in rows
+            for pk, rank, similar, _unmatched in rows
             if (position := index.position_of(pk)) is not None
         )
+        unmatched = rows[0][3] if rows else 0
+        corrections = tuple(pair for at, pair in enumerate(candidates) if unmatched >> at & 1)
         ranked = np.array([entry[-1] for entry in scored], dtype=np.int32)
         found = np.zeros(index.size, dtype=bool)
         found[ranked] = True
-        match = TextMatch(bits=bool_to_bits(found), ranked=ranked)
+        match = TextMatch(bits=bool_to_bits(found), ranked=ranked, corrections=corrections)
     with _text_cache_lock:
         _text_cache[key] = match
         _text_cache.move_to_end(key)

@@ -22,7 +22,7 @@ from .. import selectors, services
 from ..forms import InquiryForm, ReplyForm
 from ..models import Inquiry, InquiryMessage, InquiryStatus, Shortlist
 from ..selectors import MAX_COMPARE, SLUG_RE
-from .workspace import buyer_required, report_error
+from .workspace import buyer_required
 
 STATUS_FILTERS = [("", gettext_lazy("All")), *InquiryStatus.choices]
 
@@ -123,28 +123,32 @@ def inquiry_new(request):
     )
 
 
-def thread_page(request, inquiry, side):
-    """The thread as one side (`"buyer"` or `"provider"`) sees it, with the reply form."""
+def thread_page(request, inquiry, side, reply_form=None):
+    """The thread as one side (`"buyer"` or `"provider"`) sees it, with the reply form
+    (the one posted, with its errors and text, when a reply could not be sent: 400)."""
     return render(
         request,
         "buyers/inquiries/thread.html",
-        {"inquiry": inquiry, "side": side, "reply_form": ReplyForm()},
+        {"inquiry": inquiry, "side": side, "reply_form": reply_form or ReplyForm()},
+        status=400 if reply_form is not None and reply_form.errors else 200,
     )
 
 
-def thread_reply(request, inquiry, redirect_to):
-    """Post the reply in the request to the thread, say how it went, go to `redirect_to`."""
+def thread_reply(request, inquiry, side, redirect_to):
+    """Post the reply in the request to the thread and go to `redirect_to`; a reply in
+    error shows the thread again with the text as typed and an error summary."""
     form = ReplyForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Write a reply of at most 5,000 characters."))
-        return redirect(redirect_to)
-    try:
-        services.inquiry_reply(inquiry=inquiry, user=request.user, body=form.cleaned_data["body"])
-    except ValidationError as error:
-        report_error(request, error)
-    else:
-        messages.success(request, _("Reply sent."))
-    return redirect(redirect_to)
+    if form.is_valid():
+        try:
+            services.inquiry_reply(
+                inquiry=inquiry, user=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Reply sent."))
+            return redirect(redirect_to)
+    return thread_page(request, inquiry, side, reply_form=form)
 
 
 def thread_close(request, inquiry, redirect_to):
@@ -164,7 +168,7 @@ def inquiry_detail(request, pk):
 @buyer_required
 def inquiry_reply(request, pk):
     inquiry = _buyer_thread(request, pk)
-    return thread_reply(request, inquiry, inquiry.get_buyer_url())
+    return thread_reply(request, inquiry, "buyer", inquiry.get_buyer_url())
 
 
 @require_POST

@@ -56,7 +56,7 @@ def inbox_detail(request, pk):
 @login_required
 def inbox_reply(request, pk):
     inquiry = _thread(request, pk)
-    return thread_reply(request, inquiry, inquiry.get_provider_url())
+    return thread_reply(request, inquiry, "provider", inquiry.get_provider_url())
 
 
 @require_POST

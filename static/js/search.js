@@ -83,7 +83,9 @@
     var count = byId("result-count");
     var announcer = byId("search-announcer");
     if (count && announcer) {
-      announcer.textContent = count.textContent.trim();
+      // A corrected spelling is read out with the count: the results are for other words.
+      var corrected = byId("search-corrected");
+      announcer.textContent = count.textContent.trim() + (corrected ? ". " + corrected.textContent.trim() : "");
     }
     var active = document.activeElement;
     if (!active || active === document.body || !document.contains(active)) {

@@ -241,3 +241,44 @@ def test_the_provider_never_sees_the_buyers_email_address(client, provider, memb
     for url in [inquiry.get_provider_url(), reverse("dashboard:inbox")]:
         html = client.get(url).content.decode()
         assert "private.person" not in html and "A buyer" in html
+
+
+@pytest.mark.parametrize("side", ["buyer", "provider"])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("   ", "Write your reply before sending it."),
+        ("Long reply words. " * 300, "Shorten your reply to at most 5,000 characters"),
+    ],
+)
+def test_a_reply_in_error_keeps_its_text_and_says_why(
+    client, buyer, provider, member, side, body, message
+):
+    [inquiry] = services.inquiry_send(buyer=buyer, providers=[provider], **_kw())
+    client.force_login(buyer if side == "buyer" else member)
+    name = "buyers:inquiry_reply" if side == "buyer" else "dashboard:inbox_reply"
+    mail.outbox.clear()
+    response = client.post(reverse(name, args=[inquiry.pk]), {"body": body})
+    assert response.status_code == 400
+    html = response.content.decode()
+    # The GOV.UK error summary, its entry linking to the reply box, which holds what was typed.
+    assert "There is a problem" in html and 'href="#id_body"' in html
+    assert message in html
+    if body.strip():
+        assert body.strip()[:200] in html
+    assert inquiry.messages.count() == 1 and mail.outbox == []
+    # The thread itself is still shown above the form.
+    assert VALID["body"] in html
+
+
+def test_a_reply_to_a_closed_thread_is_refused_in_the_summary(client, buyer, provider, member):
+    [inquiry] = services.inquiry_send(buyer=buyer, providers=[provider], **_kw())
+    services.inquiry_close(inquiry=inquiry, user=member)
+    client.force_login(buyer)
+    response = client.post(
+        reverse("buyers:inquiry_reply", args=[inquiry.pk]), {"body": "Typed after it closed"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html and "This inquiry is closed" in html
+    assert inquiry.messages.count() == 1

@@ -308,8 +308,31 @@ def test_empty_result_names_the_filter_to_relax(client):
     response = client.get(URL, {"country": "KE", "verified": "1"})
     html = response.content.decode()
     assert "No providers match all of these filters." in html
-    assert "Remove delivery country: 1 provider" in html
-    assert "Remove verified only: 1 provider" in html
+    assert "Remove delivery country: one provider" in html
+    assert "Remove verified only: one provider" in html
+
+
+def test_empty_result_offers_only_relaxations_that_find_someone(client):
+    kenyan = ProviderFactory(name="Kenyan")
+    DeliveryCentreFactory(provider=kenyan, country="KE")
+    ProviderServiceFactory(provider=kenyan, service=Service.objects.get(slug="data-annotation"))
+    elsewhere = ProviderFactory(name="Verified elsewhere", verified_at=timezone.now())
+    DeliveryCentreFactory(provider=elsewhere, country="UG")
+    query = {"country": "KE", "verified": "1", "service": "data-annotation"}
+    response = client.get(URL, query)
+    html = response.content.decode()
+    # Removing the country or the service still finds no one: only "verified" is offered.
+    assert [(h.label, h.count) for h in response.context["result"].relaxations] == [
+        ("verified only", 1)
+    ]
+    assert "Remove verified only: one provider" in html
+    assert ": 0 provider" not in html and "Remove delivery country" not in html
+    # No single removal finds anyone: no hint, the way back is to clear them all.
+    response = client.get(URL, {**query, "q": "zzzzqqqq"})
+    html = response.content.decode()
+    assert response.context["result"].relaxations == []
+    assert "Removing any one of them still finds no provider" in html
+    assert "clear all filters" in html and "No provider has been published yet" not in html
 
 
 def test_htmx_gets_the_partial_and_history_restore_the_page(client):

@@ -86,7 +86,7 @@ def test_did_you_mean_offers_the_corrected_query_with_its_count(client, listed):
         return
     assert result.spelling.label == "survey"
     assert result.spelling.count == 1 == linked_total(client, result.spelling.url)
-    assert f'Did you mean <a href="{result.spelling.url}">survey</a>? (1 provider)' in html
+    assert f'Did you mean <a href="{result.spelling.url}">survey</a>? (one provider)' in html
 
 
 def test_did_you_mean_knows_the_taxonomy_words(client, listed):
@@ -163,3 +163,39 @@ def test_suggestions_cost_no_query(client, listed):
     nothing_near = count_queries(client, {"q": "qxzqxz"})
     extra = 1 if connection.vendor == "sqlite" else 0
     assert count_queries(client, {"q": "sruvy"}) == nothing_near + extra
+
+
+def test_a_corrected_word_is_never_silent(client, listed):
+    """SQLite reads "survy" (no listing uses it) as "survey" and says so; PostgreSQL reads
+    no word as another, so it finds no one there and offers nothing it cannot find."""
+    response, html = get(client, {"q": "survy research"})
+    result = response.context["result"]
+    if connection.vendor == "sqlite":
+        assert result.total == 1 and result.corrected.label == "survey research"
+        assert result.corrected_words == ("survy",)
+        assert result.corrected.url == "?q=survey+research"
+        assert linked_total(client, result.corrected.url) == result.total
+        assert (
+            'Showing results for <a href="?q=survey+research">survey research</a>: '
+            "no listing uses the word “survy”."
+        ) in html
+    else:
+        assert result.corrected is None and "Showing results for" not in html
+    # A word that matches, even only through its stem, is read as typed: no notice.
+    for q in ("survey", "surveys", "Theta"):
+        response, html = get(client, {"q": q})
+        assert response.context["result"].corrected is None and "Showing results for" not in html
+    # The notice costs no query: the same statement says which words were corrected
+    # (on PostgreSQL "survy teams" finds no one, and "did you mean" looks further).
+    if connection.vendor != "sqlite":
+        return
+    assert count_queries(client, {"q": "survy teams"}) == count_queries(
+        client, {"q": "survey teams"}
+    )
+
+
+def test_the_correction_notice_is_in_the_htmx_partial(client, listed):
+    response = client.get(URL, {"q": "survy"}, headers={"HX-Request": "true"})
+    content = response.content.decode()
+    assert "<html" not in content
+    assert ("Showing results for" in content) == (connection.vendor == "sqlite")

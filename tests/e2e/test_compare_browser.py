@@ -176,7 +176,7 @@ def test_compare_header_and_first_column_stay_in_view_on_a_phone(
     assert region.evaluate("el => el.scrollLeft") > 200
     assert region.evaluate("el => el.scrollTop") > 300
     box = region.bounding_box()
-    assert box["y"] >= 0
+    assert box["y"] >= -1  # scrolled to a whole pixel: the header above may end mid-pixel
     name = page.get_by_role("columnheader", name="Echo Compare Works")
     name_box = name.bounding_box()
     assert abs(name_box["y"] - box["y"]) <= 2, (name_box, box)  # stuck to the top
@@ -248,6 +248,28 @@ def test_profile_actions_on_the_first_screen_of_a_phone(
     assert csp_errors == []
 
 
+def test_signed_out_header_is_one_line_on_a_phone(live_server, page, axe):
+    page.set_viewport_size(PHONE)
+    for path in ("/", "/providers/", "/accounts/login/"):
+        page.goto(live_server.url + path)
+        height = page.locator("header.site-header").bounding_box()["height"]
+        assert height <= 56, (path, height)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # All three links in full on the screen, none scrolled out of the menu's view.
+        brand = page.locator("header .brand").bounding_box()
+        for name in ("Find providers", "Log in", "Sign up"):
+            box = page.locator("header .nav").get_by_role("link", name=name).bounding_box()
+            assert box["x"] >= brand["x"] + brand["width"], (path, name, box)
+            assert box["x"] + box["width"] <= PHONE["width"], (path, name, box)
+            assert abs(box["y"] - brand["y"]) < 24, (path, name, box)  # the brand's line
+            assert box["height"] >= 24, (path, name, box)  # a target a thumb can hit
+    axe(page)
+    page.screenshot(path=str(SHOTS / "header-390-anonymous.png"))
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url + "/")
+    assert page.locator("header.site-header").bounding_box()["height"] <= 80
+
+
 @pytest.mark.parametrize("who", ["buyer", "issp"])
 def test_signed_in_header_is_one_line_on_a_phone(live_server, page, axe, who):
     user = BuyerFactory() if who == "buyer" else IsspUserFactory()
@@ -256,7 +278,7 @@ def test_signed_in_header_is_one_line_on_a_phone(live_server, page, axe, who):
     page.goto(live_server.url + "/providers/")
     header = page.locator("header.site-header")
     height = header.bounding_box()["height"]
-    assert height <= 64, height
+    assert height <= 56, height
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     axe(page)
     page.screenshot(path=str(SHOTS / f"header-390-{who}.png"))

@@ -227,3 +227,43 @@ def test_profile_form_in_error_at_phone_width(live_server, page, axe, csp_errors
     shot(page, "profile-in-error")
     provider.refresh_from_db()
     assert provider.name
+
+
+@pytest.mark.parametrize("side", ["buyer", "provider"])
+def test_a_reply_in_error_keeps_the_text_typed(live_server, page, axe, csp_errors, side):
+    from buyers import services
+    from tests.factories import MembershipFactory
+
+    provider = ProviderFactory(name="Reply Works")
+    member = MembershipFactory(provider=provider).user
+    buyer = BuyerFactory()
+    [inquiry] = services.inquiry_send(
+        buyer=buyer, providers=[provider], subject="Seats", body="How many seats?", questions=[]
+    )
+    log_in(page, live_server, buyer if side == "buyer" else member)
+    expect(page.get_by_role("button", name="Log out")).to_be_attached()
+    url = inquiry.get_buyer_url() if side == "buyer" else inquiry.get_provider_url()
+    page.goto(live_server.url + url)
+    # Too long: the box's maxlength stops typing, so a paste past it is made in script.
+    typed = "We can start in March with forty people. " * 125
+    page.get_by_label("Your reply").evaluate("(box, text) => { box.value = text; }", typed)
+    page.get_by_role("button", name="Send reply").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    assert "error-summary" in focused_class(page)
+    expect(summary).to_contain_text("Shorten your reply to at most 5,000 characters")
+    assert page.get_by_label("Your reply").input_value() == typed
+    check(page, axe, csp_errors)
+    shot(page, f"reply-in-error-{side}")
+    summary.get_by_role("link").click()
+    assert page.evaluate("document.activeElement.id") == "id_body"
+    # Empty: said so; then a reply that fits is sent and the box is empty again.
+    page.get_by_label("Your reply").fill("   ")
+    page.get_by_role("button", name="Send reply").click()
+    expect(summary).to_contain_text("Write your reply before sending it.")
+    page.get_by_label("Your reply").fill("Forty people from March.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_text("Reply sent.")).to_be_visible()
+    expect(page.get_by_label("Your reply")).to_have_value("")
+    assert inquiry.messages.count() == 2
+    check(page, axe, csp_errors)

@@ -77,8 +77,15 @@ def test_search_journey_with_javascript(live_server, page, axe, csp_errors, dire
     page.get_by_label("Search providers").fill("uganda")
     page.get_by_label("Search providers").press("Enter")
     expect(page.locator("#result-count")).to_have_text("No providers match")
+    assert_count_and_sort_readable(page)
+    # Every hint finds someone, its count in words.
+    hints = page.locator(".empty__hints a")
+    for text in hints.all_inner_texts():
+        assert re.search(
+            r": (one|two|three|four|five|six|seven|eight|nine|\d{2,}) providers?$", text
+        )
     expect(
-        page.get_by_role("link", name=re.compile("Remove delivery country: 3 providers"))
+        page.get_by_role("link", name=re.compile("Remove delivery country: three providers"))
     ).to_be_visible()
     axe(page)
 
@@ -151,6 +158,22 @@ def on_one_line(first, second):
     return a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
 
 
+def assert_count_and_sort_readable(page):
+    """The count is one line, never broken; beside the sort where both fit (wide screens),
+    otherwise the line above it (a phone); neither overlaps nor leaves the screen."""
+    width = page.viewport_size["width"]
+    count, sort = page.locator("#result-count"), page.locator(".search__sort")
+    line = float(count.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
+    box, sort_box = count.bounding_box(), sort.bounding_box()
+    assert box["height"] < 1.5 * line, box
+    for each in (box, sort_box):
+        assert each["x"] >= 0 and each["x"] + each["width"] <= width, each
+    if width >= 1024:
+        assert on_one_line(count, sort)
+    else:
+        assert on_one_line(count, sort) or box["y"] + box["height"] <= sort_box["y"] + 1
+
+
 def test_phone_shows_results_first_and_filters_behind_a_control(live_server, page, axe, directory):
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + "/providers/?country=KE")
@@ -158,7 +181,7 @@ def test_phone_shows_results_first_and_filters_behind_a_control(live_server, pag
     expect(toggle).to_be_visible()
     expect(page.get_by_label("Uganda (3)")).to_be_hidden()
     assert first_card_top(page) < PHONE["height"]
-    assert on_one_line(page.locator("#result-count"), page.get_by_label("Sort by"))
+    assert_count_and_sort_readable(page)
     stale = page.get_by_role("article", name="Kenya Data 0").get_by_text("Impact figures stale")
     expect(stale).to_be_visible()
     axe(page)
@@ -228,7 +251,7 @@ def test_desktop_keeps_the_filter_sidebar(live_server, browser, axe, directory, 
         assert abs(facets["y"] - results["y"]) < 40
         expect(page.get_by_label("Uganda (3)")).to_be_visible()
         expect(page.get_by_role("button", name="Apply filters")).to_be_visible()
-        assert on_one_line(page.locator("#result-count"), page.get_by_label("Sort by"))
+        assert_count_and_sort_readable(page)
         if javascript:  # axe runs inside the page
             axe(page)
     finally:
@@ -372,11 +395,20 @@ def test_phone_zero_results_keep_the_filters_and_suggest_ways_on(
     # Data annotation is done in Kenya, voice support in Uganda: nobody does both here.
     page.goto(live_server.url + "/providers/?q=data+annotation&service=e2e-voice&country=KE")
     expect(page.locator("#result-count")).to_have_text("No providers match")
+    assert_count_and_sort_readable(page)
+    # Every hint finds someone, its count in words.
+    hints = page.locator(".empty__hints a")
+    for text in hints.all_inner_texts():
+        assert re.search(
+            r": (one|two|three|four|five|six|seven|eight|nine|\d{2,}) providers?$", text
+        )
     # The query names a service: offered as a filter (instead of the text), with its count.
     suggestion = page.get_by_role("link", name="Filter by service: Data annotation (7)")
     expect(suggestion).to_be_visible()
-    relax = page.get_by_role("link", name=re.compile(r"Remove delivery country: \d+ provider"))
+    # Removing the country would still find no one (nobody does both services): not offered.
+    relax = page.get_by_role("link", name="Remove service: seven providers")
     expect(relax).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Remove delivery country"))).to_have_count(0)
     page.screenshot(path=str(tmp_path / "zero-results-phone.png"), full_page=True)
     axe(page)
     # The chosen options stay in the panel: checked, greyed, removable.

@@ -78,8 +78,8 @@ def test_debug_defaults_to_off_and_hosts_are_never_a_wildcard():
 
 @pytest.mark.django_db
 def test_pages_carry_a_strict_content_security_policy_with_a_fresh_nonce(client):
-    first = client.get("/")
-    second = client.get("/")
+    first = client.get("/providers/")
+    second = client.get("/providers/")
 
     policy = first.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy
