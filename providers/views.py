@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from buyers.case_studies.selector import recent_case_studies
+from buyers.case_studies.selector import recent_case_studies_cached
 
 from . import disclosure
 from .models import Provider
@@ -15,7 +15,7 @@ def home(request):
     return render(
         request,
         "providers/home.html",
-        {"stats": home_stats_cached(), "case_studies": recent_case_studies(limit=3)},
+        {"stats": home_stats_cached(), "case_studies": recent_case_studies_cached(limit=3)},
     )
 
 

@@ -5,13 +5,15 @@
 - `case_study_library(*, params, page_size) -> LibraryResult`: one page of case
   studies, newest first, with disjunctive facet counts (each option counted with
   every other active filter applied) and removable chips.
-- `recent_case_studies(limit=3)`: the newest case studies of published providers.
+- `recent_case_studies(limit=3)`: the newest case studies of published providers
+  (`recent_case_studies_cached` for the home page).
 """
 
 import math
 from dataclasses import dataclass, field, replace
 
 from django.contrib.humanize.templatetags.humanize import apnumber
+from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -333,3 +335,16 @@ def recent_case_studies(limit: int = 3) -> list[LibraryEntry]:
         .order_by("-year", "-id")[:limit]
     )
     return [_entry(study) for study in studies]
+
+
+#: How long the home page's newest case studies are shared between visitors (as its
+#: headline figures: a case study added a few minutes ago may wait that long there).
+RECENT_CACHE_SECONDS = 300
+_RECENT_CACHE_KEY = "case_studies:recent:v1"
+
+
+def recent_case_studies_cached(limit: int = 3) -> list[LibraryEntry]:
+    """`recent_case_studies(limit)`, shared through the cache for a few minutes."""
+    return cache.get_or_set(
+        f"{_RECENT_CACHE_KEY}:{limit}", lambda: recent_case_studies(limit), RECENT_CACHE_SECONDS
+    )
