@@ -13,7 +13,9 @@ provider's search text. With settings.SEARCH_INDEX_REBUILD = "inline" (tests) a
 new version rebuilds the library before the page is answered; with "background"
 (the default) a thread rebuilds it at most every REBUILD_SECONDS while the page
 is answered from the previous one (so the library may show listings as they were
-a few seconds ago: counts and pages come from one build, and stay exact together).
+up to half a minute ago: counts and pages come from one build, and stay exact
+together). Only library pages start a rebuild: nothing is built in a worker
+nobody asks for the library.
 """
 
 import logging
@@ -35,8 +37,9 @@ from .facets import LIBRARY_FACETS
 
 logger = logging.getLogger(__name__)
 
-#: Least seconds between two background rebuilds of one process's library.
-REBUILD_SECONDS = 10.0
+#: Least seconds between two background rebuilds of one process's library (a build of
+#: 100,000 case studies takes seconds of a core: not after every write of a busy minute).
+REBUILD_SECONDS = 30.0
 
 
 @dataclass
@@ -134,14 +137,16 @@ def library_index() -> LibraryIndex:
     global _current
     version = _version()
     library = _current
-    if library is not None and library.version == version:
-        return library
-    if library is not None and settings.SEARCH_INDEX_REBUILD == "background":
-        _rebuild_in_background()
-        return library
     builder = _builder
     if library is None and builder is not None:
         builder.join()  # a first build started by `warm_library` is the one to wait for
+        library = _current
+    if library is not None:
+        if library.version == version:
+            return library
+        if settings.SEARCH_INDEX_REBUILD == "background":
+            _rebuild_in_background()
+            return library
     with _lock:
         library = _current
         if library is None or library.version != version:

@@ -16,8 +16,8 @@ from django.contrib.humanize.templatetags.humanize import apnumber
 from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from buyers.search.facets import FacetGroup, FacetOptionView
 from buyers.search.filters import Problem
@@ -178,6 +178,19 @@ class LibraryResult:
         return shown
 
 
+#: (language, param, key, label) -> the option's label as shown: country names cost
+#: a lookup in django-countries' translated table each (a tenth of a page's time).
+_shown_labels: dict = {}
+
+
+def _option_label(facet, option) -> str:
+    key = (get_language(), facet.param, option.key, option.label)
+    label = _shown_labels.get(key)
+    if label is None:
+        label = _shown_labels[key] = facet.option_label(option)
+    return label
+
+
 def _text_bits(index: LibraryIndex, q: str) -> int:
     found = text_sql(q)
     if found is None:
@@ -234,7 +247,7 @@ def case_study_library(
                 options.append(
                     FacetOptionView(
                         key=option.key,
-                        label=facet.option_label(option),
+                        label=_option_label(facet, option),
                         count=count,
                         selected=option.key in chosen,
                         level=option.level,
@@ -316,7 +329,7 @@ def _chips(params: LibraryParams, index: LibraryIndex) -> list[Chip]:
     for facet in LIBRARY_FACETS:
         labels = {option.key: option for option in index.options.get(facet.param, ())}
         for value in params.get(facet.param):
-            label = facet.option_label(labels.get(value) or FacetOption(value, value))
+            label = _option_label(facet, labels.get(value) or FacetOption(value, value))
             chips.append(
                 Chip(
                     _("%(facet)s: %(value)s") % {"facet": facet.label, "value": label},
