@@ -54,6 +54,9 @@ class LibraryIndex:
     bits: dict = field(default_factory=dict)
     #: facet param -> ordered options (FacetOption), as the page lists them
     options: dict = field(default_factory=dict)
+    #: a query's words -> the bits of the case studies holding them all (selector.py);
+    #: a new build starts empty, so no match outlives the data it was read from
+    text_bits: dict = field(default_factory=dict)
 
     @property
     def size(self) -> int:

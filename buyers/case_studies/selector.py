@@ -25,7 +25,7 @@ from buyers.search.index import FacetOption
 from providers.models import CaseStudy, ListingStatus
 
 from .facets import LIBRARY_FACETS
-from .filters import CaseStudyFilterSet, text_sql
+from .filters import CaseStudyFilterSet, query_words, text_sql
 from .index import LibraryIndex, library_index
 
 
@@ -191,14 +191,26 @@ def _option_label(facet, option) -> str:
     return label
 
 
+#: Most text matches kept per library build (a match is one bitset, ~25 KB at 200,000).
+TEXT_MATCHES_KEPT = 256
+
+
 def _text_bits(index: LibraryIndex, q: str) -> int:
-    found = text_sql(q)
-    if found is None:
+    """The case studies holding every word of `q`: one query, then kept with the build
+    (a word most case studies hold returns most ids, which takes the database longest)."""
+    words = tuple(query_words(q))
+    if not words:
         return index.all_bits
-    sql, params = found
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return index.bits_of(row[0] for row in cursor)
+    bits = index.text_bits.get(words)
+    if bits is None:
+        sql, params = text_sql(q)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            bits = index.bits_of(row[0] for row in cursor)
+        if len(index.text_bits) >= TEXT_MATCHES_KEPT:
+            index.text_bits.clear()
+        index.text_bits[words] = bits
+    return bits
 
 
 def case_study_library(
@@ -209,8 +221,8 @@ def case_study_library(
     Each option's count is the number of case studies it gives together with every
     other active filter (its own facet's other values aside); following it yields
     exactly that many. Queries: the search data's version (none when this process's
-    poller looked within the last second), one for the text query (if any) and one
-    for the page.
+    poller looked within the last second), one for the text query (if any, and not
+    asked before since the library's last build) and one for the page.
     """
     index = index or library_index()
     problems = list(params.problems)

@@ -403,3 +403,13 @@ def test_declarations_cover_the_page():
         "year",
         "page",
     ]
+
+
+def test_a_text_asked_again_is_not_asked_of_the_database(
+    client, library, django_assert_max_num_queries
+):
+    client.get(URL, {"q": "crop"})
+    # The data's version and the page: the words' match is kept with the library.
+    with django_assert_max_num_queries(2):
+        response = client.get(URL, {"q": "CROP", "country": "KE"})
+    assert titles(response) == ["Labelling crop images"]
