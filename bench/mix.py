@@ -54,6 +54,43 @@ def search_mix() -> list:
     ]
 
 
+def case_study_mix() -> list:
+    """(name, path) of each case-study library page in the mix (/case-studies/, faceted
+    like search and held to its budgets), chosen from the data in the database."""
+    from django.db.models import Count
+
+    from providers.models import CaseStudy, DeliveryCentre
+
+    published = CaseStudy.objects.filter(provider__status="published")
+    top_country = (
+        DeliveryCentre.objects.filter(provider__status="published")
+        .values("country")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("country", flat=True)
+        .first()
+    )
+    newest = published.order_by("-year").values_list("year", flat=True).first()
+    deep_page = max(1, int(published.count() / 10 * 0.9))
+    return [
+        ("case studies", "/case-studies/"),
+        (
+            "case studies, facets",
+            "/case-studies/?"
+            + urlencode(
+                [
+                    ("service", "data-services"),
+                    ("country", top_country or "KE"),
+                    ("year", str(newest or 2025)),
+                    ("year", str((newest or 2025) - 1)),
+                ]
+            ),
+        ),
+        ("case studies, text", "/case-studies/?q=accuracy"),
+        ("case studies, deep page", f"/case-studies/?page={deep_page}"),
+    ]
+
+
 def profile_paths(count: int) -> list:
     """Profiles of `count` published providers spread evenly over the directory."""
     from providers.models import Provider

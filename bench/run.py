@@ -242,7 +242,7 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.mix import api_mix, search_mix
+    from bench.mix import api_mix, case_study_mix, search_mix
     from providers.models import Provider
 
     existing = Provider.objects.count()
@@ -259,6 +259,7 @@ def main():
     mix = [
         ("bare view", "/__bench__/bare/"),
         *search_mix(),
+        *case_study_mix(),
         *api_mix(),
         ("stats", "/stats/"),
         ("stats, filtered", "/stats/?region=africa&service=data-services"),

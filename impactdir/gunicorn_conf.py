@@ -21,11 +21,14 @@ limit_request_field_size = 8190
 
 
 def post_worker_init(worker):
-    """Build the worker's in-memory search index (then its statistics) while it starts,
+    """Build the worker's in-memory search index (then its statistics and case-study
+    library) while it starts,
     and look for listing changes twice a second from then on."""
+    from buyers.case_studies.index import warm_library
     from buyers.search.current import start_polling, warm_search_index
     from providers.stats.data import warm as warm_stats
 
     warm_search_index()
     warm_stats()
+    warm_library()
     start_polling()

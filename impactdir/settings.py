@@ -360,6 +360,8 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Search results per page; the search page clamps what it accepts.
 SEARCH_PAGE_SIZE = 20
+#: Case studies per page of the library (/case-studies/).
+CASE_STUDY_PAGE_SIZE = 10
 # After a change to the listings, each process rebuilds its in-memory search index in a
 # background thread and serves the previous one meanwhile ("background"), or rebuilds it
 # before answering the next search ("inline": always up to date, but that search waits).

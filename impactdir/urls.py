@@ -15,6 +15,7 @@ handler500 = "impactdir.errors.server_error"
 urlpatterns = [
     path("", provider_views.home, name="home"),
     path("", include("buyers.search.urls")),
+    path("", include("buyers.case_studies.urls")),
     path("providers/", include("providers.urls")),
     path("how-figures-are-protected/", provider_views.disclosure_rule, name="disclosure"),
     path("about/", pages.about, name="about"),

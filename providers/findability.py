@@ -61,6 +61,7 @@ FACETED_PAGES = ("search",)
 STATIC_PAGES = (
     ("home", "daily", 1.0),
     ("search", "daily", 0.9),
+    ("case_studies", "daily", 0.8),
     ("stats:index", "weekly", 0.7),
     ("stats:methodology", "monthly", 0.4),
     ("opendata:index", "daily", 0.6),
@@ -139,7 +140,7 @@ class PageSitemap(DirectorySitemap):
         entries = []
         for path, name, changefreq, priority in self.paginator.page(page).object_list:
             lastmod = None
-            if name in ("home", "search"):
+            if name in ("home", "search", "case_studies"):
                 listings = listings or _latest_listing_change()
                 lastmod = listings
             elif name == "opendata:index":

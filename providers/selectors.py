@@ -209,6 +209,8 @@ class CaseStudyView:
     results: str
     client_quote: str
     quote_attribution: str
+    #: its primary key: the profile's anchor `#case-study-<pk>` (the library links to it)
+    pk: int = 0
 
 
 @dataclass
@@ -624,6 +626,7 @@ def provider_profile(
                     results=row["t4"],
                     client_quote=row["t5"],
                     quote_attribution=row["t6"],
+                    pk=row["row_id"],
                 )
             )
 

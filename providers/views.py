@@ -3,6 +3,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from buyers.case_studies.selector import recent_case_studies_cached
+
 from . import disclosure
 from .models import Provider
 from .selectors import home_stats_cached, provider_profile
@@ -10,7 +12,11 @@ from .selectors import home_stats_cached, provider_profile
 
 @require_safe
 def home(request):
-    return render(request, "providers/home.html", {"stats": home_stats_cached()})
+    return render(
+        request,
+        "providers/home.html",
+        {"stats": home_stats_cached(), "case_studies": recent_case_studies_cached(limit=3)},
+    )
 
 
 @require_safe

@@ -270,6 +270,7 @@ PAGES: dict[str, Page] = {
     # Public pages
     "home": Page(params=("q", "next", "page")),
     "search": Page(params=(*SEARCH_PARAMS, "next")),
+    "case_studies": Page(params=("q", "service", "industry", "group", "country", "year", "page")),
     "providers:detail": Page(kwargs=lambda w: {"slug": "fuzz-owned"}, params=("next", "mode", "p")),
     "ordering": Page(params=("q", "sort")),
     "disclosure": Page(),

@@ -200,3 +200,22 @@ def test_open_data(listing, tmp_path):
     assert report["figures"]["impact_workers"] == {"value": 1237, "status": "exact"}
     groups = {g["target_group"]["code"]: g["workers"]["status"] for g in report["target_groups"]}
     assert groups == {"refugees-d": "withheld", "disabilities-d": "banded"}
+
+
+def test_case_study_library_and_home_page(client, listing):
+    f.CaseStudyFactory(
+        provider=listing,
+        title="Moderating a marketplace",
+        results="Reviews within the hour, all year.",
+        year=2024,
+    )
+    provider_refresh_derived(provider=listing)
+    cache.clear()
+
+    html = client.get(reverse("case_studies")).content.decode()
+    assert "Moderating a marketplace" in html
+    assert "one case study" in html  # the page's own counts in words
+    assert_nothing_to_subtract(visible_text(html))
+    home = client.get(reverse("home")).content.decode()
+    assert "Moderating a marketplace" in home
+    assert_nothing_to_subtract(visible_text(home))

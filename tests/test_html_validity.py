@@ -36,6 +36,13 @@ def pages(w) -> dict:
         "search-corrected": (None, reverse("search") + "?q=lagon"),
         # A query naming a term: the facet suggestion.
         "search-named": (None, reverse("search") + "?q=kenya"),
+        "case-studies": (None, reverse("case_studies")),
+        # Chips, a problem notice and the greyed chosen options.
+        "case-studies-filtered": (
+            None,
+            reverse("case_studies") + "?q=study&year=1900&service=no-such&country=KE",
+        ),
+        "case-studies-empty": (None, reverse("case_studies") + "?q=nothing-matches-this"),
         "profile": (None, p.get_absolute_url()),
         "profile-buyer": ("buyer", p.get_absolute_url()),
         "compare": (None, reverse("buyers:compare") + f"?p={p.slug}&p={w['unclaimed'].slug}"),

@@ -187,6 +187,8 @@ class CaseStudy(models.Model):
         ordering = ["-year", "title"]
         verbose_name = _("case study")
         verbose_name_plural = _("case studies")
+        # The newest first, as the library and the home page read them.
+        indexes = [models.Index(F("year").desc(), F("id").desc(), name="casestudy_newest")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(client_quote="") | ~Q(quote_attribution=""),

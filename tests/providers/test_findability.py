@@ -70,6 +70,7 @@ def test_the_pages_section_lists_the_public_pages_that_exist(client):
     assert locations(html) == [
         f"{SITE}/",
         f"{SITE}/providers/",
+        f"{SITE}/case-studies/",
         f"{SITE}/stats/",
         f"{SITE}/stats/methodology/",
         f"{SITE}/data/",
