@@ -129,7 +129,11 @@ def shortlist_delete(request, pk):
     return render(
         request,
         "buyers/shortlists/delete.html",
-        {"shortlist": shortlist, "entry_count": shortlist.entries.count()},
+        {
+            "shortlist": shortlist,
+            "entry_count": shortlist.entries.count(),
+            "member_count": shortlist.members.count(),
+        },
     )
 
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail, signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -517,3 +518,47 @@ def test_sharing_and_shared_pages_query_counts(client, owner, size, django_asser
     client.force_login(BuyerFactory(email=invite.email))
     with django_assert_max_num_queries(5):
         assert client.get(sharing.invite_url(invite)).status_code == 200
+
+
+def test_a_group_and_the_invitations_an_hour_are_bounded(owner, monkeypatch):
+    shortlist = services.shortlist_create(owner=owner, name="Bounded")
+    monkeypatch.setattr(sharing, "MAX_GROUP", 2)
+    sharing.shortlist_invite(shortlist=shortlist, user=owner, email="a@x.example")
+    sharing.shortlist_invite(shortlist=shortlist, user=owner, email="b@x.example")
+    with pytest.raises(ValidationError, match="at most 2 people"):
+        sharing.shortlist_invite(shortlist=shortlist, user=owner, email="c@x.example")
+    monkeypatch.setattr(sharing, "MAX_GROUP", 100)
+    monkeypatch.setattr(sharing, "INVITES_PER_HOUR", 3)
+    other = services.shortlist_create(owner=owner, name="Another")
+    sharing.shortlist_invite(shortlist=other, user=owner, email="c@x.example")
+    with pytest.raises(ValidationError, match="3 invitations in the last hour"):
+        sharing.shortlist_invite(shortlist=other, user=owner, email="d@x.example")
+    assert ShortlistInvite.objects.count() == 3
+
+
+def test_only_the_owner_shares_even_through_the_services(group, editor, reader, listed):
+    member = ShortlistMember.objects.get(user=reader)
+    for call in (
+        lambda: sharing.shortlist_invite(shortlist=group, user=editor, email="z@z.example"),
+        lambda: sharing.member_set_role(shortlist=group, user=editor, member=member, role="edit"),
+        lambda: sharing.member_remove(
+            shortlist=group, user=editor, member=ShortlistMember.objects.get(user=reader)
+        ),
+        lambda: services.shortlist_rename(shortlist=group, user=editor, name="Mine"),
+        lambda: services.shortlist_entry_note(entry=group.entries.first(), user=reader, note="x"),
+        lambda: services.shortlist_add(
+            shortlist=group, user=reader, provider=ProviderFactory(status="published")
+        ),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    member.refresh_from_db()
+    assert member.role == "read" and group.entries.count() == len(listed)
+
+
+def test_deleting_a_shared_shortlist_says_who_loses_access(client, group):
+    client.force_login(group.owner)
+    page = client.get(reverse("buyers:shortlist_delete", args=[group.pk])).content.decode()
+    assert "It is shared with 2 people, who lose access" in page
+    client.post(reverse("buyers:shortlist_delete", args=[group.pk]))
+    assert not ShortlistMember.objects.exists() and not ShortlistInvite.objects.exists()
