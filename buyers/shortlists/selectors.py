@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ..models import EntryNote, Shortlist, ShortlistInvite, ShortlistMember, ShortlistRole
 from .access import OWNER, person_label
@@ -19,8 +20,6 @@ class Person:
 
     @property
     def role_label(self) -> str:
-        from django.utils.translation import gettext as _
-
         return _("Owner") if self.role == OWNER else ShortlistRole(self.role).label
 
 

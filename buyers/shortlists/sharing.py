@@ -13,6 +13,7 @@ import datetime
 import secrets
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,8 +38,6 @@ SALT = "buyers.shortlist-invite"
 
 
 def absolute_url(path: str) -> str:
-    from django.conf import settings
-
     return f"{settings.SITE_URL}{path}"
 
 
