@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import Inquiry, InquiryMessage, SavedSearch, Shortlist, ShortlistEntry
+from .models import (
+    Inquiry,
+    InquiryMessage,
+    SavedSearch,
+    Shortlist,
+    ShortlistEntry,
+    ShortlistMember,
+)
 
 
 class ShortlistEntryInline(admin.TabularInline):
@@ -9,13 +16,22 @@ class ShortlistEntryInline(admin.TabularInline):
     raw_id_fields = ["provider"]
 
 
+class ShortlistMemberInline(admin.TabularInline):
+    """Who the owner shared the shortlist with (operators remove someone here if they must)."""
+
+    model = ShortlistMember
+    extra = 0
+    raw_id_fields = ["user"]
+    readonly_fields = ["invited_email", "joined_at"]
+
+
 @admin.register(Shortlist)
 class ShortlistAdmin(admin.ModelAdmin):
     list_display = ["name", "owner", "updated_at"]
     search_fields = ["name", "owner__email"]
     raw_id_fields = ["owner"]
     list_select_related = ["owner"]
-    inlines = [ShortlistEntryInline]
+    inlines = [ShortlistEntryInline, ShortlistMemberInline]
 
 
 @admin.register(SavedSearch)

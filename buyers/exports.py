@@ -239,7 +239,14 @@ COLUMNS = [
 #: Extra columns of a shortlist export.
 SHORTLIST_COLUMNS = [
     ("shortlist_position", _("Position in the shortlist, from 1.")),
-    ("shortlist_note", _("Your private note on the provider.")),
+    ("shortlist_note", _("Your own note on the provider (private or shared with the group).")),
+    (
+        "shortlist_group_notes",
+        _(
+            "The notes the others in the shortlist's group share, each after its author's name "
+            "and organisation, separated by “ | ”."
+        ),
+    ),
 ]
 
 
@@ -274,12 +281,18 @@ def provider_list_csv_rows(providers: list[Provider]) -> Iterator[str]:
     return _rows(providers)
 
 
-def shortlist_csv_rows(shortlist) -> Iterator[str]:
-    """CSV lines for a shortlist's published providers, in shortlist order, with notes."""
-    entries = {
-        e.provider_id: (index, e.note)
-        for index, e in enumerate(shortlist.entries.order_by("position", "id"), start=1)
-    }
+def shortlist_csv_rows(shortlist, *, user) -> Iterator[str]:
+    """CSV lines for a shortlist's published providers, in shortlist order, with the notes
+    `user` may read: their own, and those the others in the group share."""
+    from .shortlists.selectors import notes_by_entry
+
+    notes = notes_by_entry(shortlist=shortlist, user=user)
+    entries = {}
+    for index, e in enumerate(shortlist.entries.order_by("position", "id"), start=1):
+        seen = notes.get(e.pk)
+        own = seen.own.text if seen and seen.own else ""
+        others = " | ".join(f"{label}: {n.text}" for label, n in seen.others) if seen else ""
+        entries[e.provider_id] = (index, own, others)
     providers = Provider.objects.published().filter(pk__in=list(entries)).order_by("name", "id")
     ordered = sorted(with_display_data(providers), key=lambda p: entries[p.pk][0])
     return _rows(ordered, extra=lambda p: entries[p.pk])

@@ -8,6 +8,7 @@ from .models import (
     NOTE_MAX_LENGTH,
     QUERY_MAX_LENGTH,
     AlertFrequency,
+    ShortlistRole,
     StandardQuestion,
 )
 
@@ -25,11 +26,26 @@ class ShortlistNameForm(forms.Form):
 
 class EntryNoteForm(forms.Form):
     note = forms.CharField(
-        label=_("Private note"),
+        label=_("Your note"),
         max_length=NOTE_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    shared = forms.BooleanField(label=_("Visible to the group"), required=False)
+
+
+class ShortlistInviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("Rights"),
+        choices=ShortlistRole.choices,
+        initial=ShortlistRole.READ,
+        widget=forms.RadioSelect,
+    )
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Rights"), choices=ShortlistRole.choices)
 
 
 class ShortlistSortForm(forms.Form):

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -20,16 +21,57 @@ NOTE_MAX_LENGTH = 2000
 QUERY_MAX_LENGTH = 2000
 
 
+class ShortlistRole(models.TextChoices):
+    """What a person the owner shared a shortlist with may do (the owner may do everything)."""
+
+    READ = "read", _("Can view")
+    EDIT = "edit", _("Can edit")
+
+
 class ShortlistQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user) if user.is_authenticated else self.none()
+
+    def with_role_of(self, user):
+        """Annotate `member_role`: the user's role as a member ("read"/"edit"), or None."""
+        if not user.is_authenticated:
+            return self.annotate(member_role=models.Value(None, models.CharField()))
+        return self.annotate(
+            member_role=models.Subquery(
+                ShortlistMember.objects.filter(shortlist=models.OuterRef("pk"), user=user).values(
+                    "role"
+                )[:1]
+            )
+        )
+
+    def visible_to(self, user):
+        """The user's own shortlists and those shared with them (any role), with `member_role`."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.with_role_of(user).filter(Q(owner=user) | Q(member_role__isnull=False))
+
+    def editable_by(self, user):
+        """The user's own shortlists and those shared with them with edit rights."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.with_role_of(user).filter(Q(owner=user) | Q(member_role=ShortlistRole.EDIT))
+
+    def shared_with(self, user):
+        """Shortlists other people shared with the user (not the user's own)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.with_role_of(user).filter(member_role__isnull=False)
 
     def with_entry_count(self):
         return self.annotate(entry_count=models.Count("entries"))
 
 
 class Shortlist(models.Model):
-    """A buyer's named list of providers, each with a private note and a position."""
+    """A named list of providers in order, each with notes, which its owner may share.
+
+    Buyers and ISSP staff (looking for partners) keep shortlists. The owner
+    may share one with anyone by e-mail (`ShortlistMember`, `ShortlistInvite`).
+    """
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shortlists"
@@ -61,7 +103,6 @@ class ShortlistEntry(models.Model):
     provider = models.ForeignKey(
         Provider, on_delete=models.CASCADE, related_name="shortlist_entries"
     )
-    note = models.TextField(_("private note"), max_length=NOTE_MAX_LENGTH, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     added_at = models.DateTimeField(_("added"), auto_now_add=True)
 
@@ -77,6 +118,101 @@ class ShortlistEntry(models.Model):
 
     def __str__(self):
         return f"{self.shortlist}: {self.provider}"
+
+
+class EntryNote(models.Model):
+    """One person's note on one provider of a shortlist: private, or shared with the group.
+
+    Shared notes are shown to the people the shortlist is shared with at the
+    moment (its owner and members); a removed member's notes are kept but shown
+    to nobody but their author, should they be invited again.
+    """
+
+    entry = models.ForeignKey(ShortlistEntry, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shortlist_notes"
+    )
+    text = models.TextField(_("note"), max_length=NOTE_MAX_LENGTH)
+    shared = models.BooleanField(_("visible to the group"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["updated_at", "id"]
+        verbose_name = _("note on a shortlisted provider")
+        verbose_name_plural = _("notes on shortlisted providers")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "author"], name="entry_note_one_per_author"),
+        ]
+
+    def __str__(self):
+        return f"{self.entry}: {self.author_id}"
+
+
+class ShortlistMember(models.Model):
+    """Someone the owner shared a shortlist with, who accepted the invitation."""
+
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shortlist_memberships"
+    )
+    role = models.CharField(
+        _("rights"), max_length=10, choices=ShortlistRole, default=ShortlistRole.READ
+    )
+    #: The address the owner invited (and knows): what the owner's sharing page shows.
+    invited_email = models.EmailField(_("invited address"))
+    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        verbose_name = _("shortlist member")
+        verbose_name_plural = _("shortlist members")
+        constraints = [
+            models.UniqueConstraint(fields=["shortlist", "user"], name="shortlist_member_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.shortlist}: {self.user_id} ({self.role})"
+
+
+class ShortlistInviteQuerySet(models.QuerySet):
+    def open(self, now=None):
+        """Neither accepted nor expired (a withdrawn invitation is deleted)."""
+        return self.filter(accepted_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ShortlistInvite(models.Model):
+    """The owner's invitation, by e-mail address, to join a shortlist's group.
+
+    The e-mailed link carries the invitation's id and `key`, signed and dated
+    (`buyers.shortlists.sharing`): it works once, until `expires_at`, and not
+    at all once the owner withdraws the invitation (the row is deleted).
+    """
+
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="invites")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(
+        _("rights"), max_length=10, choices=ShortlistRole, default=ShortlistRole.READ
+    )
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ShortlistInviteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("shortlist invitation")
+        verbose_name_plural = _("shortlist invitations")
+
+    def __str__(self):
+        return f"{self.email} to {self.shortlist}"
 
 
 class AlertFrequency(models.TextChoices):

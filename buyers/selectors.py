@@ -519,6 +519,16 @@ def shortlists_for(*, user) -> QuerySet[Shortlist]:
     return Shortlist.objects.owned_by(user).with_entry_count().order_by("name", "id")
 
 
+def shortlists_shared_with(*, user) -> QuerySet[Shortlist]:
+    """Other people's shortlists shared with the user, with their owner and `member_role`."""
+    return (
+        Shortlist.objects.shared_with(user)
+        .select_related("owner")
+        .with_entry_count()
+        .order_by("name", "id")
+    )
+
+
 def shortlist_entries(*, shortlist: Shortlist) -> list[ShortlistEntry]:
     """The shortlist's entries in order, with the provider, its latest report and the name then."""
     return list(
@@ -534,15 +544,16 @@ def shortlist_entries(*, shortlist: Shortlist) -> list[ShortlistEntry]:
     )
 
 
-def shortlist_entry(*, user, shortlist_pk: int, entry_pk: int) -> ShortlistEntry | None:
-    """One entry of one of the user's shortlists, with the name then; None if not theirs."""
-    return (
-        with_names_then(ShortlistEntry.objects.select_related("shortlist", "provider"))
-        .filter(pk=entry_pk, shortlist__pk=shortlist_pk, shortlist__owner=user)
+def shortlist_entry(*, shortlist: Shortlist, entry_pk: int) -> ShortlistEntry | None:
+    """One entry of the shortlist (already checked for access), with the name then."""
+    entry = (
+        with_names_then(ShortlistEntry.objects.select_related("provider"))
+        .filter(pk=entry_pk, shortlist=shortlist)
         .first()
-        if user.is_authenticated
-        else None
     )
+    if entry is not None:
+        entry.shortlist = shortlist
+    return entry
 
 
 def saved_searches_for(*, user) -> QuerySet[SavedSearch]:
@@ -573,11 +584,12 @@ def inquiries_received(*, user, status: str = "") -> QuerySet[Inquiry]:
 
 
 def shortlist_membership(*, user) -> tuple[list[Shortlist], dict[int, set[int]]]:
-    """The user's shortlists and, per shortlist id, the ids of the providers on it (one query)."""
+    """The shortlists the user may add to (their own, and those shared with them with edit
+    rights) and, per shortlist id, the ids of the providers on it (one query)."""
     shortlists = {}
     members = defaultdict(set)
     rows = (
-        Shortlist.objects.owned_by(user)
+        Shortlist.objects.editable_by(user)
         .order_by("name", "id")
         .values_list("pk", "name", "entries__provider_id")
     )

@@ -31,6 +31,7 @@ from .models import (
     NOTE_MAX_LENGTH,
     QUERY_MAX_LENGTH,
     AlertFrequency,
+    EntryNote,
     Inquiry,
     InquiryMessage,
     InquiryStatus,
@@ -40,6 +41,7 @@ from .models import (
     ShortlistEntry,
     StandardQuestion,
 )
+from .shortlists import access as shortlist_access
 
 #: Parameters of the search URL a saved search keeps: the search FilterSet's
 #: (`buyers.search.filters`, made from the facet declarations), in order, but `page`.
@@ -90,6 +92,17 @@ def _check_owner(obj, user: User) -> None:
         raise PermissionDenied
 
 
+def _check_can_edit(shortlist: Shortlist, user: User) -> None:
+    """The owner, or a member with edit rights now (read from the database, not the caller)."""
+    shortlist_access.require(shortlist, user, "edit")
+
+
+def _require_shortlister(user: User) -> None:
+    """Buyers keep shortlists; so do ISSP staff, to find partners among other providers."""
+    if not (user.is_authenticated and user.is_active and (user.is_buyer or user.is_issp)):
+        raise PermissionDenied(_("Log in to keep shortlists."))
+
+
 # --------------------------------------------------------------------------
 # Shortlists
 # --------------------------------------------------------------------------
@@ -97,8 +110,9 @@ def _check_owner(obj, user: User) -> None:
 
 @transaction.atomic
 def shortlist_create(*, owner: User, name: str) -> Shortlist:
-    """Create a named shortlist for a buyer; names are unique per buyer, ignoring case."""
-    _require_buyer(owner)
+    """Create a named shortlist for a buyer or ISSP staff; names are unique per owner, ignoring
+    case."""
+    _require_shortlister(owner)
     name = _clean_name(name)
     if Shortlist.objects.filter(owner=owner).count() >= MAX_SHORTLISTS:
         raise ValidationError(
@@ -133,8 +147,9 @@ def shortlist_delete(*, shortlist: Shortlist, user: User) -> None:
 def shortlist_add(
     *, shortlist: Shortlist, user: User, provider: Provider, note: str = ""
 ) -> ShortlistEntry:
-    """Add a published provider at the end of the user's shortlist (already there: unchanged)."""
-    _check_owner(shortlist, user)
+    """Add a published provider at the end of a shortlist the user may edit (already there:
+    unchanged); `note` becomes the user's private note on it."""
+    _check_can_edit(shortlist, user)
     if not provider.is_published:
         raise ValidationError(_("Only published providers can be shortlisted."))
     existing = ShortlistEntry.objects.filter(shortlist=shortlist, provider=provider).first()
@@ -152,19 +167,21 @@ def shortlist_add(
             entry = ShortlistEntry.objects.create(
                 shortlist=shortlist,
                 provider=provider,
-                note=_clean_note(note),
                 position=0 if last is None else last + 1,
             )
     except IntegrityError:
         return ShortlistEntry.objects.get(shortlist=shortlist, provider=provider)
+    note = _clean_note(note)
+    if note:
+        EntryNote.objects.create(entry=entry, author=user, text=note)
     Shortlist.objects.filter(pk=shortlist.pk).update(updated_at=timezone.now())
     return entry
 
 
 @transaction.atomic
 def shortlist_remove(*, shortlist: Shortlist, user: User, provider: Provider) -> bool:
-    """Remove a provider from the user's shortlist; returns whether it was there."""
-    _check_owner(shortlist, user)
+    """Remove a provider from a shortlist the user may edit; returns whether it was there."""
+    _check_can_edit(shortlist, user)
     deleted, _rows = ShortlistEntry.objects.filter(shortlist=shortlist, provider=provider).delete()
     if deleted:
         Shortlist.objects.filter(pk=shortlist.pk).update(updated_at=timezone.now())
@@ -181,12 +198,23 @@ def _clean_note(note: str) -> str:
 
 
 @transaction.atomic
-def shortlist_entry_note(*, entry: ShortlistEntry, user: User, note: str) -> ShortlistEntry:
-    """Set the private note on one provider of the user's shortlist."""
-    _check_owner(entry.shortlist, user)
-    entry.note = _clean_note(note)
-    entry.save(update_fields=["note"])
-    return entry
+def shortlist_entry_note(
+    *, entry: ShortlistEntry, user: User, note: str, shared: bool = False
+) -> EntryNote | None:
+    """Set the user's own note on one provider of a shortlist they may edit.
+
+    `shared` shows it to the shortlist's group; otherwise only its author sees
+    it. An empty note is deleted (None is returned).
+    """
+    _check_can_edit(entry.shortlist, user)
+    text = _clean_note(note)
+    if not text:
+        EntryNote.objects.filter(entry=entry, author=user).delete()
+        return None
+    note_row, _created = EntryNote.objects.update_or_create(
+        entry=entry, author=user, defaults={"text": text, "shared": bool(shared)}
+    )
+    return note_row
 
 
 def _renumber(shortlist: Shortlist, entry_ids: list[int]) -> None:
@@ -200,9 +228,9 @@ def _renumber(shortlist: Shortlist, entry_ids: list[int]) -> None:
 
 @transaction.atomic
 def shortlist_move(*, entry: ShortlistEntry, user: User, direction: str) -> None:
-    """Move a provider one place up or down in the user's shortlist."""
+    """Move a provider one place up or down in a shortlist the user may edit."""
     shortlist = entry.shortlist
-    _check_owner(shortlist, user)
+    _check_can_edit(shortlist, user)
     if direction not in {"up", "down"}:
         raise ValidationError(_("Choose to move up or down."))
     Shortlist.objects.select_for_update().filter(pk=shortlist.pk).first()
@@ -216,8 +244,9 @@ def shortlist_move(*, entry: ShortlistEntry, user: User, direction: str) -> None
 
 @transaction.atomic
 def shortlist_sort(*, shortlist: Shortlist, user: User, by: str) -> None:
-    """Reorder the user's shortlist once by name, impact share, workforce or date added."""
-    _check_owner(shortlist, user)
+    """Reorder a shortlist the user may edit once by name, impact share, workforce or date
+    added."""
+    _check_can_edit(shortlist, user)
     orderings = {
         "name": ["provider__name", "id"],
         "impact": [F("provider__impact_share").desc(nulls_last=True), "provider__name"],
@@ -536,7 +565,8 @@ def inquiry_send(
     """
     _require_buyer(buyer)
     if shortlist is not None:
-        _check_owner(shortlist, buyer)
+        # Its owner, or a member with edit rights: the threads are the sender's own.
+        _check_can_edit(shortlist, buyer)
     subject, body, questions = _clean_inquiry(subject, body, list(questions))
     targets = []
     seen = set()

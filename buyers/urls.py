@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import compare, exports, inquiries, searches, shortlists, workspace
+from .views import compare, exports, inquiries, searches, sharing, shortlists, workspace
 
 app_name = "buyers"
 
@@ -15,6 +15,25 @@ urlpatterns = [
     path("shortlists/<int:pk>/delete/", shortlists.shortlist_delete, name="shortlist_delete"),
     path("shortlists/<int:pk>/sort/", shortlists.shortlist_sort, name="shortlist_sort"),
     path("shortlists/<int:pk>/export.csv", exports.export_shortlist, name="shortlist_export"),
+    # Sharing a shortlist (buyers.shortlists)
+    path("shortlists/<int:pk>/sharing/", sharing.shortlist_sharing, name="shortlist_sharing"),
+    path(
+        "shortlists/<int:pk>/sharing/members/<int:member_pk>/rights/",
+        sharing.shortlist_member_role,
+        name="shortlist_member_role",
+    ),
+    path(
+        "shortlists/<int:pk>/sharing/members/<int:member_pk>/remove/",
+        sharing.shortlist_member_remove,
+        name="shortlist_member_remove",
+    ),
+    path(
+        "shortlists/<int:pk>/sharing/invitations/<int:invite_pk>/withdraw/",
+        sharing.shortlist_invite_withdraw,
+        name="shortlist_invite_withdraw",
+    ),
+    path("shortlists/<int:pk>/leave/", sharing.shortlist_leave, name="shortlist_leave"),
+    path("shortlists/invitation/<str:token>/", sharing.shortlist_invite, name="shortlist_invite"),
     path(
         "shortlists/<int:pk>/entries/<int:entry_pk>/note/",
         shortlists.entry_note,

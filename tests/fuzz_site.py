@@ -26,7 +26,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import User
 from buyers import services as buyer_services
-from buyers.models import Inquiry, InquiryMessage, SavedSearch, Shortlist, ShortlistEntry
+from buyers.models import (
+    EntryNote,
+    Inquiry,
+    InquiryMessage,
+    SavedSearch,
+    Shortlist,
+    ShortlistEntry,
+    ShortlistInvite,
+    ShortlistMember,
+)
+from buyers.shortlists import sharing as shortlist_sharing
 from providers.models import (
     CaseStudy,
     CertificationHolding,
@@ -111,6 +121,14 @@ def make_world() -> dict:
         shortlist=shortlist, user=buyer, provider=provider, note="fuzz-secret-note"
     )
     buyer_services.shortlist_add(shortlist=shortlist, user=buyer, provider=rival)
+    # Shared with a colleague (edit rights); one invitation still open.
+    colleague = BuyerFactory(email="colleague@fuzz.example")
+    shortlist_member = ShortlistMember.objects.create(
+        shortlist=shortlist, user=colleague, role="edit", invited_email=colleague.email
+    )
+    shortlist_invite = shortlist_sharing.shortlist_invite(
+        shortlist=shortlist, user=buyer, email="consortium@fuzz.example", role="read"
+    )
     saved = buyer_services.saved_search_create(
         owner=buyer, name="Fuzz secret search", query_string="country=KE", frequency="daily"
     )
@@ -143,6 +161,8 @@ def make_world() -> dict:
         "other_buyer": other_buyer,
         "shortlist": shortlist,
         "entry": shortlist.entries.get(provider=provider),
+        "shortlist_member": shortlist_member,
+        "shortlist_invite": shortlist_invite,
         "saved": saved,
         "inquiry": inquiry,
         "staff": StaffFactory(email="operator@fuzz.example"),
@@ -164,6 +184,8 @@ def foreign_ids(w) -> list[int]:
             *rival.memberships.values_list("pk", flat=True),
             w["shortlist"].pk,
             w["entry"].pk,
+            w["shortlist_member"].pk,
+            w["shortlist_invite"].pk,
             w["saved"].pk,
             w["inquiry"].pk,
         }
@@ -186,6 +208,9 @@ def owned_rows(w) -> list:
         Claim.objects.filter(provider=p),
         Shortlist.objects.filter(owner=b),
         ShortlistEntry.objects.filter(shortlist__owner=b),
+        EntryNote.objects.filter(entry__shortlist__owner=b),
+        ShortlistMember.objects.filter(shortlist__owner=b),
+        ShortlistInvite.objects.filter(shortlist__owner=b),
         SavedSearch.objects.filter(owner=b),
         Inquiry.objects.filter(buyer=b),
         InquiryMessage.objects.filter(inquiry__buyer=b),
@@ -331,6 +356,46 @@ PAGES: dict[str, Page] = {
         form_on="buyers:shortlist_detail",
     ),
     "buyers:shortlist_export": Page(kwargs=_shortlist, right="buyer", private=True),
+    "buyers:shortlist_sharing": Page(post=True, kwargs=_shortlist, right="buyer", private=True),
+    "buyers:shortlist_member_role": Page(
+        get=False,
+        post=True,
+        kwargs=lambda w: {"pk": w["shortlist"].pk, "member_pk": w["shortlist_member"].pk},
+        right="buyer",
+        private=True,
+        form_on="buyers:shortlist_sharing",
+    ),
+    "buyers:shortlist_member_remove": Page(
+        get=False,
+        post=True,
+        kwargs=lambda w: {"pk": w["shortlist"].pk, "member_pk": w["shortlist_member"].pk},
+        right="buyer",
+        private=True,
+        form_on="buyers:shortlist_sharing",
+    ),
+    "buyers:shortlist_invite_withdraw": Page(
+        get=False,
+        post=True,
+        kwargs=lambda w: {"pk": w["shortlist"].pk, "invite_pk": w["shortlist_invite"].pk},
+        right="buyer",
+        private=True,
+        form_on="buyers:shortlist_sharing",
+    ),
+    # For a member (the owner is refused: they delete instead); nobody else gets in.
+    "buyers:shortlist_leave": Page(
+        get=False,
+        post=True,
+        kwargs=_shortlist,
+        right="buyer",
+        private=True,
+        fields={},
+    ),
+    # The e-mailed link: anyone holding it sees the invitation; only its address accepts.
+    "buyers:shortlist_invite": Page(
+        post=True,
+        kwargs=lambda w: {"token": shortlist_sharing.invite_token(w["shortlist_invite"])},
+        fields={},
+    ),
     "buyers:entry_note": Page(
         get=False,
         post=True,

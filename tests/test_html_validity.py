@@ -14,6 +14,8 @@ from django.template import loader
 from django.test import Client
 from django.urls import reverse
 
+from buyers.models import ShortlistMember
+from buyers.shortlists import sharing as shortlist_sharing
 from tests import factories as f
 from tests.impactdir.site_world import one_of_everything
 from tests.vnu import require_vnu
@@ -87,6 +89,10 @@ def pages(w) -> dict:
         "dashboard-team": ("owner", listing("team")),
         "dashboard-inbox": ("owner", reverse("dashboard:inbox")),
         "dashboard-inbox-thread": ("owner", reverse("dashboard:inbox_detail", args=[i.pk])),
+        # A shared shortlist (members and invitations added by the test): a form per row.
+        "shortlist-sharing": ("buyer", reverse("buyers:shortlist_sharing", args=[s.pk])),
+        "shortlist-shared": ("shortlist_member", reverse("buyers:shortlist_detail", args=[s.pk])),
+        "shortlist-invite": (None, w["shortlist_invite_path"]),
     }
 
 
@@ -128,6 +134,17 @@ def test_pages_pass_the_nu_html_checker(tmp_path):
     f.CaseStudyFactory(provider=provider, title="Second study")
     provider.logo = "logos/lagoon.png"
     provider.save(update_fields=["logo"])
+    shortlist = world["shortlist"]
+    for n, role in enumerate(("edit", "read")):
+        member = f.BuyerFactory(name=f"Member {n}", organisation="Consortium")
+        ShortlistMember.objects.create(
+            shortlist=shortlist, user=member, role=role, invited_email=member.email
+        )
+        world["shortlist_member"] = member
+        invite = shortlist_sharing.shortlist_invite(
+            shortlist=shortlist, user=world["buyer"], email=f"later{n}@consortium.example"
+        )
+    world["shortlist_invite_path"] = shortlist_sharing.invite_url(invite)
     files = {}
     for name, (who, path) in pages(world).items():
         client = Client()
@@ -186,6 +203,11 @@ def forms_in_error(w) -> dict:
             "buyer",
             reverse("buyers:inquiry_reply", args=[w["inquiry"].pk]),
             {"body": "x" * 5001},
+        ),
+        "shortlist-sharing-in-error": (
+            "buyer",
+            reverse("buyers:shortlist_sharing", args=[w["shortlist"].pk]),
+            {"invite-email": "not an address", "invite-role": "admin"},
         ),
         "inquiry-new-in-error": (
             "buyer",

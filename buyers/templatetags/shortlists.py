@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from .. import selectors
 from ..selectors import shortlist_membership
+from ..shortlists import access
 
 register = template.Library()
 
@@ -43,7 +44,7 @@ def shortlist_state(context, provider):
     base = {"here": _here(request), "mode": _mode(context, request)}
     if not user.is_authenticated:
         return {**base, "anonymous": True}
-    if not user.is_buyer:
+    if not (user.is_buyer or user.is_issp):
         return None
     cached = getattr(request, "_buyer_shortlists", None)
     if cached is None:
@@ -76,3 +77,9 @@ def shortlist_card_button(context, provider_id):
 def listing_name(obj):
     """`{{ entry|listing_name }}`: the provider's name as the buyer may see it (see selectors)."""
     return selectors.listing_name(obj)
+
+
+@register.filter
+def person_label(user):
+    """`{{ user|person_label }}`: name and organisation as a shortlist's group sees them."""
+    return access.person_label(user)

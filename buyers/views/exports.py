@@ -2,14 +2,14 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from ..exports import COLUMNS, SHORTLIST_COLUMNS, provider_csv_rows, shortlist_csv_rows
-from ..models import Shortlist
-from .workspace import buyer_required
+from ..shortlists.access import shortlist_for
+from .workspace import shortlister_required
 
 
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
@@ -44,8 +44,9 @@ def export_search(request):
 
 
 @require_safe
-@buyer_required
+@shortlister_required
 def export_shortlist(request, pk):
-    shortlist = get_object_or_404(Shortlist.objects.owned_by(request.user), pk=pk)
+    """Anyone the shortlist is shared with may download it, with the notes they may read."""
+    shortlist = shortlist_for(user=request.user, pk=pk).shortlist
     filename = f"impactdir-shortlist-{slugify(shortlist.name) or shortlist.pk}.csv"
-    return _csv_response(shortlist_csv_rows(shortlist), filename)
+    return _csv_response(shortlist_csv_rows(shortlist, user=request.user), filename)

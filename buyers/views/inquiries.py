@@ -20,8 +20,9 @@ from providers.models import Provider
 
 from .. import selectors, services
 from ..forms import InquiryForm, ReplyForm
-from ..models import Inquiry, InquiryMessage, InquiryStatus, Shortlist
+from ..models import Inquiry, InquiryMessage, InquiryStatus
 from ..selectors import MAX_COMPARE, SLUG_RE
+from ..shortlists.access import shortlist_for
 from .workspace import buyer_required
 
 STATUS_FILTERS = [("", gettext_lazy("All")), *InquiryStatus.choices]
@@ -72,7 +73,8 @@ def inquiry_new(request):
         pk = parse_id(source["shortlist"])
         if pk is None:
             raise Http404
-        shortlist = get_object_or_404(Shortlist.objects.owned_by(request.user), pk=pk)
+        # Its owner or a member with edit rights; one who may only view gets 403.
+        shortlist = shortlist_for(user=request.user, pk=pk, level="edit").shortlist
         entries = selectors.shortlist_entries(shortlist=shortlist)
         providers = [e.provider for e in entries if e.provider.is_published]
         # Named as they were when added: an offline listing's name is not vetted.

@@ -24,22 +24,27 @@ from ..forms import (
 )
 from ..models import Shortlist, ShortlistEntry
 from ..selectors import SLUG_RE
-from .workspace import back, buyer_required, report_error, safe_next
+from ..shortlists import selectors as sharing_selectors
+from ..shortlists.access import OWNER, shortlist_for
+from .workspace import back, report_error, safe_next, shortlister_required
 
 
 def _own_shortlist(request, pk) -> Shortlist:
-    return get_object_or_404(Shortlist.objects.owned_by(request.user), pk=pk)
+    """A shortlist the user owns: 404 to anyone it is not shared with, 403 to its members."""
+    return shortlist_for(user=request.user, pk=pk, level=OWNER).shortlist
 
 
-def _own_entry(request, pk, entry_pk) -> ShortlistEntry:
-    entry = selectors.shortlist_entry(user=request.user, shortlist_pk=pk, entry_pk=entry_pk)
+def _editable_entry(request, pk, entry_pk) -> ShortlistEntry:
+    """An entry of a shortlist the user may edit (its owner, or a member with edit rights)."""
+    shortlist = shortlist_for(user=request.user, pk=pk, level="edit").shortlist
+    entry = selectors.shortlist_entry(shortlist=shortlist, entry_pk=entry_pk)
     if entry is None:
         raise Http404
     return entry
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@buyer_required
+@shortlister_required
 def shortlist_list(request):
     form = ShortlistNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -56,18 +61,32 @@ def shortlist_list(request):
     return render(
         request,
         "buyers/shortlists/list.html",
-        {"shortlists": shortlists, "form": form},
+        {
+            "shortlists": shortlists,
+            "shared": selectors.shortlists_shared_with(user=request.user),
+            "form": form,
+        },
         status=400 if form.errors else 200,
     )
 
 
 @require_safe
-@buyer_required
+@shortlister_required
 def shortlist_detail(request, pk):
-    shortlist = _own_shortlist(request, pk)
+    """The shortlist as one person of its group sees it: their rights decide the forms shown."""
+    access = shortlist_for(user=request.user, pk=pk)
+    shortlist = access.shortlist
     entries = selectors.shortlist_entries(shortlist=shortlist)
+    notes = sharing_selectors.notes_by_entry(shortlist=shortlist, user=request.user)
+    for entry in entries:
+        entry.seen_notes = notes.get(entry.pk) or sharing_selectors.EntryNotes()
+    members = sharing_selectors.shortlist_members(shortlist=shortlist)
     published = [e.provider.slug for e in entries if e.provider.is_published]
     context = {
+        "access": access,
+        "group": sharing_selectors.shortlist_group(
+            shortlist=shortlist, members=members, user=request.user
+        ),
         "shortlist": shortlist,
         "entries": entries,
         "rename_form": ShortlistNameForm(initial={"name": shortlist.name}),
@@ -79,7 +98,7 @@ def shortlist_detail(request, pk):
 
 
 @require_POST
-@buyer_required
+@shortlister_required
 def shortlist_rename(request, pk):
     shortlist = _own_shortlist(request, pk)
     form = ShortlistNameForm(request.POST)
@@ -100,7 +119,7 @@ def shortlist_rename(request, pk):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@buyer_required
+@shortlister_required
 def shortlist_delete(request, pk):
     shortlist = _own_shortlist(request, pk)
     if request.method == "POST":
@@ -110,19 +129,26 @@ def shortlist_delete(request, pk):
     return render(
         request,
         "buyers/shortlists/delete.html",
-        {"shortlist": shortlist, "entry_count": shortlist.entries.count()},
+        {
+            "shortlist": shortlist,
+            "entry_count": shortlist.entries.count(),
+            "member_count": shortlist.members.count(),
+        },
     )
 
 
 @require_POST
-@buyer_required
+@shortlister_required
 def entry_note(request, pk, entry_pk):
-    entry = _own_entry(request, pk, entry_pk)
+    entry = _editable_entry(request, pk, entry_pk)
     form = EntryNoteForm(request.POST)
     if form.is_valid():
         try:
             services.shortlist_entry_note(
-                entry=entry, user=request.user, note=form.cleaned_data["note"]
+                entry=entry,
+                user=request.user,
+                note=form.cleaned_data["note"],
+                shared=form.cleaned_data["shared"],
             )
         except ValidationError as error:
             report_error(request, error)
@@ -137,9 +163,9 @@ def entry_note(request, pk, entry_pk):
 
 
 @require_POST
-@buyer_required
+@shortlister_required
 def entry_move(request, pk, entry_pk):
-    entry = _own_entry(request, pk, entry_pk)
+    entry = _editable_entry(request, pk, entry_pk)
     form = MoveForm(request.POST)
     if form.is_valid():
         services.shortlist_move(
@@ -151,9 +177,9 @@ def entry_move(request, pk, entry_pk):
 
 
 @require_POST
-@buyer_required
+@shortlister_required
 def entry_remove(request, pk, entry_pk):
-    entry = _own_entry(request, pk, entry_pk)
+    entry = _editable_entry(request, pk, entry_pk)
     services.shortlist_remove(shortlist=entry.shortlist, user=request.user, provider=entry.provider)
     messages.success(
         request,
@@ -164,9 +190,9 @@ def entry_remove(request, pk, entry_pk):
 
 
 @require_POST
-@buyer_required
+@shortlister_required
 def shortlist_sort(request, pk):
-    shortlist = _own_shortlist(request, pk)
+    shortlist = shortlist_for(user=request.user, pk=pk, level="edit").shortlist
     form = ShortlistSortForm(request.POST)
     if form.is_valid():
         services.shortlist_sort(shortlist=shortlist, user=request.user, by=form.cleaned_data["by"])
@@ -276,21 +302,10 @@ def shortlist_button_add(request):
             "at": time.time(),
         }
         return redirect_to_login(request.get_full_path())
-    if (
-        request.method == "GET"
-        and request.user.is_authenticated
-        and not request.user.is_buyer
-        and AFTER_LOGIN_KEY in request.session
-    ):
-        # An ISSP account logged in from the button: say why nothing was added.
-        wish = request.session.pop(AFTER_LOGIN_KEY)
-        messages.info(request, _("Shortlists are kept by buyer accounts."))
-        # Checked by safe_next when it was stored (the session is ours, not the visitor's).
-        return redirect(wish.get("next") or "/" if isinstance(wish, dict) else "/")
     return _shortlist_button_add(request)
 
 
-@buyer_required
+@shortlister_required
 def _shortlist_button_add(request):
     if request.method in ("GET", "HEAD"):
         provider = _provider_asked_for(request)
@@ -314,9 +329,9 @@ def _shortlist_button_add(request):
         return _button_response(request, None, _("That provider could not be found."), ok=False)
     try:
         if form.cleaned_data["shortlist"]:
-            # Someone else's shortlist does not exist as far as this buyer knows.
+            # A shortlist not shared with this user (or only to view) does not exist for them.
             shortlist = get_object_or_404(
-                Shortlist.objects.owned_by(request.user), pk=form.cleaned_data["shortlist"]
+                Shortlist.objects.editable_by(request.user), pk=form.cleaned_data["shortlist"]
             )
         else:
             name = form.cleaned_data["new_name"] or _("My shortlist")
@@ -335,13 +350,13 @@ def _shortlist_button_add(request):
 
 
 @require_POST
-@buyer_required
+@shortlister_required
 def shortlist_button_remove(request):
     form = ShortlistButtonForm(request.POST)
     if not form.is_valid() or not form.cleaned_data["shortlist"]:
         return _button_response(request, None, _("That shortlist could not be found."), ok=False)
     shortlist = get_object_or_404(
-        Shortlist.objects.owned_by(request.user), pk=form.cleaned_data["shortlist"]
+        Shortlist.objects.editable_by(request.user), pk=form.cleaned_data["shortlist"]
     )
     # The button sits on public pages only: a published provider on this shortlist.
     # Any other slug (a draft's, or one taken offline) tells nothing about it; an

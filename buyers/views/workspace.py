@@ -26,6 +26,21 @@ def buyer_required(view):
     return wrapper
 
 
+def shortlister_required(view):
+    """Anonymous visitors go to the login page; buyers and ISSP staff (who look for partners
+    among other providers) keep shortlists; any other account gets 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_buyer or request.user.is_issp):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def safe_next(request, default: str) -> str:
     """The `next` the form carried, when it is a path on this site; otherwise `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""

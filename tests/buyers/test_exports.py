@@ -76,6 +76,7 @@ def test_shortlist_export_content_order_notes_and_injection(buyer_client, buyer)
     assert list(first) == [name for name, _d, _g in COLUMNS] + [
         "shortlist_position",
         "shortlist_note",
+        "shortlist_group_notes",
     ]
     assert first["shortlist_note"] == "'@call Monday"
     assert first["shortlist_position"] == "1"

@@ -96,13 +96,15 @@ def test_with_several_shortlists_the_choice_is_shown(client):
     assert not ShortlistEntry.objects.exists()
 
 
-def test_an_issp_account_is_told_and_sent_back(client):
+def test_an_issp_account_shortlists_a_partner_too_and_is_sent_back(client):
+    """ISSP staff keep shortlists of other providers, to find partners (issue 15)."""
     provider = ProviderFactory(status=ListingStatus.PUBLISHED)
     staff = verified(IsspUserFactory())
     _add, login_url = press_button(client, provider)
     response = client.get(log_in(client, staff, login_url))
     assert response.status_code == 302 and response["Location"] == HERE
-    assert not ShortlistEntry.objects.exists()
+    entry = ShortlistEntry.objects.get()
+    assert entry.provider == provider and entry.shortlist.owner == staff
 
 
 def test_a_logged_in_buyer_without_a_wish_sees_the_choice_and_nothing_is_added(client):

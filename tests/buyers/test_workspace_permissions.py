@@ -134,7 +134,8 @@ def test_list_pages_show_nothing_of_the_owners(client, owned, other_buyer, who):
         response = client.get(reverse(name))
         if who == "anonymous":
             assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-        elif who == "issp_outsider" and name != "dashboard:inbox":
+        elif who == "issp_outsider" and name not in ("dashboard:inbox", "buyers:shortlists"):
+            # ISSP staff keep shortlists (to find partners), nothing else of the workspace.
             assert response.status_code == 403
         else:
             assert response.status_code == 200
@@ -177,8 +178,10 @@ def test_list_pages_query_counts(client, buyer, size, settings, django_assert_ma
     # Session and user are 2 of these; the rest must not grow with the number of rows.
     pages = [
         (reverse("buyers:workspace"), 6),
-        (reverse("buyers:shortlists"), 4),
-        (big.get_absolute_url(), 5),
+        # Own shortlists, and those shared with the buyer.
+        (reverse("buyers:shortlists"), 5),
+        # Entries, their latest reports, the notes the buyer may read, the group.
+        (big.get_absolute_url(), 7),
         (reverse("buyers:searches"), 5),
         (reverse("buyers:inquiries"), 4),
         (reverse("buyers:compare") + "?" + "&".join(f"p={p.slug}" for p in providers[:5]), 11),

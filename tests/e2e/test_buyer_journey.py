@@ -81,7 +81,7 @@ def test_buyer_journey(live_server, page, axe, csp_errors):
     axe(page)
     page.get_by_role("link", name="My shortlist").click()
     for name in names:
-        page.get_by_label(f"Private note on {name}").fill(f"Call {name.split()[0]} on Monday")
+        page.get_by_label(f"Your note on {name}").fill(f"Call {name.split()[0]} on Monday")
         page.get_by_role("button", name=f"Save note {name}").click()
         expect(page.get_by_text(f"Note on {name} saved.")).to_be_visible()
     axe(page)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from buyers.models import (
     AlertFrequency,
+    EntryNote,
     Inquiry,
     InquiryMessage,
     InquiryStatus,
@@ -48,7 +49,8 @@ def demo_user(login):
 def workspace_rows():
     return (
         list(Shortlist.objects.values_list("pk", "owner", "name")),
-        list(ShortlistEntry.objects.values_list("pk", "provider", "note")),
+        list(ShortlistEntry.objects.values_list("pk", "provider")),
+        list(EntryNote.objects.values_list("pk", "entry", "author", "text", "shared")),
         list(SavedSearch.objects.values_list("pk", "owner", "query_string", "frequency")),
         list(Inquiry.objects.values_list("pk", "buyer", "provider", "last_message_at")),
         list(InquiryMessage.objects.values_list("pk", "author", "from_provider", "body")),
@@ -70,9 +72,12 @@ def test_demo_buyer_gets_a_shortlist_a_saved_search_and_an_answered_inquiry(taxo
     for entry in entries:
         assert entry.provider.status == ListingStatus.PUBLISHED
         assert entry.provider.services.filter(service=service).exists()
-        assert entry.note.startswith(service.name)
+        # The demo buyer's own note, private as a note is until its author shares it.
+        note = entry.notes.get(author=buyer)
+        assert not note.shared
+        assert note.text.startswith(service.name)
         for holding in entry.provider.certifications.select_related("certification"):
-            held = holding.certification.name in entry.note
+            held = holding.certification.name in note.text
             assert held == (holding in entry.provider.certifications.valid()) or (
                 # The same certification may be held twice, once expired.
                 entry.provider.certifications.filter(certification=holding.certification).count()
