@@ -1,7 +1,14 @@
 import math
 
 from axes.helpers import get_cool_off, get_failure_limit
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .forms import AccountProfileForm
+from .services import account_profile_update
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -17,3 +24,17 @@ def lockout_response(request, original_response=None, credentials=None):
         "cooloff_minutes": minutes,
     }
     return render(request, "account/lockout.html", context, status=429)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile(request):
+    """The signed-in user's name and organisation, as the providers they write to see them."""
+    form = AccountProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        account_profile_update(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your details are saved."))
+        return redirect("account_profile")
+    return render(
+        request, "account/profile.html", {"form": form}, status=400 if form.errors else 200
+    )

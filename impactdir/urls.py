@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("buyers.urls")),
     path("dashboard/", include("providers.dashboard.urls")),
     path("evidence/", include("providers.evidence")),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
