@@ -77,6 +77,15 @@ def pages(w) -> dict:
         "dashboard-team": ("owner", listing("team")),
         "dashboard-inbox": ("owner", reverse("dashboard:inbox")),
         "dashboard-inbox-thread": ("owner", reverse("dashboard:inbox_detail", args=[i.pk])),
+        "account-profile": ("buyer", reverse("account_profile")),
+        "inquiry-answers": ("buyer", reverse("buyers:inquiry_answers", args=[w["batch"].pk])),
+        "inquiry-new-unclaimed": (
+            "buyer",
+            reverse("buyers:inquiry_new") + f"?provider={w['unclaimed'].slug}",
+        ),
+        "profile-unclaimed": (None, w["unclaimed"].get_absolute_url()),
+        "claim-link": ("owner", w["claim_path"]),
+        "claim-link-signed-out": (None, w["claim_path"]),
     }
 
 
