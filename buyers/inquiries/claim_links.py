@@ -77,7 +77,7 @@ def _state(link: ClaimLink | None) -> LinkState:
     provider = link.inquiry.provider
     if not provider.is_published:
         return LinkState(link, GONE)
-    if Membership.objects.filter(provider=provider).exists():
+    if Membership.objects.filter(provider=provider, user__is_active=True).exists():
         return LinkState(link, CLAIMED)
     return LinkState(link)
 

@@ -16,6 +16,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+QUERIES_PROVIDER_THREAD = 6
+QUERIES_BUYER_THREAD = 4
 ALL_QUESTIONS = ["capacity", "impact-share", "certifications", "pricing"]
 VALID = {"subject": "Transcription 2027", "body": "Can you take 20 hours of audio a week?"}
 
@@ -193,3 +195,28 @@ def test_only_the_sender_sees_the_comparison(client, other_buyer, three_answered
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("replies", [1, 6])
+def test_the_thread_with_answers_costs_the_same_queries_at_any_length(
+    client, buyer, provider, member, iso, per_hour, replies, django_assert_num_queries
+):
+    [inquiry] = services.inquiry_send(
+        buyer=buyer, providers=[provider], questions=ALL_QUESTIONS, **VALID
+    )
+    for n in range(replies):
+        services.inquiry_reply(
+            inquiry=inquiry,
+            user=member,
+            body=f"Reply {n}",
+            answers={"impact_share": 50 + n, "certifications": [iso], "pricing_model": per_hour},
+        )
+    client.force_login(member)
+    # session with its user, the thread, its messages with answers, the answers'
+    # certifications; the provider's reply form adds the listing's certifications
+    # and the pricing models.
+    with django_assert_num_queries(QUERIES_PROVIDER_THREAD):
+        assert client.get(inquiry.get_provider_url()).status_code == 200
+    client.force_login(buyer)
+    with django_assert_num_queries(QUERIES_BUYER_THREAD):
+        assert client.get(inquiry.get_buyer_url()).status_code == 200
