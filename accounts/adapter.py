@@ -13,6 +13,9 @@ class AccountAdapter(DefaultAccountAdapter):
         account_type = form.cleaned_data.get("account_type")
         if account_type in AccountType.values:
             user.account_type = account_type
+        for name in ("name", "organisation", "industry", "country"):
+            if name in form.cleaned_data:
+                setattr(user, name, form.cleaned_data[name] or ("" if name != "industry" else None))
         if commit:
             user.save()
         return user

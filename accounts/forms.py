@@ -2,8 +2,12 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
-from .models import AccountType
+from providers.models import Industry
+
+from .models import AccountType, User
 
 SIGNUP_PATHS = [
     (AccountType.BUYER, _("I buy outsourcing services")),
@@ -11,11 +15,74 @@ SIGNUP_PATHS = [
 ]
 
 
-class SignupForm(AllauthSignupForm):
-    """allauth's sign-up form plus the buyer-or-provider question.
+def _clean_shown_text(value: str, *, message: str) -> str:
+    """A name or organisation as providers will read it: one line, and not an e-mail address."""
+    value = " ".join((value or "").split())
+    if "@" in value:
+        raise forms.ValidationError(message, code="looks_like_email")
+    return value
 
-    The answer is stored by ``AccountAdapter.save_user``; nothing else about
-    the account can be chosen here (no staff flag, no organisation).
+
+class SenderFieldsMixin(forms.Form):
+    """Who a buyer is, as providers they write to see it: name, organisation (industry, country).
+
+    Every field may stay empty; the e-mail address is never among them.
+    """
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        help_text=_("Shown to the providers you write to."),
+        error_messages={"max_length": _("Keep your name under 150 characters.")},
+    )
+    organisation = forms.CharField(
+        label=_("Organisation"),
+        max_length=200,
+        required=False,
+        help_text=_("The organisation you buy for. Shown to the providers you write to."),
+        error_messages={"max_length": _("Keep the organisation's name under 200 characters.")},
+    )
+    industry = forms.ModelChoiceField(
+        label=_("Industry"),
+        queryset=Industry.objects.all(),
+        required=False,
+        empty_label=_("Choose an industry"),
+        error_messages={"invalid_choice": _("Choose an industry from the list.")},
+    )
+    country = LazyTypedChoiceField(
+        label=_("Country"),
+        choices=[("", _("Choose a country")), *countries],
+        required=False,
+        error_messages={"invalid_choice": _("Choose a country from the list.")},
+    )
+
+    def clean_name(self):
+        return _clean_shown_text(
+            self.cleaned_data.get("name"),
+            message=_(
+                "Write your name, not an e-mail address: providers never see your e-mail address."
+            ),
+        )
+
+    def clean_organisation(self):
+        return _clean_shown_text(
+            self.cleaned_data.get("organisation"),
+            message=_(
+                "Write the organisation's name, not an e-mail address: providers never see your "
+                "e-mail address."
+            ),
+        )
+
+
+SENDER_FIELDS = ["name", "organisation", "industry", "country"]
+
+
+class SignupForm(SenderFieldsMixin, AllauthSignupForm):
+    """allauth's sign-up form plus the buyer-or-provider question and who the buyer is.
+
+    The answers are stored by ``AccountAdapter.save_user``; nothing else about
+    the account can be chosen here (no staff flag).
     """
 
     account_type = forms.ChoiceField(
@@ -25,7 +92,22 @@ class SignupForm(AllauthSignupForm):
         error_messages={"required": _("Tell us whether you buy services or work at a provider.")},
     )
 
-    field_order = ["account_type", "email", "password1", "password2"]
+    field_order = ["account_type", "email", "password1", "password2", *SENDER_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].help_text = _(
+            "If you buy services: the organisation you buy for. Provider staff write as their "
+            "listing, so they can leave this empty."
+        )
+
+
+class AccountProfileForm(SenderFieldsMixin, forms.ModelForm):
+    """The account page: the name and organisation providers see when the user writes to them."""
+
+    class Meta:
+        model = User
+        fields = SENDER_FIELDS
 
 
 class LoginForm(AllauthLoginForm):

@@ -2,7 +2,9 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 
 class AccountType(models.TextChoices):
@@ -40,6 +42,15 @@ class User(AbstractUser):
     email = models.EmailField(_("e-mail address"), unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    industry = models.ForeignKey(
+        "providers.Industry",
+        verbose_name=_("industry"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    country = CountryField(_("country"), blank=True)
     account_type = models.CharField(
         _("account type"), max_length=10, choices=AccountType, default=AccountType.BUYER
     )
@@ -72,6 +83,20 @@ class User(AbstractUser):
     @property
     def is_issp(self):
         return self.account_type == AccountType.ISSP
+
+    def organisation_label(self) -> str:
+        """ "Organisation (industry, country)" as a provider sees a buyer; never the e-mail.
+
+        Reads `industry`: select it with the user when listing many.
+        """
+        details = [str(part) for part in (self.industry, self.country.name) if part]
+        organisation = self.organisation
+        if organisation and details:
+            return gettext("%(organisation)s (%(details)s)") % {
+                "organisation": organisation,
+                "details": ", ".join(details),
+            }
+        return organisation or ", ".join(details)
 
 
 class Session(AbstractBaseSession):

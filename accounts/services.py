@@ -5,6 +5,9 @@ from django.db import transaction
 from simple_history.models import HistoricalRecords
 
 from impactdir.mail import send_templated_mail
+from providers.models import Industry
+
+from .models import User
 
 
 @transaction.atomic
@@ -35,3 +38,16 @@ def account_delete(user) -> None:
     finally:
         if request is not None:
             context.request = request
+
+
+@transaction.atomic
+def account_profile_update(
+    *, user: User, name: str, organisation: str, industry: Industry | None, country: str
+) -> User:
+    """Store who the user is as providers see them (name, organisation, industry, country)."""
+    user.name = name
+    user.organisation = organisation
+    user.industry = industry
+    user.country = country or ""
+    user.save(update_fields=["name", "organisation", "industry", "country"])
+    return user

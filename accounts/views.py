@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .forms import DeleteAccountForm
-from .services import account_delete
+from .forms import AccountProfileForm, DeleteAccountForm
+from .services import account_delete, account_profile_update
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -50,4 +50,18 @@ def delete_account(request):
     status = 400 if form.is_bound else 200
     return render(
         request, "account/delete.html", {"form": form, "listings": listings}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile(request):
+    """The signed-in user's name and organisation, as the providers they write to see them."""
+    form = AccountProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        account_profile_update(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your details are saved."))
+        return redirect("account_profile")
+    return render(
+        request, "account/profile.html", {"form": form}, status=400 if form.errors else 200
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from providers.models import Provider
+from providers.models import Certification, Claim, PricingModel, Provider
 
 NAME_MAX_LENGTH = 120
 NOTE_MAX_LENGTH = 2000
@@ -311,6 +311,41 @@ class StandardQuestion(models.TextChoices):
     PRICING = "pricing", _("How would you price this work, and on which model?")
 
 
+class CapacityUnit(models.TextChoices):
+    SEATS = "seats", _("seats")
+    PEOPLE = "people", _("people")
+    HOURS_MONTH = "hours-month", _("hours a month")
+
+
+class InquiryBatch(models.Model):
+    """One inquiry sent at once to several providers: the threads whose answers are compared."""
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inquiry_batches"
+    )
+    shortlist = models.ForeignKey(
+        Shortlist, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    questions = models.JSONField(_("standard questions"), default=list, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("inquiry sent to several providers")
+        verbose_name_plural = _("inquiries sent to several providers")
+
+    def __str__(self):
+        return self.subject
+
+    def get_absolute_url(self):
+        return reverse("buyers:inquiry_answers", kwargs={"pk": self.pk})
+
+    def question_labels(self):
+        labels = dict(StandardQuestion.choices)
+        return [labels[code] for code in self.questions if code in labels]
+
+
 class InquiryQuerySet(models.QuerySet):
     def sent_by(self, user):
         return self.filter(buyer=user) if user.is_authenticated else self.none()
@@ -343,6 +378,27 @@ class Inquiry(models.Model):
         blank=True,
         related_name="inquiries",
     )
+    batch = models.ForeignKey(
+        InquiryBatch,
+        verbose_name=_("sent together with"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inquiries",
+    )
+    #: An ISSP writing to another provider (to find partners) writes as one of its listings.
+    sender_provider = models.ForeignKey(
+        Provider,
+        verbose_name=_("sent on behalf of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inquiries_sent",
+    )
+    #: The listing had no staff when the buyer wrote: it went to the public contact address.
+    sent_unclaimed = models.BooleanField(_("sent to an unclaimed listing"), default=False)
+    #: The provider's first reply.
+    answered_at = models.DateTimeField(_("first answered"), null=True, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     questions = models.JSONField(_("standard questions"), default=list, blank=True)
     status = models.CharField(
@@ -370,7 +426,33 @@ class Inquiry(models.Model):
     @property
     def buyer_display_name(self):
         """The buyer's name as the provider sees it: never the e-mail address."""
-        return self.buyer.name or gettext("A buyer")
+        if self.buyer.name:
+            return self.buyer.name
+        if self.sender_provider_id:
+            return gettext("Someone at %(provider)s") % {"provider": self.sender_provider.name}
+        return gettext("A buyer")
+
+    @property
+    def sender_organisation(self) -> str:
+        """The sender's organisation as the provider sees it: their listing, or what they gave."""
+        if self.sender_provider_id:
+            return gettext("%(provider)s (impact sourcing provider)") % {
+                "provider": self.sender_provider.name
+            }
+        return self.buyer.organisation_label()
+
+    @property
+    def sender_label(self) -> str:
+        """ "Name, Organisation (industry, country)": who wrote, never their e-mail address."""
+        organisation = self.sender_organisation
+        if self.sender_provider_id and not self.buyer.name:
+            return self.buyer_display_name
+        if organisation:
+            return gettext("%(name)s, %(organisation)s") % {
+                "name": self.buyer_display_name,
+                "organisation": organisation,
+            }
+        return self.buyer_display_name
 
     def question_labels(self):
         labels = dict(StandardQuestion.choices)
@@ -410,3 +492,93 @@ class InquiryMessage(models.Model):
         if self.author is None or not self.author.name:
             return self.inquiry.provider.name if self.from_provider else gettext("A buyer")
         return self.author.name
+
+
+IMPACT_SHARE_CHECK = Q(impact_share__isnull=True) | Q(impact_share__lte=100)
+
+
+class InquiryAnswer(models.Model):
+    """A provider's structured answers to an inquiry's standard questions, sent with a reply.
+
+    Only the questions the buyer asked are answered; a later reply may answer
+    again, and the latest answer is the one compared.
+    """
+
+    message = models.OneToOneField(InquiryMessage, on_delete=models.CASCADE, related_name="answer")
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="answers")
+    capacity_amount = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    capacity_unit = models.CharField(
+        _("capacity unit"), max_length=20, choices=CapacityUnit, blank=True
+    )
+    impact_share = models.PositiveSmallIntegerField(
+        _("impact-worker share (%)"), null=True, blank=True
+    )
+    certifications = models.ManyToManyField(
+        Certification, verbose_name=_("certifications"), blank=True, related_name="+"
+    )
+    pricing_model = models.ForeignKey(
+        PricingModel,
+        verbose_name=_("pricing model"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pricing_note = models.CharField(_("pricing"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("answered"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("structured answer")
+        verbose_name_plural = _("structured answers")
+        constraints = [
+            models.CheckConstraint(condition=IMPACT_SHARE_CHECK, name="answer_share_percent"),
+            models.CheckConstraint(
+                condition=Q(capacity_amount__isnull=True, capacity_unit="")
+                | (Q(capacity_amount__isnull=False) & ~Q(capacity_unit="")),
+                name="answer_capacity_has_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.inquiry}: {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ClaimLinkQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        return self.filter(used_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ClaimLink(models.Model):
+    """The one-time link an unclaimed listing's contact address gets with an inquiry.
+
+    It leads into the claim flow of that listing; once used (a claim sent
+    through it) or expired it does nothing. Only a SHA-256 digest of the
+    token is stored, so the database alone cannot give a working link.
+    """
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="claim_links")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claim = models.ForeignKey(
+        Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ClaimLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("claim link")
+        verbose_name_plural = _("claim links")
+
+    def __str__(self):
+        return f"{self.inquiry.provider_id}: {self.created_at:%Y-%m-%d}"

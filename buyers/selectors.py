@@ -575,7 +575,7 @@ def inquiries_received(*, user, status: str = "") -> QuerySet[Inquiry]:
         Inquiry.objects.filter(
             provider__in=Provider.objects.filter(memberships__user=user).values("pk")
         )
-        .select_related("provider", "buyer")
+        .select_related("provider", "buyer", "buyer__industry", "sender_provider")
         .annotate(message_count=Count("messages"))
         if user.is_authenticated
         else Inquiry.objects.none()

@@ -24,8 +24,10 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from buyers.search.filters import PARAMETERS
 from impactdir.mail import send_templated_mail
-from providers.models import Provider
+from providers.models import Membership, Provider
 
+from .inquiries.answers import answer_clean, answer_record
+from .inquiries.claim_links import LINK_DAYS, claim_link_create
 from .models import (
     NAME_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -33,6 +35,7 @@ from .models import (
     AlertFrequency,
     EntryNote,
     Inquiry,
+    InquiryBatch,
     InquiryMessage,
     InquiryStatus,
     SavedSearch,
@@ -548,6 +551,47 @@ def _clean_inquiry(subject: str, body: str, questions: list[str]) -> tuple[str, 
     return subject, body, chosen
 
 
+def _require_inquirer(user: User, sender_provider: Provider | None) -> None:
+    """Buyers write as themselves; ISSP staff write as one of their own listings."""
+    if not (user.is_authenticated and user.is_active):
+        raise PermissionDenied
+    if user.is_buyer:
+        if sender_provider is not None:
+            raise PermissionDenied
+        return
+    if not user.is_issp:
+        raise PermissionDenied(_("Only buyer and provider accounts can send inquiries."))
+    if sender_provider is None:
+        raise ValidationError(
+            _("Choose which of your listings you write for."), code="sender_required"
+        )
+    if not sender_provider.memberships.filter(user=user).exists():
+        raise PermissionDenied
+
+
+def sender_listings(user: User) -> list[Provider]:
+    """The listings an ISSP user may write for (any status: a draft may look for partners too)."""
+    if not (user.is_authenticated and user.is_issp):
+        return []
+    return list(Provider.objects.filter(memberships__user=user).order_by("name", "id"))
+
+
+def _claimed_ids(providers) -> set[int]:
+    return set(
+        Membership.objects.filter(
+            provider__in=[p.pk for p in providers], user__is_active=True
+        ).values_list("provider_id", flat=True)
+    )
+
+
+def mark_unclaimed(providers: list[Provider]) -> list[Provider]:
+    """Set `is_unclaimed` on each provider (no staff: inquiries reach its contact address)."""
+    claimed = _claimed_ids(providers)
+    for provider in providers:
+        provider.is_unclaimed = provider.pk not in claimed
+    return providers
+
+
 @transaction.atomic
 def inquiry_send(
     *,
@@ -557,13 +601,20 @@ def inquiry_send(
     body: str,
     questions: list[str] | tuple = (),
     shortlist: Shortlist | None = None,
+    sender_provider: Provider | None = None,
 ) -> list[Inquiry]:
     """Open one thread per published provider with the buyer's message and e-mail its staff.
 
-    Raises ValidationError when the input is bad, no provider is published or
-    the buyer's hourly limit would be passed; then nothing is stored or sent.
+    `buyer` is a buyer, or ISSP staff writing for `sender_provider` (one of
+    their listings) to other providers; nobody writes to a listing of their
+    own. A listing without staff is written to at its public contact address,
+    with a one-time link to claim the listing (`buyers.inquiries.claim_links`).
+    Sent to several providers at once, the threads share an `InquiryBatch`
+    whose answers the buyer compares. Raises ValidationError when the input is
+    bad, no provider is published or the hourly limit would be passed; then
+    nothing is stored or sent.
     """
-    _require_buyer(buyer)
+    _require_inquirer(buyer, sender_provider)
     if shortlist is not None:
         # Its owner, or a member with edit rights: the threads are the sender's own.
         _check_can_edit(shortlist, buyer)
@@ -576,14 +627,30 @@ def inquiry_send(
             seen.add(provider.pk)
     if not targets:
         raise ValidationError(_("None of these providers is published; nothing was sent."))
+    own = Membership.objects.filter(provider__in=targets, user=buyer).select_related("provider")
+    if own:
+        raise ValidationError(
+            _("You cannot send an inquiry to your own listing (%(names)s).")
+            % {"names": ", ".join(sorted(m.provider.name for m in own))},
+            code="own_listing",
+        )
     _check_rate(user=buyer, new_threads=len(targets))
+    claimed = _claimed_ids(targets)
     now = timezone.now()
+    batch = None
+    if len(targets) > 1:
+        batch = InquiryBatch.objects.create(
+            buyer=buyer, shortlist=shortlist, subject=subject, questions=questions
+        )
     inquiries = []
     for provider in targets:
         inquiry = Inquiry.objects.create(
             buyer=buyer,
             provider=provider,
             shortlist=shortlist,
+            batch=batch,
+            sender_provider=sender_provider,
+            sent_unclaimed=provider.pk not in claimed,
             subject=subject,
             questions=questions,
             last_message_at=now,
@@ -598,11 +665,20 @@ def inquiry_send(
             "questions": inquiry.question_labels(),
             "url": absolute_url(inquiry.get_provider_url()),
         }
-        send_templated_mail(
-            template="buyers/inquiry_new",
-            to=_provider_recipients(inquiry.provider),
-            context=context,
-        )
+        if inquiry.sent_unclaimed:
+            context["claim_url"] = absolute_url(claim_link_create(inquiry=inquiry))
+            context["days"] = LINK_DAYS
+            send_templated_mail(
+                template="buyers/inquiry_unclaimed",
+                to=[inquiry.provider.contact_email],
+                context=context,
+            )
+        else:
+            send_templated_mail(
+                template="buyers/inquiry_new",
+                to=_provider_recipients(inquiry.provider),
+                context=context,
+            )
     return inquiries
 
 
@@ -618,14 +694,23 @@ def inquiry_side(*, inquiry: Inquiry, user: User) -> str:
 
 
 @transaction.atomic
-def inquiry_reply(*, inquiry: Inquiry, user: User, body: str) -> InquiryMessage:
-    """Add a reply from either side of an open thread and e-mail the other side."""
+def inquiry_reply(
+    *, inquiry: Inquiry, user: User, body: str, answers: dict | None = None
+) -> InquiryMessage:
+    """Add a reply from either side of an open thread and e-mail the other side.
+
+    The provider's side may send structured `answers` to the standard
+    questions asked (`buyers.inquiries.answers.answer_clean`), with or without
+    a message. Its first reply marks the inquiry answered; the buyer's e-mail
+    says so when the listing was unclaimed when they wrote.
+    """
     side = inquiry_side(inquiry=inquiry, user=user)
-    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    inquiry = Inquiry.objects.select_for_update().select_related("provider").get(pk=inquiry.pk)
     if not inquiry.is_open:
         raise ValidationError(_("This inquiry is closed; replies are no longer possible."))
     body = (body or "").strip()
-    if not body:
+    answers = answer_clean(inquiry=inquiry, answers=answers) if side == "provider" else {}
+    if not body and not answers:
         raise ValidationError(_("Write a message."))
     if len(body) > 5000:
         raise ValidationError(_("Keep the message under 5,000 characters."))
@@ -633,15 +718,28 @@ def inquiry_reply(*, inquiry: Inquiry, user: User, body: str) -> InquiryMessage:
     message = InquiryMessage.objects.create(
         inquiry=inquiry, author=user, body=body, from_provider=side == "provider"
     )
+    answer = answer_record(message=message, answers=answers)
+    first_answer = side == "provider" and inquiry.answered_at is None
     inquiry.last_message_at = message.created_at
-    inquiry.save(update_fields=["last_message_at"])
+    fields = ["last_message_at"]
+    if first_answer:
+        inquiry.answered_at = message.created_at
+        fields.append("answered_at")
+    inquiry.save(update_fields=fields)
     if side == "provider":
         to = [inquiry.buyer.email]
         url = absolute_url(inquiry.get_buyer_url())
     else:
         to = _provider_recipients(inquiry.provider)
         url = absolute_url(inquiry.get_provider_url())
-    context = {"inquiry": inquiry, "message": message, "side": side, "url": url}
+    context = {
+        "inquiry": inquiry,
+        "message": message,
+        "answer": answer,
+        "side": side,
+        "url": url,
+        "first_answer_unclaimed": first_answer and inquiry.sent_unclaimed,
+    }
     send_templated_mail(template="buyers/inquiry_reply", to=to, context=context)
     return message
 

@@ -67,4 +67,5 @@ urlpatterns = [
     path("inquiries/<int:pk>/", inquiries.inquiry_detail, name="inquiry_detail"),
     path("inquiries/<int:pk>/reply/", inquiries.inquiry_reply, name="inquiry_reply"),
     path("inquiries/<int:pk>/close/", inquiries.inquiry_close, name="inquiry_close"),
+    path("inquiries/answers/<int:pk>/", inquiries.inquiry_answers, name="inquiry_answers"),
 ]

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as account_views
 from impactdir import pages
 from providers import findability
 from providers import views as provider_views
@@ -31,7 +30,7 @@ urlpatterns = [
     path("", include("buyers.urls")),
     path("dashboard/", include("providers.dashboard.urls")),
     path("evidence/", include("providers.evidence")),
-    path("accounts/delete/", account_views.delete_account, name="account_delete"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -44,6 +45,7 @@ from .models import (
     ImpactReport,
     ImpactReportGroup,
     ListingStatus,
+    Membership,
     Provenance,
     Provider,
     ProviderService,
@@ -557,6 +559,10 @@ def provider_profile(
             latest=FilteredRelation("reports", condition=Q(reports__is_latest=True)),
             # Read with the provider, so sector medians cost the profile no query.
             search_token=RawSQL(_TOKEN_SQL, ()),  # noqa: S611 (constant SQL, no parameters)
+            # Nobody manages an unclaimed listing: buyers are told where an inquiry goes.
+            has_staff=Exists(
+                Membership.objects.filter(provider=OuterRef("pk"), user__is_active=True)
+            ),
         )
         .select_related("latest")
         .get(**({"slug": slug} if pk is None else {"pk": pk}))

@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import User
 from buyers import services as buyer_services
+from buyers.inquiries.claim_links import claim_link_create
 from buyers.models import (
     EntryNote,
     Inquiry,
@@ -135,6 +136,18 @@ def make_world() -> dict:
     [inquiry] = buyer_services.inquiry_send(
         buyer=buyer, providers=[provider], subject="Capacity", body="fuzz-secret-body"
     )
+    # One inquiry to two providers (their answers compared), one to the unclaimed listing.
+    batch = buyer_services.inquiry_send(
+        buyer=buyer,
+        providers=[provider, rival],
+        subject="Pricing",
+        body="fuzz-secret-body",
+        questions=["capacity", "impact-share", "certifications", "pricing"],
+    )[0].batch
+    [to_unclaimed] = buyer_services.inquiry_send(
+        buyer=buyer, providers=[unclaimed], subject="Hello", body="fuzz-secret-body"
+    )
+    claim_path = claim_link_create(inquiry=to_unclaimed)
     invitee = IsspUserFactory(email="invitee@fuzz.example")
     for user in (owner, other_issp, buyer, other_buyer, invitee):
         EmailAddress.objects.get_or_create(
@@ -165,6 +178,8 @@ def make_world() -> dict:
         "shortlist_invite": shortlist_invite,
         "saved": saved,
         "inquiry": inquiry,
+        "batch": batch,
+        "claim_token": claim_path.rstrip("/").rsplit("/", 1)[1],
         "staff": StaffFactory(email="operator@fuzz.example"),
     }
 
@@ -188,6 +203,7 @@ def foreign_ids(w) -> list[int]:
             w["shortlist_invite"].pk,
             w["saved"].pk,
             w["inquiry"].pk,
+            w["batch"].pk,
         }
     )
 
@@ -450,6 +466,9 @@ PAGES: dict[str, Page] = {
         private=True,
         form_on="buyers:inquiry_detail",
     ),
+    "buyers:inquiry_answers": Page(
+        kwargs=lambda w: {"pk": w["batch"].pk}, right="buyer", private=True
+    ),
     "buyers:inquiry_close": Page(
         get=False,
         post=True,
@@ -591,6 +610,9 @@ PAGES: dict[str, Page] = {
         private=True,
         form_on="dashboard:inbox_detail",
     ),
+    "dashboard:claim_link": Page(
+        post=True, kwargs=lambda w: {"token": w["claim_token"]}, right="owner"
+    ),
     # Evidence files
     "evidence:certifications": Page(
         kwargs=lambda w: {"pk": w["holding"].pk}, params=("file",), right="owner", private=True
@@ -611,6 +633,7 @@ PAGES: dict[str, Page] = {
     "account_email_verification_sent": Page(),
     "account_change_password": Page(post=True, right="buyer"),
     "account_delete": Page(post=True, right="buyer"),
+    "account_profile": Page(post=True, right="buyer"),
     # The buyer has a password: these pages redirect, so their fields are listed.
     "account_set_password": Page(
         post=True,

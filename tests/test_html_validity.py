@@ -93,6 +93,15 @@ def pages(w) -> dict:
         "shortlist-sharing": ("buyer", reverse("buyers:shortlist_sharing", args=[s.pk])),
         "shortlist-shared": ("shortlist_member", reverse("buyers:shortlist_detail", args=[s.pk])),
         "shortlist-invite": (None, w["shortlist_invite_path"]),
+        "account-profile": ("buyer", reverse("account_profile")),
+        "inquiry-answers": ("buyer", reverse("buyers:inquiry_answers", args=[w["batch"].pk])),
+        "inquiry-new-unclaimed": (
+            "buyer",
+            reverse("buyers:inquiry_new") + f"?provider={w['unclaimed'].slug}",
+        ),
+        "profile-unclaimed": (None, w["unclaimed"].get_absolute_url()),
+        "claim-link": ("owner", w["claim_path"]),
+        "claim-link-signed-out": (None, w["claim_path"]),
     }
 
 

@@ -30,7 +30,7 @@ def notes_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('buyers', '0001_workspace'),
+        ('buyers', '0002_inquiry_claims_answers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

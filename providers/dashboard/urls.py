@@ -90,4 +90,5 @@ urlpatterns = [
     path("inquiries/<int:pk>/", inquiries.inbox_detail, name="inbox_detail"),
     path("inquiries/<int:pk>/reply/", inquiries.inbox_reply, name="inbox_reply"),
     path("inquiries/<int:pk>/close/", inquiries.inbox_close, name="inbox_close"),
+    path("inquiries/claim/<str:token>/", inquiries.claim_link, name="claim_link"),
 ]

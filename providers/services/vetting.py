@@ -20,8 +20,10 @@ provider sent for review.
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -350,11 +352,11 @@ def _require_pending(claim: Claim) -> None:
         )
 
 
-def _notify_claimant(claim: Claim, *, template: str) -> None:
+def _notify_claimant(claim: Claim, *, template: str, extra: dict | None = None) -> None:
     send_templated_mail(
         template=f"vetting/{template}",
         to=[claim.user.email],
-        context={"claim": claim, "provider": claim.provider},
+        context={"claim": claim, "provider": claim.provider, **(extra or {})},
     )
 
 
@@ -385,9 +387,15 @@ def claim_approve(*, claim: Claim, by: User) -> Claim:
         reason="Approved",
         update_fields=["status", "decided_by", "decided_at"],
     )
+    # Buyers may have written while nobody managed the listing: their inquiries wait.
+    waiting = claim.provider.inquiries.filter(answered_at__isnull=True).count()
     _notify_claimant(
         claim,
         template="claim_approved",
+        extra={
+            "waiting_inquiries": waiting,
+            "inbox_url": settings.SITE_URL + reverse("dashboard:inbox"),
+        },
     )
     return claim
 

@@ -134,8 +134,13 @@ def test_list_pages_show_nothing_of_the_owners(client, owned, other_buyer, who):
         response = client.get(reverse(name))
         if who == "anonymous":
             assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-        elif who == "issp_outsider" and name not in ("dashboard:inbox", "buyers:shortlists"):
-            # ISSP staff keep shortlists (to find partners), nothing else of the workspace.
+        # ISSP staff keep shortlists (to find partners) and inquiries of their own (to
+        # other providers), nothing else of the workspace.
+        elif who == "issp_outsider" and name not in (
+            "dashboard:inbox",
+            "buyers:shortlists",
+            "buyers:inquiries",
+        ):
             assert response.status_code == 403
         else:
             assert response.status_code == 200

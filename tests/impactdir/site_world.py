@@ -1,6 +1,7 @@
 """A small directory with one of everything, for tests that walk every page."""
 
 from buyers import services as buyer_services
+from buyers.inquiries.claim_links import claim_link_create
 from providers.models import ListingStatus, PendingChange
 from providers.services.parts import provider_update_profile
 from providers.services.team import member_invite
@@ -33,8 +34,27 @@ def one_of_everything() -> dict:
         owner=buyer, name="Kenya", query_string="country=KE", frequency="daily"
     )
     [inquiry] = buyer_services.inquiry_send(
-        buyer=buyer, providers=[provider], subject="Hello", body="Capacity?"
+        buyer=buyer,
+        providers=[provider],
+        subject="Hello",
+        body="Capacity?",
+        questions=["capacity", "impact-share", "certifications", "pricing"],
     )
+    # One inquiry to two listings, one of them unclaimed; the claimed one answers.
+    sent = buyer_services.inquiry_send(
+        buyer=buyer,
+        providers=[provider, unclaimed],
+        subject="Both",
+        body="Pricing?",
+        questions=["capacity", "impact-share", "pricing"],
+    )
+    buyer_services.inquiry_reply(
+        inquiry=sent[0],
+        user=owner,
+        body="Forty seats.",
+        answers={"capacity_amount": 40, "capacity_unit": "seats", "impact_share": 60},
+    )
+    claim_path = claim_link_create(inquiry=sent[1])
     return {
         "provider": provider,
         "owner": owner,
@@ -48,4 +68,6 @@ def one_of_everything() -> dict:
         "entry": shortlist.entries.get(),
         "saved": saved,
         "inquiry": inquiry,
+        "batch": sent[0].batch,
+        "claim_path": claim_path,
     }

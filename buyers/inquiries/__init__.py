@@ -1,0 +1,1 @@
+"""Inquiries beyond the plain thread: claim links for unclaimed listings, structured answers."""
