@@ -1,7 +1,9 @@
 """The facet declarations (buyers/search/facets.py) against everything built from them.
 
-- Each declaration's membership SQL gives exactly the index's bitsets (so the index
-  builder can be switched to it safely), and its per-provider form the same rows.
+- Each declaration's membership SQL gives exactly the index's bitsets (the builder
+  reads provider-row branches from its pass over the providers and roll-ups from the
+  bits they roll up: this holds those shortcuts to the SQL), and its per-provider form
+  (incremental updates) the same rows.
 - The FilterSet's database path (`search_queryset`) and the in-memory index give the
   same providers for every option of every facet, every impact threshold and
   verified, on SQLite and PostgreSQL.
@@ -138,6 +140,27 @@ def test_membership_for_some_providers_is_theirs_of_the_whole(directory):
             (provider, key) for provider, key in everything if provider in some
         }, facet.param
         assert rows(facet.membership_sql_for([])) == set()
+
+
+def test_incremental_reads_of_many_providers_stay_within_sqlites_parameters(directory):
+    from buyers.search.changes import _id_batches, _members_sql
+
+    ids = list(range(1, 5001))  # changes.MAX_BATCH
+    batches = _id_batches(ids)
+    assert [pk for batch in batches for pk in batch] == ids
+    for batch in batches:
+        sql, params = _members_sql(batch, directory.day)
+        assert len(params) < 32_766 or connection.vendor == "postgresql"
+    published = sorted(published_ids())
+    with connection.cursor() as cursor:
+        cursor.execute(*_members_sql(published, directory.day))
+        found = {(param, int(p), str(key)) for param, p, key in cursor.fetchall()}
+    for facet in FILTERS:
+        if facet.kind != THRESHOLD:
+            expected = rows(facet.membership_sql(on=directory.day))
+            assert {(p, k) for param, p, k in found if param == facet.param} == {
+                (p, k) for p, k in expected if p in published
+            }, facet.param
 
 
 # -- the FilterSet's database path == the in-memory index, option by option ------------
