@@ -284,6 +284,31 @@ PRICING_MODELS = [
     ("hybrid", "Hybrid"),
 ]
 
+#: Partnerships a provider offers or seeks (with other providers): slug, name, what it means.
+#: Seeded by 0013_provider_type_partnerships.
+PARTNERSHIP_KINDS = [
+    (
+        "subcontracting-capacity",
+        "Subcontracting capacity",
+        "Spare delivery capacity another provider can subcontract work to.",
+    ),
+    (
+        "subcontracted-work",
+        "Taking subcontracted work",
+        "Taking on work another provider wins and passes on.",
+    ),
+    (
+        "training",
+        "Training partnerships",
+        "Training impact workers together, or sharing curricula and trainers.",
+    ),
+    (
+        "joint-bids",
+        "Joint bids",
+        "Bidding together for contracts neither could serve alone.",
+    ),
+]
+
 DELIVERY_MODES = [
     ("onsite", "Onsite"),
     ("remote", "Remote"),

@@ -44,7 +44,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from providers.models import SIZE_BAND_BOUNDS, SizeBand
+from providers.models import SIZE_BAND_BOUNDS, ProviderType, SizeBand
 
 #: Facets whose values are option keys (ORed within a facet, ANDed across).
 OPTIONS = "options"
@@ -294,6 +294,30 @@ def _band_label(facet, option) -> str:
     return str(SizeBand(option.key).label)
 
 
+def _type_label(facet, option) -> str:
+    return str(ProviderType(option.key).label)
+
+
+def _partnership_facet(param: str, label, table: str, description: str) -> "Facet":
+    """Partnerships a provider offers (or seeks): kinds from the PartnershipKind taxonomy."""
+    return Facet(
+        param,
+        label,
+        branches=(
+            Branch(
+                f"{table} link JOIN providers_partnershipkind kind "
+                "ON kind.id = link.partnershipkind_id",
+                key="kind.slug",
+            ),
+        ),
+        tables=(table, "providers_partnershipkind"),
+        provider_joins={table: _PROVIDER_ROW},
+        options=Options("providers_partnershipkind"),
+        description=description,
+        term_kind="partnership",
+    )
+
+
 def _bands(facet, index) -> frozenset:
     return frozenset(band.value for band in SizeBand)
 
@@ -437,6 +461,24 @@ FILTERS = (
         term_kind="target-group",
     ),
     Facet(
+        "type",
+        _("Type of provider"),
+        branches=(
+            Branch(
+                PROVIDER_TABLE,
+                key="link.provider_type",
+                provider="link.id",
+                where="link.provider_type <> ''",
+            ),
+        ),
+        tables=("providers_provider",),
+        description="`dedicated`: a dedicated impact sourcing provider; `programme`: the "
+        "impact sourcing programme of a traditional outsourcing company.",
+        show=_type_label,
+        fixed_values=tuple(ProviderType.values),
+        fixed_labels=tuple(ProviderType.labels),
+    ),
+    Facet(
         "size",
         _("Workforce size"),
         branches=(
@@ -503,6 +545,18 @@ FILTERS = (
         options=Options("providers_deliverymode"),
         description="Delivery-mode code.",
         term_kind="delivery-mode",
+    ),
+    _partnership_facet(
+        "offers",
+        _("Partnerships offered"),
+        "providers_provider_partnerships_offered",
+        "Partnership-kind code the provider offers other providers (repeat for several).",
+    ),
+    _partnership_facet(
+        "seeks",
+        _("Partnerships sought"),
+        "providers_provider_partnerships_sought",
+        "Partnership-kind code the provider seeks in other providers (repeat for several).",
     ),
     Facet(
         "verified",
