@@ -290,17 +290,19 @@ PARTNERSHIP_KINDS = [
     (
         "subcontracting-capacity",
         "Subcontracting capacity",
-        "Spare delivery capacity another provider can subcontract work to.",
+        "Seats and people for work another provider subcontracts: offered by a provider "
+        "with capacity to spare, sought by one that needs more.",
     ),
     (
         "subcontracted-work",
-        "Taking subcontracted work",
-        "Taking on work another provider wins and passes on.",
+        "Subcontracted work",
+        "Work one provider wins and passes on: offered by the one passing it on, sought by "
+        "one that wants to take it on.",
     ),
     (
         "training",
         "Training partnerships",
-        "Training impact workers together, or sharing curricula and trainers.",
+        "Training impact workers together, or sharing curricula, trainers and best practice.",
     ),
     (
         "joint-bids",

@@ -755,7 +755,7 @@ PARENT_COMPANIES = (
 #: providers take work on and bid together.
 _PARTNERSHIPS = {
     ProviderType.PROGRAMME: (
-        {"training": 0.6, "subcontracted-work": 0.3, "joint-bids": 0.3},
+        {"subcontracted-work": 0.6, "training": 0.5, "joint-bids": 0.2},
         {"subcontracting-capacity": 0.7, "training": 0.2},
     ),
     ProviderType.DEDICATED: (
