@@ -21,6 +21,7 @@ from .selectors import (
     REPORT_FIGURES,
     delivery_countries,
     latest_report,
+    partnership_codes,
     public_figures,
     with_display_data,
 )
@@ -114,6 +115,19 @@ COLUMNS = [
     ),
     ("founded_year", _("Year founded."), lambda p, t: p.founded_year),
     (
+        "provider_type",
+        _(
+            "dedicated (a dedicated impact sourcing provider) or programme (the impact sourcing "
+            "programme of a traditional outsourcing company); empty when not stated."
+        ),
+        lambda p, t: p.provider_type,
+    ),
+    (
+        "parent_company",
+        _("For a programme: the outsourcing company that runs it."),
+        lambda p, t: p.parent_company,
+    ),
+    (
         "workforce",
         _("Total workforce; <10 when fewer than 10, withheld when it would reveal a small count."),
         lambda p, t: public_figures(p).workforce.machine,
@@ -165,6 +179,19 @@ COLUMNS = [
         "delivery_modes",
         _("Delivery modes, separated by semicolons."),
         lambda p, t: _join(m.name for m in p.delivery_modes.all()),
+    ),
+    (
+        "partnerships_offered",
+        _(
+            "Partnerships the provider offers other providers (subcontracting-capacity, "
+            "subcontracted-work, training, joint-bids), separated by semicolons."
+        ),
+        lambda p, t: _join(partnership_codes(p.offers_codes)),
+    ),
+    (
+        "partnerships_sought",
+        _("Partnerships the provider seeks in other providers, the same codes."),
+        lambda p, t: _join(partnership_codes(p.seeks_codes)),
     ),
     (
         "certifications",

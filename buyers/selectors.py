@@ -9,7 +9,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    CharField,
+    Count,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -47,14 +57,48 @@ MIN_COMPARE = 2
 REPORT_FIGURES = REPORT_FIGURE_FIELDS
 
 
+def _partnership_codes(field: str):
+    """A provider's partnerships offered or sought as "position:code" items joined by
+    spaces (SQLite's aggregates take no order: `partnership_codes` sorts them): an
+    annotation, so exports read them with no query of their own."""
+    through = Provider._meta.get_field(field).remote_field.through
+    return Subquery(
+        through.objects.filter(provider_id=OuterRef("pk"))
+        .values("provider_id")
+        .annotate(
+            codes=StringAgg(
+                Concat(
+                    Cast("partnershipkind__position", CharField()),
+                    Value(":"),
+                    "partnershipkind__slug",
+                    output_field=CharField(),
+                ),
+                Value(" "),
+            )
+        )
+        .values("codes")
+    )
+
+
+def partnership_codes(annotated: str | None) -> list[str]:
+    """The codes of `_partnership_codes`' annotation, in the taxonomy's order."""
+    items = [item.split(":", 1) for item in (annotated or "").split()]
+    return [code for _position, code in sorted(items, key=lambda item: (int(item[0]), item[1]))]
+
+
 def with_display_data(queryset: QuerySet[Provider]) -> QuerySet[Provider]:
-    """Prefetch services, centres, certifications, languages, pricing, modes and latest report."""
+    """Prefetch services, centres, certifications, languages, pricing, modes and latest report;
+    annotate the partnerships offered and sought (`offers_codes`, `seeks_codes`)."""
     latest_reports = (
         ImpactReport.objects.filter(is_latest=True)
         .order_by()
         .prefetch_related(
             Prefetch("groups", queryset=ImpactReportGroup.objects.select_related("target_group"))
         )
+    )
+    queryset = queryset.annotate(
+        offers_codes=_partnership_codes("partnerships_offered"),
+        seeks_codes=_partnership_codes("partnerships_sought"),
     )
     return queryset.prefetch_related(
         Prefetch(

@@ -22,6 +22,7 @@ from providers.models import (
     MembershipRole,
     Provider,
     ProviderService,
+    ProviderType,
     Service,
     TargetGroup,
 )
@@ -83,10 +84,14 @@ class ProfileForm(VersionMixin, forms.ModelForm):
             "industries": forms.CheckboxSelectMultiple,
             "languages": forms.CheckboxSelectMultiple,
             "markets": forms.CheckboxSelectMultiple,
+            "provider_type": forms.RadioSelect,
+            "partnerships_offered": forms.CheckboxSelectMultiple,
+            "partnerships_sought": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["provider_type"].choices = [("", _("Not stated")), *ProviderType.choices]
         self.fields["contact_email"].help_text = _("Where buyers' inquiries go.")
         self.fields["org_registry"].help_text = _("For example, the company registry's name.")
 

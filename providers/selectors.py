@@ -229,6 +229,10 @@ class ProviderProfile:
     markets: list[Lookup]
     pricing_models: list[Lookup]
     delivery_modes: list[Lookup]
+    #: partnerships with other providers it offers and seeks (slugs are search's `offers`
+    #: and `seeks` values)
+    partnerships_offered: list[Lookup]
+    partnerships_sought: list[Lookup]
     impact: ImpactSummary | None
     earlier_reports: list[EarlierReport]
     case_studies: list[CaseStudyView]
@@ -331,6 +335,22 @@ def _profile_union(provider_id):
             row_id="language_id",
             t1="language__name",
             t2="language__code",
+        ),
+        _branch(
+            Provider.partnerships_offered.through.objects.filter(provider_id=provider_id),
+            "offers",
+            row_id="partnershipkind_id",
+            t1="partnershipkind__name",
+            t2="partnershipkind__slug",
+            n1="partnershipkind__position",
+        ),
+        _branch(
+            Provider.partnerships_sought.through.objects.filter(provider_id=provider_id),
+            "seeks",
+            row_id="partnershipkind_id",
+            t1="partnershipkind__name",
+            t2="partnershipkind__slug",
+            n1="partnershipkind__position",
         ),
         _branch(
             Provider.markets.through.objects.filter(provider_id=provider_id),
@@ -570,7 +590,10 @@ def provider_profile(
     latest_report = getattr(provider, "latest", None)
     today = timezone.localdate()
 
-    lookups = {kind: [] for kind in ("pricing", "mode", "industry", "language", "market")}
+    lookups = {
+        kind: []
+        for kind in ("pricing", "mode", "industry", "language", "market", "offers", "seeks")
+    }
     categories: dict[int, ServiceCategoryGroup] = {}
     service_rows = []
     centres: dict[int, Centre] = {}
@@ -679,6 +702,8 @@ def provider_profile(
         markets=ordered("market"),
         pricing_models=ordered("pricing"),
         delivery_modes=ordered("mode"),
+        partnerships_offered=ordered("offers"),
+        partnerships_sought=ordered("seeks"),
         impact=impact,
         earlier_reports=earlier_reports,
         case_studies=sorted(case_studies, key=lambda c: (-c.year, c.title.casefold())),

@@ -284,6 +284,33 @@ PRICING_MODELS = [
     ("hybrid", "Hybrid"),
 ]
 
+#: Partnerships a provider offers or seeks (with other providers): slug, name, what it means.
+#: Seeded by 0013_provider_type_partnerships.
+PARTNERSHIP_KINDS = [
+    (
+        "subcontracting-capacity",
+        "Subcontracting capacity",
+        "Seats and people for work another provider subcontracts: offered by a provider "
+        "with capacity to spare, sought by one that needs more.",
+    ),
+    (
+        "subcontracted-work",
+        "Subcontracted work",
+        "Work one provider wins and passes on: offered by the one passing it on, sought by "
+        "one that wants to take it on.",
+    ),
+    (
+        "training",
+        "Training partnerships",
+        "Training impact workers together, or sharing curricula, trainers and best practice.",
+    ),
+    (
+        "joint-bids",
+        "Joint bids",
+        "Bidding together for contracts neither could serve alone.",
+    ),
+]
+
 DELIVERY_MODES = [
     ("onsite", "Onsite"),
     ("remote", "Remote"),

@@ -24,6 +24,8 @@ def card_queryset():
             "logo",
             "workforce",
             "impact_share",
+            "provider_type",
+            "parent_company",
             "verified_at",
             "updated_at",
             # the "not confirmed in over 2 years" mark (Provider.is_unconfirmed)

@@ -27,7 +27,8 @@ import numpy as np
 from django.db import connection
 
 from buyers.search.bits import bool_to_bits
-from buyers.search.build import certification_bits
+from buyers.search.build import dated_facets, facet_bits
+from buyers.search.facets import FILTERS, THRESHOLD
 from buyers.search.index import (
     CHANGE_TABLE,
     CHUNK,
@@ -35,7 +36,6 @@ from buyers.search.index import (
     FacetOption,
     SearchIndex,
     provider_row_values,
-    size_band_of,
 )
 from providers import disclosure
 
@@ -139,28 +139,36 @@ def _in(ids) -> tuple[str, list]:
     return ", ".join(["%s"] * len(ids)), list(ids)
 
 
-def _members_sql(placeholders: str) -> str:
-    """(facet, provider id, key) of the given providers, as the builder reads them."""
-    return f"""
-        SELECT 'service', link.provider_id, CAST(link.service_id AS TEXT)
-        FROM providers_providerservice link WHERE link.provider_id IN ({placeholders})
-        UNION ALL SELECT 'country', link.provider_id, CAST(link.country AS TEXT)
-        FROM providers_deliverycentre link WHERE link.provider_id IN ({placeholders})
-        UNION ALL SELECT 'certification', link.provider_id, CAST(link.certification_id AS TEXT)
-        FROM providers_certificationholding link WHERE link.provider_id IN ({placeholders})
-        AND (link.expires_on IS NULL OR link.expires_on >= %s)
-        AND (link.issued_on IS NULL OR link.issued_on <= %s)
-        UNION ALL SELECT 'language', link.provider_id, CAST(link.language_id AS TEXT)
-        FROM providers_provider_languages link WHERE link.provider_id IN ({placeholders})
-        UNION ALL SELECT 'group', link.provider_id, CAST(g.target_group_id AS TEXT)
-        FROM providers_impactreportgroup g
-        JOIN providers_impactreport link ON link.id = g.report_id AND link.is_latest
-        WHERE link.provider_id IN ({placeholders})
-        UNION ALL SELECT 'pricing', link.provider_id, CAST(link.pricingmodel_id AS TEXT)
-        FROM providers_provider_pricing_models link WHERE link.provider_id IN ({placeholders})
-        UNION ALL SELECT 'mode', link.provider_id, CAST(link.deliverymode_id AS TEXT)
-        FROM providers_provider_delivery_modes link WHERE link.provider_id IN ({placeholders})
-    """  # noqa: S608 (constant tables; ids are parameters)
+#: Most ids in one SQLite statement of `_members_sql` (SQLite takes up to 32,766
+#: parameters; each branch of each declaration takes every id once).
+_SQLITE_PARAMETERS = 30_000
+
+
+def _member_facets() -> tuple:
+    """The facets a provider's rows decide (a threshold is read from the provider row)."""
+    return tuple(facet for facet in FILTERS if facet.kind != THRESHOLD)
+
+
+def _members_sql(ids: list, day) -> tuple[str, list]:
+    """SQL selecting (facet param, provider id, option key) of the given providers, from
+    every facet's declaration (facets.py), as the builder reads them; and its parameters."""
+    parts, params = [], []
+    for facet in _member_facets():
+        sql, facet_params = facet.membership_sql_for(ids, on=day)
+        parts.append(
+            f"SELECT '{facet.param}', m.provider_id, m.option_key FROM ({sql}) m"  # noqa: S608 (declared SQL)
+        )
+        params += facet_params
+    return " UNION ALL ".join(parts), params
+
+
+def _id_batches(ids: list) -> list:
+    """`ids` cut so that one `_members_sql` statement stays within SQLite's parameters."""
+    if connection.vendor == "postgresql":
+        return [ids]
+    branches = sum(len(facet.branches) for facet in _member_facets())
+    size = max(1, _SQLITE_PARAMETERS // branches)
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 @dataclasses.dataclass
@@ -191,45 +199,16 @@ def _read_states(cursor, index: SearchIndex, ids: list) -> tuple[list, set]:
         states.append(_State(int(row[0]), share, workforce, updated, verified, predecessor=row[5]))
     published = {state.id for state in states}
     by_id = {state.id: state for state in states}
-    if states:
-        placeholders, params = _in(sorted(published))
-        cursor.execute(
-            _members_sql(placeholders),
-            params * 3 + [index.day, index.day] + params * 4,
-        )
-        for facet, provider_id, key in cursor.fetchall():
-            by_id[int(provider_id)].members.setdefault(facet, set()).add(key)
+    for batch in _id_batches(sorted(published)) if published else ():
+        cursor.execute(*_members_sql(batch, index.day))
+        for param, provider_id, key in cursor.fetchall():
+            by_id[int(provider_id)].members.setdefault(param, set()).add(str(key))
     return states, set(ids) - published
 
 
 def _option_keys(index: SearchIndex, state: _State) -> dict:
     """Facet param -> option keys the provider belongs to, as the builder derives them."""
-    slugs = index.slug_by_id
-    keys = {}
-    services = set()
-    for service_id in state.members.get("service", ()):
-        slug = slugs["service"].get(int(service_id))
-        if slug is not None:
-            services.add(slug)
-            parent = index.service_parent.get(slug)
-            if parent:
-                services.add(parent)
-    keys["service"] = services
-    countries = set(state.members.get("country", ()))
-    keys["country"] = countries
-    keys["region"] = {
-        region for region, codes in index.region_countries.items() if countries & codes
-    }
-    for param in ("certification", "language", "group", "pricing", "mode"):
-        keys[param] = {
-            slugs[param][int(key)]
-            for key in state.members.get(param, ())
-            if int(key) in slugs[param]
-        }
-    band = size_band_of(state.workforce)
-    keys["size"] = {band} if band else set()
-    keys["verified"] = {"1"} if state.verified else set()
-    return keys
+    return {facet.param: state.members.get(facet.param, set()) for facet in _member_facets()}
 
 
 # --------------------------------------------------------------------------
@@ -441,7 +420,12 @@ def _add_country_option(index: SearchIndex, code: str) -> None:
 
 
 def refresh_certifications(cursor, index: SearchIndex, today) -> SearchIndex:
-    """A new index for another day: only certification validity depends on the date."""
+    """A new index for another day: only the dated facets (certification validity) change."""
     new = dataclasses.replace(index, day=today, bits=dict(index.bits))
-    new.bits["certification"] = certification_bits(index, today)
+    nbytes = (index.size + 7) // 8
+    for facet in dated_facets():
+        new.bits[facet.param] = {
+            key: bits & index.all_bits
+            for key, bits in facet_bits(facet, today, index.id_to_position, nbytes).items()
+        }
     return new

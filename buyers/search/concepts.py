@@ -83,8 +83,8 @@ class Concepts:
         return named or None
 
 
-def build_concepts(*, services, regions, certifications, groups, country_codes) -> Concepts:
-    """Names of the taxonomy terms (rows as read by the index build: slug and name)."""
+def build_concepts(options: dict) -> Concepts:
+    """Names of the taxonomy terms: the index's options (facet param -> FacetOption list)."""
     names: dict = {}
     said_words: Counter = Counter()
 
@@ -95,15 +95,13 @@ def build_concepts(*, services, regions, certifications, groups, country_codes) 
             names.setdefault(said, set()).add((param, key))
 
     known = set()
-    for param, rows in (
-        ("service", services),
-        ("region", regions),
-        ("certification", certifications),
-        ("group", groups),
-    ):
-        for row in rows:
-            add(row["name"], param, row["slug"])
-            known.add((param, row["slug"]))
+    for param in PARAMS:
+        if param == "country":
+            continue
+        for option in options.get(param, ()):
+            add(option.label, param, option.key)
+            known.add((param, option.key))
+    country_codes = [option.key for option in options.get("country", ())]
     with translation.override("en"):
         for code in country_codes:
             add(str(countries.name(code)), "country", code)

@@ -22,11 +22,12 @@ being the latest); and which tables decide all that. From the declarations come:
 Adding a facet: one `Facet` in `FILTERS` (where it goes is its place in the
 contract and on the page), plus a migration installing the search triggers on
 any table it names that has none yet (a provider's own rows: 0005's
-published-only triggers with the `provider_joins` SQL; a taxonomy: 0003's; on
-SQLite 0003's). The index builder is to read `option_rows()` and
-`membership_sql()` (until it does, index.py's per-facet code needs the facet
-too). A new kind of value (neither options, a threshold nor a flag) needs a
-field in filters.py and a way of counting in selector.py.
+published-only triggers with the `provider_joins` SQL and 0011's change log; a
+taxonomy: 0003's). The index builder (build.py) reads `option_rows()` and the
+branches, and incremental updates (changes.py) read `membership_sql_for()`:
+neither knows any facet by name. A new kind of value (neither options, a
+threshold nor a flag) needs a field in filters.py and a way of counting in
+selector.py.
 """
 
 import datetime
@@ -43,7 +44,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from providers.models import SIZE_BAND_BOUNDS, SizeBand
+from providers.models import SIZE_BAND_BOUNDS, ProviderType, SizeBand
 
 #: Facets whose values are option keys (ORed within a facet, ANDed across).
 OPTIONS = "options"
@@ -53,12 +54,21 @@ THRESHOLD = "threshold"
 FLAG = "flag"
 
 
+#: The source of a branch read from a provider's own row (its columns).
+PROVIDER_TABLE = "providers_provider link"
+
+
 @dataclass(frozen=True)
 class Branch:
     """One way a provider reaches an option key: `SELECT provider, key FROM source WHERE where`.
 
     `source` is a FROM clause (its first table aliased `link`); `where` may hold one `%s`
     per `dated` for the date the membership is computed on (today).
+
+    A branch whose keys each stand for several keys of a facet built before it (a region
+    for its countries, a service category for its services) may say so: `rollup_of` names
+    that facet and `rollup` selects (key, that facet's key) pairs. The index builder then
+    ORs those bits instead of running the branch (tests hold both to the same answer).
     """
 
     source: str
@@ -66,6 +76,21 @@ class Branch:
     provider: str = "link.provider_id"
     where: str = ""
     dated: int = 0
+    rollup_of: str = ""
+    rollup: str = ""
+
+    @property
+    def of_provider_row(self) -> bool:
+        """Whether the branch reads only the provider's own row: the index builder then
+        takes it from the one pass over the published providers it makes anyway."""
+        return self.source == PROVIDER_TABLE and self.provider == "link.id"
+
+    def row_value(self, on=None) -> tuple[str, list]:
+        """For a provider-row branch: an expression over `link` giving the option key, or
+        NULL when the provider has none; and its parameters."""
+        if not self.where:
+            return self.key, []
+        return f"CASE WHEN {self.where} THEN {self.key} END", [on] * self.dated
 
     def select(self, columns: str, conditions=(), params=(), on=None) -> tuple[str, list]:
         wheres = [self.where] if self.where else []
@@ -203,9 +228,14 @@ class Facet:
         return self._union(f"{{provider}} IN ({_placeholders(ids)})", ids, on)
 
     def _union(self, condition, params, on) -> tuple[str, list]:
+        return self.membership_of(self.branches, on, condition, params)
+
+    @staticmethod
+    def membership_of(branches, on=None, condition="", params=()) -> tuple[str, list]:
+        """`membership_sql()` of some of a facet's branches (UNION ALL of them)."""
         on = on or timezone.localdate()
         parts, all_params = [], []
-        for branch in self.branches:
+        for branch in branches:
             conditions = [condition.format(provider=branch.provider)] if condition else []
             sql, branch_params = branch.select(
                 f"{branch.provider} AS provider_id, {branch.key} AS option_key",
@@ -264,6 +294,30 @@ def _band_label(facet, option) -> str:
     return str(SizeBand(option.key).label)
 
 
+def _type_label(facet, option) -> str:
+    return str(ProviderType(option.key).label)
+
+
+def _partnership_facet(param: str, label, table: str, description: str) -> "Facet":
+    """Partnerships a provider offers (or seeks): kinds from the PartnershipKind taxonomy."""
+    return Facet(
+        param,
+        label,
+        branches=(
+            Branch(
+                f"{table} link JOIN providers_partnershipkind kind "
+                "ON kind.id = link.partnershipkind_id",
+                key="kind.slug",
+            ),
+        ),
+        tables=(table, "providers_partnershipkind"),
+        provider_joins={table: _PROVIDER_ROW},
+        options=Options("providers_partnershipkind"),
+        description=description,
+        term_kind="partnership",
+    )
+
+
 def _bands(facet, index) -> frozenset:
     return frozenset(band.value for band in SizeBand)
 
@@ -299,6 +353,9 @@ FILTERS = (
                 "JOIN providers_service s ON s.id = link.service_id "
                 "JOIN providers_service parent ON parent.id = s.parent_id",
                 key="parent.slug",
+                rollup_of="service",
+                rollup="SELECT parent.slug, s.slug FROM providers_service s "
+                "JOIN providers_service parent ON parent.id = s.parent_id",
             ),
         ),
         tables=("providers_providerservice", "providers_service"),
@@ -331,6 +388,9 @@ FILTERS = (
                 "JOIN providers_regioncountry rc ON rc.country = link.country "
                 "JOIN providers_region r ON r.id = rc.region_id",
                 key="r.slug",
+                rollup_of="country",
+                rollup="SELECT r.slug, rc.country FROM providers_regioncountry rc "
+                "JOIN providers_region r ON r.id = rc.region_id",
             ),
         ),
         tables=("providers_deliverycentre", "providers_regioncountry", "providers_region"),
@@ -401,11 +461,29 @@ FILTERS = (
         term_kind="target-group",
     ),
     Facet(
+        "type",
+        _("Type of provider"),
+        branches=(
+            Branch(
+                PROVIDER_TABLE,
+                key="link.provider_type",
+                provider="link.id",
+                where="link.provider_type <> ''",
+            ),
+        ),
+        tables=("providers_provider",),
+        description="`dedicated`: a dedicated impact sourcing provider; `programme`: the "
+        "impact sourcing programme of a traditional outsourcing company.",
+        show=_type_label,
+        fixed_values=tuple(ProviderType.values),
+        fixed_labels=tuple(ProviderType.labels),
+    ),
+    Facet(
         "size",
         _("Workforce size"),
         branches=(
             Branch(
-                "providers_provider link",
+                PROVIDER_TABLE,
                 key=_size_case(),
                 provider="link.id",
                 where="link.workforce >= 1",
@@ -424,7 +502,7 @@ FILTERS = (
         kind=THRESHOLD,
         branches=(
             Branch(
-                "providers_provider link",
+                PROVIDER_TABLE,
                 key="link.impact_share",
                 provider="link.id",
                 where="link.impact_share IS NOT NULL",
@@ -468,13 +546,25 @@ FILTERS = (
         description="Delivery-mode code.",
         term_kind="delivery-mode",
     ),
+    _partnership_facet(
+        "offers",
+        _("Partnerships offered"),
+        "providers_provider_partnerships_offered",
+        "Partnership-kind code the provider offers other providers (repeat for several).",
+    ),
+    _partnership_facet(
+        "seeks",
+        _("Partnerships sought"),
+        "providers_provider_partnerships_sought",
+        "Partnership-kind code the provider seeks in other providers (repeat for several).",
+    ),
     Facet(
         "verified",
         _("Verification"),
         kind=FLAG,
         branches=(
             Branch(
-                "providers_provider link",
+                PROVIDER_TABLE,
                 key="'1'",
                 provider="link.id",
                 where="link.verified_at IS NOT NULL",

@@ -83,11 +83,8 @@ class SearchIndex:
     #: per position: sequence number of the provider's last change (the build's own for
     #: providers unchanged since); result cards are kept per provider and stamp
     stamps: np.ndarray | None = None
-    #: slug -> primary key, for the QuerySet verbs; and back, for applying changes
+    #: facet param -> option key -> the taxonomy row's primary key (the API's term ids)
     ids_by_slug: dict = field(default_factory=dict)
-    slug_by_id: dict = field(default_factory=dict)
-    service_parent: dict = field(default_factory=dict)  # slug -> parent slug
-    region_countries: dict = field(default_factory=dict)  # slug -> frozenset of codes
     #: lexemes and name trigrams for text search (PostgreSQL only), as built
     text: TextIndex | None = None
     #: positions whose text changed since the build (text.py asks the database)

@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from providers import models as m
 from providers.evidence import change_evidence_url, item_evidence_url
-from providers.services.parts import CERTIFICATION_FIELDS, REPORT_FIELDS
+from providers.services.parts import CERTIFICATION_FIELDS, REPORT_FIELDS, VETTED_PROFILE_FIELDS
 
 from .mixins import EMPTY, HistoryAdmin
 
 #: The model and the proposable fields each kind of change touches.
 CHANGE_TARGETS = {
-    m.PendingChangeKind.PROFILE: (m.Provider, ("name", "org_registry", "org_number")),
+    m.PendingChangeKind.PROFILE: (m.Provider, VETTED_PROFILE_FIELDS),
     m.PendingChangeKind.CERTIFICATION: (m.CertificationHolding, CERTIFICATION_FIELDS),
     m.PendingChangeKind.REPORT: (m.ImpactReport, REPORT_FIELDS),
 }

@@ -258,12 +258,21 @@ class ProviderAdmin(ProviderImportMixin, DecisionActionsMixin, HistoryAdmin):
         ConfirmationListFilter,
         HqCountryListFilter,
         "legal_form",
+        "provider_type",
     ]
     show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["name", "slug", "org_number"]
     list_per_page = 50
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["pricing_models", "delivery_modes", "industries", "languages", "markets"]
+    filter_horizontal = [
+        "pricing_models",
+        "delivery_modes",
+        "industries",
+        "languages",
+        "markets",
+        "partnerships_offered",
+        "partnerships_sought",
+    ]
     readonly_fields = [
         # Logos reach storage only through the dashboard's checks (providers.uploads).
         "logo",
@@ -302,6 +311,7 @@ class ProviderAdmin(ProviderImportMixin, DecisionActionsMixin, HistoryAdmin):
                 "fields": [
                     ("hq_country", "founded_year"),
                     "legal_form",
+                    ("provider_type", "parent_company"),
                     ("org_registry", "org_number"),
                     "workforce",
                 ]
@@ -310,6 +320,10 @@ class ProviderAdmin(ProviderImportMixin, DecisionActionsMixin, HistoryAdmin):
         (
             _("What it offers"),
             {"fields": ["pricing_models", "delivery_modes", "industries", "languages", "markets"]},
+        ),
+        (
+            _("Partnerships with other providers"),
+            {"fields": ["partnerships_offered", "partnerships_sought"]},
         ),
         (_("Contact"), {"fields": ["contact_name", "contact_email", "contact_phone"]}),
         (

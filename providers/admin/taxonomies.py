@@ -106,6 +106,13 @@ class PricingModelAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+@admin.register(m.PartnershipKind)
+class PartnershipKindAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
 @admin.register(m.DeliveryMode)
 class DeliveryModeAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position"]

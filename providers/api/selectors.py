@@ -39,6 +39,8 @@ def page_providers(ids: list) -> list:
             "slug",
             "tagline",
             "workforce",
+            "provider_type",
+            "parent_company",
             "verified_at",
             "assured_date",
             "updated_at",
@@ -184,6 +186,7 @@ def term_ids(index: SearchIndex) -> dict:
         "pricing-model": index.ids_by_slug.get("pricing", {}),
         "delivery-mode": index.ids_by_slug.get("mode", {}),
         "certification": index.ids_by_slug.get("certification", {}),
+        "partnership": index.ids_by_slug.get("offers", {}),
         "language": dict(Language.objects.values_list("code", "id")),
         "industry": dict(Industry.objects.values_list("slug", "id")),
     }

@@ -68,6 +68,12 @@ class ProviderItem(Schema):
     url: str = Field(description="This provider in the API.")
     profile_url: str = Field(description="The public profile page.")
     verified: bool
+    provider_type: Literal["dedicated", "programme"] | None = Field(
+        description="dedicated: a dedicated impact sourcing provider; programme: the impact "
+        "sourcing programme of a traditional outsourcing company (its centres and figures are "
+        "the programme's own); null when not stated."
+    )
+    parent_company: str = Field(description="For a programme: the company that runs it.")
     workforce: Figure
     size_band: Literal["1-49", "50-249", "250-999", "1000-plus"] | None
     impact_share: Figure = Field(
@@ -221,6 +227,12 @@ class ProviderDetail(ProviderItem):
     markets: list[TermOut]
     pricing_models: list[TermOut]
     delivery_modes: list[TermOut]
+    partnerships_offered: list[TermOut] = Field(
+        description="Partnerships it offers other providers (search parameter `offers`)."
+    )
+    partnerships_sought: list[TermOut] = Field(
+        description="Partnerships it seeks in other providers (search parameter `seeks`)."
+    )
     service_offers: list[ServiceOut]
     centres: list[CentreOut]
     certifications: list[CertificationOut]
@@ -263,6 +275,8 @@ def _item(provider, shown: disclosure.ListingFigures) -> dict:
         "url": reverse("api-v1:provider_detail", args=[uuid]),
         "profile_url": provider.get_absolute_url(),
         "verified": provider.is_verified,
+        "provider_type": provider.provider_type or None,
+        "parent_company": provider.parent_company,
         "workforce": figure(shown.workforce),
         "size_band": provider.size_band or None,
         "impact_share": figure(shown.impact_share),
@@ -342,6 +356,8 @@ def provider_detail(request, profile, ids: dict | None = None) -> dict:
         markets=_terms(profile.markets, "region", ids),
         pricing_models=_terms(profile.pricing_models, "pricing-model", ids),
         delivery_modes=_terms(profile.delivery_modes, "delivery-mode", ids),
+        partnerships_offered=_terms(profile.partnerships_offered, "partnership", ids),
+        partnerships_sought=_terms(profile.partnerships_sought, "partnership", ids),
         service_offers=[
             {
                 "code": offer.slug,

@@ -30,10 +30,12 @@ from providers.models import (
     Language,
     LegalForm,
     ListingStatus,
+    PartnershipKind,
     PricingModel,
     Provenance,
     Provider,
     ProviderService,
+    ProviderType,
     Region,
     Service,
     TargetGroup,
@@ -75,6 +77,7 @@ class Taxonomy:
     pricing_models: tuple  # ids
     delivery_modes: tuple  # ids
     markets: tuple  # ids of top-level regions
+    partnership_kinds: dict = field(default_factory=dict)  # slug → id
 
     REQUIRED = ("services", "target_groups", "languages")
 
@@ -104,6 +107,7 @@ class Taxonomy:
                 .order_by("slug")
                 .values_list("pk", flat=True)
             ),
+            partnership_kinds=dict(PartnershipKind.objects.values_list("slug", "pk")),
         )
 
     def missing(self):
@@ -126,6 +130,8 @@ class ProviderBundle:
     delivery_mode_ids: list = field(default_factory=list)
     industry_ids: list = field(default_factory=list)
     market_ids: list = field(default_factory=list)
+    partnerships_offered_ids: list = field(default_factory=list)
+    partnerships_sought_ids: list = field(default_factory=list)
     #: How long before the run the listing was created and last updated.
     created_ago: datetime.timedelta = datetime.timedelta(0)
     updated_ago: datetime.timedelta = datetime.timedelta(0)
@@ -732,4 +738,51 @@ def build_provider(index, *, seed, taxonomy, today, verifier_id=None):
                 "Registration checked against the registry; latest impact report compared "
                 "with a payroll summary (demo data)."
             )
+    _draw_type_and_partnerships(bundle, shape, taxonomy, f"{seed}:{index}")
     return bundle
+
+
+#: Fictional outsourcing companies whose impact sourcing programmes the demo lists.
+PARENT_COMPANIES = (
+    "Northwind Outsourcing Group",
+    "Meridian Customer Services",
+    "Atlas Global BPO",
+    "Keystone Business Solutions",
+)
+
+#: (what a kind of provider offers, what it seeks): slugs of PartnershipKind, each kept
+#: with the chance given. Programmes of outsourcers pass work on and train; dedicated
+#: providers take work on and bid together.
+_PARTNERSHIPS = {
+    ProviderType.PROGRAMME: (
+        {"subcontracted-work": 0.6, "training": 0.5, "joint-bids": 0.2},
+        {"subcontracting-capacity": 0.7, "training": 0.2},
+    ),
+    ProviderType.DEDICATED: (
+        {"subcontracting-capacity": 0.45, "training": 0.15, "joint-bids": 0.15},
+        {"subcontracted-work": 0.4, "joint-bids": 0.35, "training": 0.25},
+    ),
+    "": ({"subcontracting-capacity": 0.15}, {"subcontracted-work": 0.15}),
+}
+
+
+def _draw_type_and_partnerships(bundle, shape, taxonomy, key):
+    """Who provides it (mostly dedicated providers; some for-profits are an outsourcer's
+    programme; a few do not say) and the partnerships it states. Its own random numbers,
+    so the rest of the listing is drawn as before."""
+    rng = random.Random(f"{key}:type")
+    provider = bundle.provider
+    roll = rng.random()
+    if shape.legal_form == LegalForm.FOR_PROFIT and roll < 0.3:
+        provider.provider_type = ProviderType.PROGRAMME
+        provider.parent_company = rng.choice(PARENT_COMPANIES)
+    elif roll < 0.9:
+        provider.provider_type = ProviderType.DEDICATED
+    offers, seeks = _PARTNERSHIPS[provider.provider_type]
+    kinds = taxonomy.partnership_kinds
+    bundle.partnerships_offered_ids = [
+        kinds[slug] for slug, chance in offers.items() if slug in kinds and rng.random() < chance
+    ]
+    bundle.partnerships_sought_ids = [
+        kinds[slug] for slug, chance in seeks.items() if slug in kinds and rng.random() < chance
+    ]

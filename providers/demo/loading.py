@@ -126,6 +126,16 @@ def bundles_insert(bundles, *, now, batch_size=1000):
     m2m_rows[through] = [
         through(provider_id=b.provider.pk, region_id=pk) for b in bundles for pk in b.market_ids
     ]
+    for attribute, ids in (
+        ("partnerships_offered", "partnerships_offered_ids"),
+        ("partnerships_sought", "partnerships_sought_ids"),
+    ):
+        through = getattr(Provider, attribute).through
+        m2m_rows[through] = [
+            through(provider_id=b.provider.pk, partnershipkind_id=pk)
+            for b in bundles
+            for pk in getattr(b, ids)
+        ]
     for model, rows in m2m_rows.items():
         model.objects.bulk_create(rows, batch_size=batch_size)
 

@@ -3,7 +3,7 @@
 One module per sub-topic; every name is importable from `providers.models`:
 
 - `taxonomy`: services, regions, certifications, target groups, languages,
-  industries, pricing models, delivery modes (lookup tables edited in admin,
+  industries, pricing models, delivery modes, partnership kinds (lookup tables edited in admin,
   seeded by a data migration);
 - `provider`: the listing, its status and the QuerySet verbs search filters with;
 - `parts`: services offered, delivery centres, certifications held, case studies;
@@ -46,6 +46,7 @@ from .provider import (
     ListingStatus,
     Provider,
     ProviderQuerySet,
+    ProviderType,
     SizeBand,
     size_band_for,
     unconfirmed_cutoff,
@@ -56,6 +57,7 @@ from .taxonomy import (
     DeliveryMode,
     Industry,
     Language,
+    PartnershipKind,
     PricingModel,
     Region,
     RegionCountry,
@@ -102,6 +104,7 @@ __all__ = [
     "Membership",
     "MembershipRole",
     "PERCENT_VALIDATORS",
+    "PartnershipKind",
     "PendingChange",
     "PendingChangeAction",
     "PendingChangeKind",
@@ -112,6 +115,7 @@ __all__ = [
     "Provider",
     "ProviderQuerySet",
     "ProviderService",
+    "ProviderType",
     "RECENT_CASE_STUDY_YEARS",
     "REPORT_FIGURE_FIELDS",
     "REPORT_VERIFICATION_FIELDS",

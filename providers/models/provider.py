@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -20,6 +21,7 @@ from .taxonomy import (
     DeliveryMode,
     Industry,
     Language,
+    PartnershipKind,
     PricingModel,
     Region,
     RegionCountry,
@@ -42,6 +44,13 @@ class LegalForm(models.TextChoices):
     NON_PROFIT = "non-profit", _("Non-profit organisation")
     SOCIAL_ENTERPRISE = "social-enterprise", _("Social enterprise")
     COOPERATIVE = "cooperative", _("Cooperative")
+
+
+class ProviderType(models.TextChoices):
+    """Who provides impact sourcing: a dedicated provider, or the programme of an outsourcer."""
+
+    DEDICATED = "dedicated", _("Dedicated impact sourcing provider")
+    PROGRAMME = "programme", _("Impact sourcing programme of an outsourcing company")
 
 
 class SizeBand(models.TextChoices):
@@ -227,6 +236,23 @@ class Provider(models.Model):
     workforce = models.PositiveIntegerField(
         _("total workforce"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
+    provider_type = models.CharField(
+        _("type of provider"),
+        max_length=20,
+        choices=ProviderType,
+        blank=True,
+        help_text=_(
+            "A company whose business is impact sourcing, or the impact sourcing programme of "
+            "a traditional outsourcing company (this listing's centres and impact figures are "
+            "the programme's own)."
+        ),
+    )
+    parent_company = models.CharField(
+        _("parent company"),
+        max_length=200,
+        blank=True,
+        help_text=_("For a programme: the outsourcing company that runs it."),
+    )
     pricing_models = models.ManyToManyField(
         PricingModel, verbose_name=_("pricing models"), blank=True, related_name="providers"
     )
@@ -241,6 +267,20 @@ class Provider(models.Model):
     )
     markets = models.ManyToManyField(
         Region, verbose_name=_("buyer markets served"), blank=True, related_name="market_providers"
+    )
+    partnerships_offered = models.ManyToManyField(
+        PartnershipKind,
+        verbose_name=_("partnerships offered"),
+        blank=True,
+        related_name="offering_providers",
+        help_text=_("What this provider offers other providers."),
+    )
+    partnerships_sought = models.ManyToManyField(
+        PartnershipKind,
+        verbose_name=_("partnerships sought"),
+        blank=True,
+        related_name="seeking_providers",
+        help_text=_("What this provider looks for in other providers."),
     )
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
@@ -285,7 +325,15 @@ class Provider(models.Model):
     case_study_text = models.TextField(blank=True, editable=False)
 
     history = HistoricalRecords(
-        m2m_fields=[pricing_models, delivery_modes, industries, languages, markets],
+        m2m_fields=[
+            pricing_models,
+            delivery_modes,
+            industries,
+            languages,
+            markets,
+            partnerships_offered,
+            partnerships_sought,
+        ],
         excluded_fields=["service_text", "case_study_text", "updated_at"],
     )
 
@@ -308,6 +356,12 @@ class Provider(models.Model):
                 condition=~Q(status=ListingStatus.REJECTED) | ~Q(rejection_reason=""),
                 name="provider_rejection_has_reason",
             ),
+            # A programme names its parent company; a dedicated provider has none.
+            models.CheckConstraint(
+                condition=Q(provider_type=ProviderType.PROGRAMME, parent_company__gt="")
+                | (~Q(provider_type=ProviderType.PROGRAMME) & Q(parent_company="")),
+                name="provider_parent_company_of_programme",
+            ),
         ]
         indexes = [
             models.Index(fields=["name", "id"], name="provider_name_id"),
@@ -318,6 +372,23 @@ class Provider(models.Model):
 
     def get_absolute_url(self):
         return reverse("providers:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        self.parent_company = (self.parent_company or "").strip()
+        if self.provider_type == ProviderType.PROGRAMME and not self.parent_company:
+            raise ValidationError(
+                {"parent_company": _("Name the outsourcing company that runs the programme.")}
+            )
+        if self.provider_type != ProviderType.PROGRAMME and self.parent_company:
+            raise ValidationError(
+                {
+                    "parent_company": _(
+                        "Only a programme of an outsourcing company has a parent company: "
+                        "choose that type, or leave this empty."
+                    )
+                }
+            )
 
     @property
     def is_published(self):

@@ -2,7 +2,8 @@
 
 Services (two levels: categories and their services), UN M49 regions with their
 countries, certifications, impact target groups, languages, industries, pricing
-models and delivery modes. Migration 0002 seeds them from `providers.taxonomy_data`.
+models, delivery modes and kinds of partnership. Migrations 0002 and 0013 seed them
+from `providers.taxonomy_data`.
 """
 
 from django.db import models
@@ -174,6 +175,23 @@ class PricingModel(models.Model):
         ordering = ["position", "name"]
         verbose_name = _("pricing model")
         verbose_name_plural = _("pricing models")
+
+    def __str__(self):
+        return self.name
+
+
+class PartnershipKind(models.Model):
+    """A kind of partnership between providers, which a listing offers or seeks."""
+
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("partnership kind")
+        verbose_name_plural = _("partnership kinds")
 
     def __str__(self):
         return self.name

@@ -99,7 +99,7 @@ class Claim(models.Model):
 
 
 class PendingChangeKind(models.TextChoices):
-    PROFILE = "profile", _("Name or organisation identifier")
+    PROFILE = "profile", _("Name, organisation identifier or type of provider")
     CERTIFICATION = "certification", _("Certification")
     REPORT = "report", _("Impact report")
 

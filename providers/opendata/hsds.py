@@ -190,6 +190,8 @@ def organization(listing: Listing) -> dict:
         "tagline": listing.tagline,
         "headquarters_country": listing.hq_country,
         "legal_form": listing.legal_form,
+        "provider_type": listing.provider_type,
+        "parent_company": listing.parent_company,
         "workforce": count(listing.workforce),
         "size_band": listing.size_band,
         "verified_on": _date(listing.verified_on),
@@ -202,6 +204,8 @@ def organization(listing: Listing) -> dict:
         "buyer_markets": [term(t) for t in listing.markets],
         "pricing_models": [term(t) for t in listing.pricing_models],
         "delivery_modes": [term(t) for t in listing.delivery_modes],
+        "partnerships_offered": [term(t) for t in listing.partnerships_offered],
+        "partnerships_sought": [term(t) for t in listing.partnerships_sought],
         "certifications": [
             {
                 "id": holding.id,
@@ -319,6 +323,19 @@ EXTRA_PROPERTIES = [
         "string",
         _("for-profit, non-profit, social-enterprise, cooperative, or empty."),
     ),
+    (
+        "organization.impactdir.provider_type",
+        "string",
+        _(
+            "dedicated (a dedicated impact sourcing provider), programme (the impact sourcing "
+            "programme of a traditional outsourcing company), or empty."
+        ),
+    ),
+    (
+        "organization.impactdir.parent_company",
+        "string",
+        _("For a programme: the outsourcing company that runs it; else empty."),
+    ),
     ("organization.impactdir.workforce", _COUNT, _("Total workforce (people).")),
     (
         "organization.impactdir.size_band",
@@ -355,6 +372,16 @@ EXTRA_PROPERTIES = [
     ("organization.impactdir.buyer_markets", _("terms"), _("Regions whose buyers it serves.")),
     ("organization.impactdir.pricing_models", _("terms"), _("Pricing models offered.")),
     ("organization.impactdir.delivery_modes", _("terms"), _("Onsite, remote or hybrid delivery.")),
+    (
+        "organization.impactdir.partnerships_offered",
+        _("terms"),
+        _("Partnerships it offers other providers (subcontracting, training, joint bids)."),
+    ),
+    (
+        "organization.impactdir.partnerships_sought",
+        _("terms"),
+        _("Partnerships it seeks in other providers."),
+    ),
     (
         "organization.impactdir.certifications[]",
         "object",

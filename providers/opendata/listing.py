@@ -129,6 +129,8 @@ class Listing:
     founded_year: int | None
     hq_country: str
     legal_form: str
+    provider_type: str
+    parent_company: str
     registry: str
     registration_number: str
     workforce: Shown
@@ -143,6 +145,8 @@ class Listing:
     markets: list[Term] = field(default_factory=list)
     pricing_models: list[Term] = field(default_factory=list)
     delivery_modes: list[Term] = field(default_factory=list)
+    partnerships_offered: list[Term] = field(default_factory=list)
+    partnerships_sought: list[Term] = field(default_factory=list)
     services: list[Offer] = field(default_factory=list)
     centres: list[CentreRecord] = field(default_factory=list)
     certifications: list[Holding] = field(default_factory=list)

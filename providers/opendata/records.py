@@ -79,6 +79,8 @@ _PROVIDER_FIELDS = (
     "founded_year",
     "hq_country",
     "legal_form",
+    "provider_type",
+    "parent_company",
     "org_registry",
     "org_number",
     "workforce",
@@ -185,6 +187,20 @@ def _read_chunk(rows, terms: Terms, today: datetime.date) -> Iterator[Listing]:
         "delivery_modes": _links(
             Provider.delivery_modes.through, "deliverymode_id", ids, terms, Taxonomy.DELIVERY_MODE
         ),
+        "partnerships_offered": _links(
+            Provider.partnerships_offered.through,
+            "partnershipkind_id",
+            ids,
+            terms,
+            Taxonomy.PARTNERSHIP,
+        ),
+        "partnerships_sought": _links(
+            Provider.partnerships_sought.through,
+            "partnershipkind_id",
+            ids,
+            terms,
+            Taxonomy.PARTNERSHIP,
+        ),
     }
     services = _grouped(
         ProviderService.objects.filter(provider_id__in=ids).values_list(
@@ -255,6 +271,8 @@ def _read_chunk(rows, terms: Terms, today: datetime.date) -> Iterator[Listing]:
             founded_year,
             hq_country,
             legal_form,
+            provider_type,
+            parent_company,
             org_registry,
             org_number,
             workforce,
@@ -278,6 +296,8 @@ def _read_chunk(rows, terms: Terms, today: datetime.date) -> Iterator[Listing]:
             founded_year=founded_year,
             hq_country=str(hq_country or ""),
             legal_form=legal_form,
+            provider_type=provider_type,
+            parent_company=parent_company,
             registry=org_registry,
             registration_number=org_number,
             workforce=disclosure.MISSING,

@@ -18,6 +18,7 @@ from providers.models import (
     CertificationCategory,
     LegalForm,
     Provenance,
+    ProviderType,
     SizeBand,
     VerificationState,
     VoiceKind,
@@ -112,6 +113,8 @@ def _organization_rows(listing: Listing):
         listing.phone,
         listing.hq_country,
         listing.legal_form,
+        listing.provider_type,
+        listing.parent_company,
         listing.founded_year,
         listing.registry,
         listing.registration_number,
@@ -131,6 +134,8 @@ _RELATIONS = (
     ("markets", "buyer-market"),
     ("pricing_models", "pricing-model"),
     ("delivery_modes", "delivery-mode"),
+    ("partnerships_offered", "partnership-offered"),
+    ("partnerships_sought", "partnership-sought"),
 )
 
 
@@ -392,6 +397,23 @@ TABLES: tuple[Table, ...] = (
                 enum=_choices(LegalForm),
             ),
             Field(
+                "provider_type",
+                "string",
+                _(
+                    "dedicated: a dedicated impact sourcing provider; programme: the impact "
+                    "sourcing programme of a traditional outsourcing company, whose centres and "
+                    "impact figures are the programme's own; empty when not stated."
+                ),
+                VETTED,
+                enum=_choices(ProviderType),
+            ),
+            Field(
+                "parent_company",
+                "string",
+                _("For a programme: the outsourcing company that runs it."),
+                VETTED,
+            ),
+            Field(
                 "founded_year",
                 "integer",
                 _("Year the organisation was founded."),
@@ -460,7 +482,8 @@ TABLES: tuple[Table, ...] = (
         _("Provider lists"),
         _(
             "What each provider lists from a taxonomy: its languages of service, industries "
-            "served, buyer markets (regions), pricing models and delivery modes."
+            "served, buyer markets (regions), pricing models, delivery modes, and the "
+            "partnerships it offers and seeks (with other providers)."
         ),
         (
             _ref("organization_id", _("The provider.")),

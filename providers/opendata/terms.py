@@ -9,6 +9,7 @@ from providers.models import (
     DeliveryMode,
     Industry,
     Language,
+    PartnershipKind,
     PricingModel,
     Region,
     Service,
@@ -29,6 +30,7 @@ class Taxonomy:
     DELIVERY_MODE = "delivery-mode"
     TARGET_GROUP = "target-group"
     CERTIFICATION = "certification"
+    PARTNERSHIP = "partnership"
 
     ALL = (
         SERVICE,
@@ -39,6 +41,7 @@ class Taxonomy:
         DELIVERY_MODE,
         TARGET_GROUP,
         CERTIFICATION,
+        PARTNERSHIP,
     )
 
 
@@ -119,6 +122,7 @@ class Terms:
         for model, taxonomy in (
             (PricingModel, Taxonomy.PRICING_MODEL),
             (DeliveryMode, Taxonomy.DELIVERY_MODE),
+            (PartnershipKind, Taxonomy.PARTNERSHIP),
         ):
             rows = model.objects.order_by("position", "slug").values_list(
                 "pk", "slug", "name", "position"

@@ -43,8 +43,10 @@ from providers.services.pending_changes import (
     report_groups_set,
 )
 
-#: Facts an admin vets: on a published listing, changes to them wait for approval.
-VETTED_PROFILE_FIELDS = ("name", "org_registry", "org_number")
+#: Facts an admin vets: on a published listing, changes to them wait for approval. Who
+#: provides the service (a dedicated provider or an outsourcer's programme, and its parent
+#: company) is such a fact: buyers choose by it, and an operator checks it at vetting.
+VETTED_PROFILE_FIELDS = ("name", "org_registry", "org_number", "provider_type", "parent_company")
 #: Profile fields an ISSP edits on the profile page (the rest are set by admins or derived).
 PROFILE_FIELDS = (
     "name",
@@ -56,12 +58,24 @@ PROFILE_FIELDS = (
     "legal_form",
     "org_registry",
     "org_number",
+    "provider_type",
+    "parent_company",
     "workforce",
     "contact_name",
     "contact_email",
     "contact_phone",
 )
-PROFILE_M2M_FIELDS = ("pricing_models", "delivery_modes", "industries", "languages", "markets")
+#: Partnerships offered and sought are the provider's own statement of intent (like the
+#: languages it serves in): they go live at once, also on a published listing.
+PROFILE_M2M_FIELDS = (
+    "pricing_models",
+    "delivery_modes",
+    "industries",
+    "languages",
+    "markets",
+    "partnerships_offered",
+    "partnerships_sought",
+)
 CERTIFICATION_FIELDS = (
     "certification",
     "scope",

@@ -26,8 +26,10 @@ from providers.models import (
     ImpactReport,
     ImpactReportGroup,
     ListingStatus,
+    PartnershipKind,
     Provider,
     ProviderService,
+    ProviderType,
 )
 from providers.services.catalogue import provider_refresh_derived
 from providers.services.parts import CentreRow, provider_update_centres
@@ -117,6 +119,8 @@ def _step(rng, services, certifications, groups, providers):
             "report",
             "group",
             "draft",
+            "type",
+            "partnership",
         ]
     )
     published = [p for p in providers if p.status == ListingStatus.PUBLISHED]
@@ -192,6 +196,18 @@ def _step(rng, services, certifications, groups, providers):
                 ImpactReportGroup.objects.create(report=report, target_group=group)
     elif action == "draft":
         providers.append(ProviderFactory(status=ListingStatus.DRAFT, name="Draft"))
+    elif action == "type":
+        kind = rng.choice(["", ProviderType.DEDICATED, ProviderType.PROGRAMME])
+        Provider.objects.filter(pk=target.pk).update(
+            provider_type=kind, parent_company="Globex" if kind == ProviderType.PROGRAMME else ""
+        )
+    elif action == "partnership":
+        field = rng.choice([target.partnerships_offered, target.partnerships_sought])
+        kind = rng.choice(list(PartnershipKind.objects.all()))
+        if field.filter(pk=kind.pk).exists():
+            field.remove(kind)
+        else:
+            field.add(kind)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

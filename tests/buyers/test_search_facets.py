@@ -21,8 +21,10 @@ from providers.models import (
     DeliveryMode,
     Language,
     ListingStatus,
+    PartnershipKind,
     PricingModel,
     Provider,
+    ProviderType,
     Service,
     TargetGroup,
 )
@@ -56,6 +58,9 @@ def build_directory(count=48, seed=11):
     languages = list(Language.objects.filter(code__in=LANGUAGE_CODES))
     pricing = list(PricingModel.objects.all())
     modes = list(DeliveryMode.objects.all())
+    kinds = list(PartnershipKind.objects.all())
+    # Its own random numbers: the other facets' draws stay as they were.
+    more = random.Random(seed + 1)
     providers = []
     for number in range(count):
         provider = ProviderFactory(
@@ -86,6 +91,13 @@ def build_directory(count=48, seed=11):
         provider.languages.set(rng.sample(languages, rng.randint(0, 2)))
         provider.pricing_models.set(rng.sample(pricing, rng.randint(0, 2)))
         provider.delivery_modes.set(rng.sample(modes, rng.randint(0, 2)))
+        kind = more.choice(["", ProviderType.DEDICATED, ProviderType.DEDICATED, "programme"])
+        if kind:
+            provider.provider_type = kind
+            provider.parent_company = "Globex Outsourcing" if kind == "programme" else ""
+            provider.save(update_fields=["provider_type", "parent_company"])
+        provider.partnerships_offered.set(more.sample(kinds, more.randint(0, 2)))
+        provider.partnerships_sought.set(more.sample(kinds, more.randint(0, 2)))
         if rng.random() < 0.8:
             old = ImpactReportFactory(
                 provider=provider,

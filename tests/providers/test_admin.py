@@ -149,8 +149,9 @@ def test_changelist_query_count_does_not_grow_with_providers(
         MembershipFactory(provider=provider)
         ProviderServiceFactory(provider=provider)
 
-    # One facet query per list filter (the "last confirmed" filter added the 11th).
-    with django_assert_max_num_queries(11):
+    # One facet query per list filter (the "last confirmed" filter added the 11th, the type
+    # of provider the 12th).
+    with django_assert_max_num_queries(12):
         response = staff_client.get(CHANGELIST)
 
     assert response.status_code == 200
@@ -450,7 +451,10 @@ def test_change_page_query_count_does_not_grow_with_inline_rows(
         DeliveryCentreFactory(provider=provider)
     url = reverse("admin:providers_provider_change", args=[provider.pk])
 
-    with django_assert_max_num_queries(31):
+    # 31 before the partnerships offered and sought (two more chooser widgets over the
+    # partnership kinds, the listing's chosen ones) joined the form: 34 measured with both
+    # parametrizations in one run, 35 for the first run alone.
+    with django_assert_max_num_queries(35):
         assert staff_client.get(url).status_code == 200
 
 

@@ -154,7 +154,7 @@ def test_approve_makes_a_sent_rename_public_only_then(client, staff, on_commit):
     record = latest_history(provider)
     assert record.history_user == staff
     assert record.history_change_reason == (
-        "Changes approved: change name or organisation identifier"
+        "Changes approved: change name, organisation identifier or type of provider"
     )
     assert record.name == "Pwani Annotation Collective"
 
@@ -429,7 +429,7 @@ def test_listing_page_shows_live_and_proposed_values_and_decides_there(
 
     page = staff_client.get(url).text
 
-    assert "Change: Name or organisation identifier" in page
+    assert "Change: Name, organisation identifier or type of provider" in page
     assert "<td>Before &amp; After Ltd</td><td>After &lt;b&gt;Ltd&lt;/b&gt;</td>" in page
     assert 'value="approve_changes"' in page
     with on_commit():
@@ -625,7 +625,10 @@ def test_history_pages_show_the_operator_who_decided(staff_client, on_commit):
     provider_history = staff_client.get(
         reverse("admin:providers_provider_history", args=[provider.pk])
     ).text
-    assert "Changes approved: change name or organisation identifier" in provider_history
+    assert (
+        "Changes approved: change name, organisation identifier or type of provider"
+        in provider_history
+    )
 
 
 @pytest.mark.parametrize(
