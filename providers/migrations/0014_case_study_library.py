@@ -31,7 +31,7 @@ def drop_text_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("providers", "0012_sqlite_text")]
+    dependencies = [("providers", "0013_provider_type_partnerships")]
 
     operations = [
         migrations.AddIndex(
