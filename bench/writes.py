@@ -28,9 +28,20 @@ def _shown(fetch_body, port, word) -> bool:
     return status == 200 and match is not None and match.group(1) != b"0"
 
 
+def change_listing(provider_id, word) -> None:
+    """One write of the mix: a listing's tagline gets `word`, through the ORM (the
+    database's triggers log it), as an ISSP's edit would."""
+    from django.utils import timezone
+
+    from providers.models import Provider
+
+    Provider.objects.filter(pk=provider_id).update(
+        tagline=f"Now also {word}", updated_at=timezone.now()
+    )
+
+
 def run(port, paths, fetch, fetch_body, memory, seconds=SECONDS) -> dict:
     from django.db import connection
-    from django.utils import timezone
 
     from providers.models import Provider
 
@@ -50,9 +61,7 @@ def run(port, paths, fetch, fetch_body, memory, seconds=SECONDS) -> dict:
             due = stop - seconds + n / WRITES_PER_SECOND
             time.sleep(max(0.0, due - time.monotonic()))
             word = f"zqw{n}x{rng.randint(1000, 9999)}"
-            Provider.objects.filter(pk=rng.choice(ids)).update(
-                tagline=f"Now also {word}", updated_at=timezone.now()
-            )
+            change_listing(rng.choice(ids), word)
             writes.append((time.monotonic(), word))
         connection.close()
 
