@@ -79,9 +79,15 @@ def read_changes(cursor, index: SearchIndex) -> tuple[dict, int, int | None, fro
     xmin, so those are read, and the ones already applied (`recent`) skipped.
     """
     if connection.vendor == "postgresql":
+        # Two index scans (xid, seq) joined by UNION ALL, in any order: with `OR` and
+        # ORDER BY seq the planner walks the primary key through the whole log (57 ms
+        # at 250,000 rows after a bulk load, twice a second in every worker); this
+        # reads only the new rows (0.5 ms). A row found by both is counted once below.
+        xmin_sql = "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text)"
         cursor.execute(
-            f"SELECT seq, provider_id, (SELECT pg_snapshot_xmin(pg_current_snapshot())::text) "  # noqa: S608
-            f"FROM {CHANGE_TABLE} WHERE xid >= %s::text::xid8 OR seq > %s ORDER BY seq",
+            f"SELECT seq, provider_id, {xmin_sql} FROM {CHANGE_TABLE} "  # noqa: S608
+            f"WHERE xid >= %s::text::xid8 UNION ALL "
+            f"SELECT seq, provider_id, {xmin_sql} FROM {CHANGE_TABLE} WHERE seq > %s",
             [str(index.xmin or 0), index.seq],
         )
         rows = cursor.fetchall()

@@ -250,7 +250,10 @@ def test_facet_table_covers_the_url_contract():
         "certification",
         "language",
         "group",
+        "type",
         "size",
         "pricing",
         "mode",
+        "offers",
+        "seeks",
     ]
