@@ -94,6 +94,9 @@ def arguments(route: str, names: list[str], w) -> dict | None:
             values[name] = item_by_part[part]
         elif name == "entry_pk":
             values[name] = w["entry"].pk
+        elif name in ("member_pk", "invite_pk"):
+            # A shortlist's sharing actions (POST only): any number answers GET and HEAD alike.
+            values[name] = 1
         elif name == "slug":
             values[name] = p.slug
         elif name == "provider_id":

@@ -63,7 +63,7 @@ def test_the_privacy_notice_names_retention_from_the_settings(client, settings):
     assert "for up to 3 days" in page
     assert "180 days" in page  # the known-device cookie
     assert 'href="mailto:privacy@directory.example"' in page
-    assert "There is no delete button yet" in page
+    assert 'href="/accounts/delete/"' in page
 
 
 def test_deleting_an_account_removes_what_the_privacy_notice_says(client):

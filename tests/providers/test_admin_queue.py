@@ -96,7 +96,7 @@ def test_each_part_shows_how_many_items_wait(staff):
     changes = queue["Changes waiting for review"]
     assert changes.count == 1
     assert {str(label): n for label, n in changes.parts} == {
-        "Name or organisation identifier": 1,
+        "Name, organisation identifier or type of provider": 1,
         "Certification": 0,
         "Impact report": 1,
     }
