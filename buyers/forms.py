@@ -205,5 +205,25 @@ class ProviderReplyForm(ReplyForm):
             )
         self.answer_fields = [self[name] for name in self.fields if name != "body"]
 
+    def clean(self):
+        cleaned = super().clean()
+        if "body" in cleaned and not cleaned["body"].strip() and not self._answered(cleaned):
+            # Nothing to send: said on the message box, as for a buyer's reply.
+            message = self.fields["body"].error_messages["required"]
+            if self.answer_fields:
+                message = _("Write your reply, or answer at least one of the questions.")
+            self.add_error("body", message)
+        return cleaned
+
+    @staticmethod
+    def _answered(cleaned) -> bool:
+        for name, value in cleaned.items():
+            if name == "body" or value in (None, ""):
+                continue
+            if hasattr(value, "exists") and not value.exists():
+                continue
+            return True
+        return False
+
     def answers(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "body"}

@@ -97,7 +97,7 @@ def test_a_provider_answers_and_the_buyer_reads_the_answers(
         ({"certifications": ["999999"]}, "Choose certifications your listing holds."),
         ({"pricing_model": "999999"}, "Choose a pricing model from the list."),
         ({"pricing_note": "x" * 501}, "Keep the pricing note under 500 characters."),
-        ({}, "Write a message."),
+        ({}, "Write your reply, or answer at least one of the questions."),
     ],
 )
 def test_bad_answers_are_refused_with_a_clear_message(
