@@ -96,7 +96,8 @@ def test_member_renames_a_published_listing_and_an_operator_approves_it(
     values = admin.get_by_role("row").filter(has=admin.get_by_role("rowheader", name="Name"))
     expect(values).to_contain_text(OLD)
     expect(values).to_contain_text(NEW)
-    admin.get_by_role("link", name=re.compile("Change: Name or organisation identifier")).click()
+    change = re.compile("Change: Name, organisation identifier or type of provider")
+    admin.get_by_role("link", name=change).click()
     expect(admin.get_by_role("cell", name=NEW)).to_be_visible()
     admin.go_back()
     admin.get_by_label("Action:").select_option(

@@ -61,9 +61,8 @@ def test_demo_buyer_sees_shortlist_saved_search_and_answered_inquiry(
     page.get_by_role("link", name=shortlist.name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(shortlist.name)
     for entry in shortlist.entries.select_related("provider"):
-        expect(page.get_by_label(f"Private note on {entry.provider.name}")).to_have_value(
-            entry.note
-        )
+        note = entry.notes.get(author=shortlist.owner).text
+        expect(page.get_by_label(f"Your note on {entry.provider.name}")).to_have_value(note)
     axe(page)
     shoot(page, folder, "shortlist")
 
