@@ -33,3 +33,23 @@ class IdField(forms.Field):
         if parsed is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return parsed
+
+
+class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's many-to-many choice field, with each posted id read by `parse_id` first.
+
+    Django looks every posted value up in the database as it is: a number past
+    SQLite's 64-bit integers ("99999999999999999999") raises OverflowError there,
+    a server error. Here it is an invalid choice like any other.
+    """
+
+    def _check_values(self, value):
+        if (self.to_field_name or "pk") == "pk" and isinstance(value, (list, tuple)):
+            for pk in value:
+                if parse_id(str(pk)) is None:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)

@@ -11,7 +11,7 @@ from django import forms
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from impactdir.ids import IdField, parse_id
+from impactdir.ids import IdField, IdModelMultipleChoiceField, parse_id
 from providers import uploads
 from providers.models import (
     REPORT_FIGURE_FIELDS,
@@ -88,6 +88,7 @@ class ProfileForm(VersionMixin, forms.ModelForm):
             "partnerships_offered": forms.CheckboxSelectMultiple,
             "partnerships_sought": forms.CheckboxSelectMultiple,
         }
+        field_classes = dict.fromkeys(PROFILE_M2M_FIELDS, IdModelMultipleChoiceField)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,6 +207,7 @@ class CentreForm(VersionMixin, forms.ModelForm):
         model = DeliveryCentre
         fields = ["country", "city", "seats", "headcount", "impact_workers", "languages"]
         widgets = {"languages": forms.CheckboxSelectMultiple}
+        field_classes = {"languages": IdModelMultipleChoiceField}
 
     def clean(self):
         data = super().clean()
