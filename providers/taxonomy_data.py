@@ -5,6 +5,8 @@ demo data and imports can refer to the same slugs and codes. Names are stored
 in English; the interface translates what it shows around them.
 """
 
+from django.utils.translation import gettext_noop as N_
+
 # --------------------------------------------------------------------------
 # Services: two levels, (category slug, category name, [(slug, name), ...]).
 # List order is display order (`position`).
@@ -13,43 +15,43 @@ in English; the interface translates what it shows around them.
 SERVICES = [
     (
         "data-services",
-        "Data services",
+        N_("Data services"),
         [
-            ("data-annotation", "Data annotation"),
-            ("data-entry", "Data entry"),
-            ("data-verification-cleaning", "Data verification & cleaning"),
-            ("digitisation-scanning", "Digitisation & scanning"),
-            ("transcription", "Transcription"),
-            ("content-moderation", "Content moderation"),
+            ("data-annotation", N_("Data annotation")),
+            ("data-entry", N_("Data entry")),
+            ("data-verification-cleaning", N_("Data verification & cleaning")),
+            ("digitisation-scanning", N_("Digitisation & scanning")),
+            ("transcription", N_("Transcription")),
+            ("content-moderation", N_("Content moderation")),
         ],
     ),
     (
         "customer-experience",
-        "Customer experience",
+        N_("Customer experience"),
         [
-            ("voice-support", "Voice support"),
-            ("chat-email-support", "Chat & e-mail support"),
-            ("technical-support", "Technical support"),
-            ("sales", "Sales"),
+            ("voice-support", N_("Voice support")),
+            ("chat-email-support", N_("Chat & e-mail support")),
+            ("technical-support", N_("Technical support")),
+            ("sales", N_("Sales")),
         ],
     ),
     (
         "back-office",
-        "Back office",
+        N_("Back office"),
         [
-            ("finance-accounting", "Finance & accounting"),
-            ("hr-payroll", "HR & payroll"),
-            ("claims-processing", "Claims processing"),
-            ("procurement", "Procurement"),
+            ("finance-accounting", N_("Finance & accounting")),
+            ("hr-payroll", N_("HR & payroll")),
+            ("claims-processing", N_("Claims processing")),
+            ("procurement", N_("Procurement")),
         ],
     ),
     (
         "technology",
-        "Technology",
+        N_("Technology"),
         [
-            ("software-testing", "Software testing"),
-            ("web-app-development", "Web & app development"),
-            ("it-support", "IT support"),
+            ("software-testing", N_("Software testing")),
+            ("web-app-development", N_("Web & app development")),
+            ("it-support", N_("IT support")),
         ],
     ),
 ]
@@ -64,34 +66,34 @@ SERVICES = [
 # --------------------------------------------------------------------------
 
 REGIONS = [
-    ("002", "africa", "Africa", None),
-    ("015", "northern-africa", "Northern Africa", "africa"),
-    ("202", "sub-saharan-africa", "Sub-Saharan Africa", "africa"),
-    ("014", "eastern-africa", "Eastern Africa", "sub-saharan-africa"),
-    ("017", "middle-africa", "Middle Africa", "sub-saharan-africa"),
-    ("018", "southern-africa", "Southern Africa", "sub-saharan-africa"),
-    ("011", "western-africa", "Western Africa", "sub-saharan-africa"),
-    ("142", "asia", "Asia", None),
-    ("143", "central-asia", "Central Asia", "asia"),
-    ("030", "eastern-asia", "Eastern Asia", "asia"),
-    ("035", "south-eastern-asia", "South-eastern Asia", "asia"),
-    ("034", "southern-asia", "Southern Asia", "asia"),
-    ("145", "western-asia", "Western Asia", "asia"),
-    ("150", "europe", "Europe", None),
-    ("151", "eastern-europe", "Eastern Europe", "europe"),
-    ("154", "northern-europe", "Northern Europe", "europe"),
-    ("039", "southern-europe", "Southern Europe", "europe"),
-    ("155", "western-europe", "Western Europe", "europe"),
-    ("419", "latin-america-caribbean", "Latin America and the Caribbean", None),
-    ("029", "caribbean", "Caribbean", "latin-america-caribbean"),
-    ("013", "central-america", "Central America", "latin-america-caribbean"),
-    ("005", "south-america", "South America", "latin-america-caribbean"),
-    ("021", "northern-america", "Northern America", None),
-    ("009", "oceania", "Oceania", None),
-    ("053", "australia-new-zealand", "Australia and New Zealand", "oceania"),
-    ("054", "melanesia", "Melanesia", "oceania"),
-    ("057", "micronesia", "Micronesia", "oceania"),
-    ("061", "polynesia", "Polynesia", "oceania"),
+    ("002", "africa", N_("Africa"), None),
+    ("015", "northern-africa", N_("Northern Africa"), "africa"),
+    ("202", "sub-saharan-africa", N_("Sub-Saharan Africa"), "africa"),
+    ("014", "eastern-africa", N_("Eastern Africa"), "sub-saharan-africa"),
+    ("017", "middle-africa", N_("Middle Africa"), "sub-saharan-africa"),
+    ("018", "southern-africa", N_("Southern Africa"), "sub-saharan-africa"),
+    ("011", "western-africa", N_("Western Africa"), "sub-saharan-africa"),
+    ("142", "asia", N_("Asia"), None),
+    ("143", "central-asia", N_("Central Asia"), "asia"),
+    ("030", "eastern-asia", N_("Eastern Asia"), "asia"),
+    ("035", "south-eastern-asia", N_("South-eastern Asia"), "asia"),
+    ("034", "southern-asia", N_("Southern Asia"), "asia"),
+    ("145", "western-asia", N_("Western Asia"), "asia"),
+    ("150", "europe", N_("Europe"), None),
+    ("151", "eastern-europe", N_("Eastern Europe"), "europe"),
+    ("154", "northern-europe", N_("Northern Europe"), "europe"),
+    ("039", "southern-europe", N_("Southern Europe"), "europe"),
+    ("155", "western-europe", N_("Western Europe"), "europe"),
+    ("419", "latin-america-caribbean", N_("Latin America and the Caribbean"), None),
+    ("029", "caribbean", N_("Caribbean"), "latin-america-caribbean"),
+    ("013", "central-america", N_("Central America"), "latin-america-caribbean"),
+    ("005", "south-america", N_("South America"), "latin-america-caribbean"),
+    ("021", "northern-america", N_("Northern America"), None),
+    ("009", "oceania", N_("Oceania"), None),
+    ("053", "australia-new-zealand", N_("Australia and New Zealand"), "oceania"),
+    ("054", "melanesia", N_("Melanesia"), "oceania"),
+    ("057", "micronesia", N_("Micronesia"), "oceania"),
+    ("061", "polynesia", N_("Polynesia"), "oceania"),
 ]
 
 #: The most specific region of every ISO 3166-1 country (alpha-2) django-countries
@@ -172,7 +174,7 @@ CERTIFICATIONS = [
     ("cmmi", "CMMI", "quality", "ISACA (CMMI Institute)"),
     ("sa8000", "SA8000", "social", "Social Accountability International"),
     ("b-corp", "B Corp", "social", "B Lab"),
-    ("certified-social-enterprise", "Certified social enterprise", "social", ""),
+    ("certified-social-enterprise", N_("Certified social enterprise"), "social", ""),
     ("iso-45001", "ISO 45001", "social", "ISO"),
 ]
 
@@ -181,15 +183,15 @@ CERTIFICATIONS = [
 # --------------------------------------------------------------------------
 
 TARGET_GROUPS = [
-    ("persons-with-disabilities", "Persons with disabilities"),
-    ("people-in-poverty", "People living in poverty"),
-    ("low-income-areas", "People from low-income or low-opportunity areas"),
-    ("long-term-unemployed", "Long-term unemployed"),
-    ("youth-without-experience", "Youth without work experience"),
-    ("women", "Women (where excluded from work)"),
-    ("refugees-displaced", "Refugees and displaced people"),
-    ("minorities", "Ethnic, religious or cultural minorities"),
-    ("indigenous-peoples", "Indigenous peoples"),
+    ("persons-with-disabilities", N_("Persons with disabilities")),
+    ("people-in-poverty", N_("People living in poverty")),
+    ("low-income-areas", N_("People from low-income or low-opportunity areas")),
+    ("long-term-unemployed", N_("Long-term unemployed")),
+    ("youth-without-experience", N_("Youth without work experience")),
+    ("women", N_("Women (where excluded from work)")),
+    ("refugees-displaced", N_("Refugees and displaced people")),
+    ("minorities", N_("Ethnic, religious or cultural minorities")),
+    ("indigenous-peoples", N_("Indigenous peoples")),
 ]
 
 # --------------------------------------------------------------------------
@@ -197,56 +199,56 @@ TARGET_GROUPS = [
 # --------------------------------------------------------------------------
 
 LANGUAGES = [
-    ("af", "Afrikaans"),
-    ("am", "Amharic"),
-    ("ar", "Arabic"),
-    ("bn", "Bengali"),
-    ("de", "German"),
-    ("el", "Greek"),
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("fa", "Persian"),
-    ("fr", "French"),
-    ("ha", "Hausa"),
-    ("he", "Hebrew"),
-    ("hi", "Hindi"),
-    ("ht", "Haitian Creole"),
-    ("id", "Indonesian"),
-    ("ig", "Igbo"),
-    ("it", "Italian"),
-    ("ja", "Japanese"),
-    ("km", "Khmer"),
-    ("ko", "Korean"),
-    ("ln", "Lingala"),
-    ("mg", "Malagasy"),
-    ("mr", "Marathi"),
-    ("ms", "Malay"),
-    ("my", "Burmese"),
-    ("ne", "Nepali"),
-    ("nl", "Dutch"),
-    ("om", "Oromo"),
-    ("pl", "Polish"),
-    ("pt", "Portuguese"),
-    ("qu", "Quechua"),
-    ("ro", "Romanian"),
-    ("ru", "Russian"),
-    ("rw", "Kinyarwanda"),
-    ("si", "Sinhala"),
-    ("so", "Somali"),
-    ("sw", "Swahili"),
-    ("ta", "Tamil"),
-    ("te", "Telugu"),
-    ("th", "Thai"),
-    ("ti", "Tigrinya"),
-    ("tl", "Tagalog"),
-    ("tr", "Turkish"),
-    ("uk", "Ukrainian"),
-    ("ur", "Urdu"),
-    ("vi", "Vietnamese"),
-    ("wo", "Wolof"),
-    ("yo", "Yoruba"),
-    ("zh", "Chinese"),
-    ("zu", "Zulu"),
+    ("af", N_("Afrikaans")),
+    ("am", N_("Amharic")),
+    ("ar", N_("Arabic")),
+    ("bn", N_("Bengali")),
+    ("de", N_("German")),
+    ("el", N_("Greek")),
+    ("en", N_("English")),
+    ("es", N_("Spanish")),
+    ("fa", N_("Persian")),
+    ("fr", N_("French")),
+    ("ha", N_("Hausa")),
+    ("he", N_("Hebrew")),
+    ("hi", N_("Hindi")),
+    ("ht", N_("Haitian Creole")),
+    ("id", N_("Indonesian")),
+    ("ig", N_("Igbo")),
+    ("it", N_("Italian")),
+    ("ja", N_("Japanese")),
+    ("km", N_("Khmer")),
+    ("ko", N_("Korean")),
+    ("ln", N_("Lingala")),
+    ("mg", N_("Malagasy")),
+    ("mr", N_("Marathi")),
+    ("ms", N_("Malay")),
+    ("my", N_("Burmese")),
+    ("ne", N_("Nepali")),
+    ("nl", N_("Dutch")),
+    ("om", N_("Oromo")),
+    ("pl", N_("Polish")),
+    ("pt", N_("Portuguese")),
+    ("qu", N_("Quechua")),
+    ("ro", N_("Romanian")),
+    ("ru", N_("Russian")),
+    ("rw", N_("Kinyarwanda")),
+    ("si", N_("Sinhala")),
+    ("so", N_("Somali")),
+    ("sw", N_("Swahili")),
+    ("ta", N_("Tamil")),
+    ("te", N_("Telugu")),
+    ("th", N_("Thai")),
+    ("ti", N_("Tigrinya")),
+    ("tl", N_("Tagalog")),
+    ("tr", N_("Turkish")),
+    ("uk", N_("Ukrainian")),
+    ("ur", N_("Urdu")),
+    ("vi", N_("Vietnamese")),
+    ("wo", N_("Wolof")),
+    ("yo", N_("Yoruba")),
+    ("zh", N_("Chinese")),
+    ("zu", N_("Zulu")),
 ]
 
 # --------------------------------------------------------------------------
@@ -254,23 +256,23 @@ LANGUAGES = [
 # --------------------------------------------------------------------------
 
 INDUSTRIES = [
-    ("agriculture", "Agriculture"),
-    ("automotive", "Automotive"),
-    ("banking-financial-services", "Banking & financial services"),
-    ("education", "Education"),
-    ("energy-utilities", "Energy & utilities"),
-    ("healthcare", "Healthcare & life sciences"),
-    ("insurance", "Insurance"),
-    ("legal", "Legal services"),
-    ("logistics", "Transport & logistics"),
-    ("manufacturing", "Manufacturing"),
-    ("media", "Media & entertainment"),
-    ("non-profit-development", "Non-profit & development"),
-    ("public-sector", "Public sector"),
-    ("retail-ecommerce", "Retail & e-commerce"),
-    ("technology", "Technology"),
-    ("telecoms", "Telecommunications"),
-    ("travel-hospitality", "Travel & hospitality"),
+    ("agriculture", N_("Agriculture")),
+    ("automotive", N_("Automotive")),
+    ("banking-financial-services", N_("Banking & financial services")),
+    ("education", N_("Education")),
+    ("energy-utilities", N_("Energy & utilities")),
+    ("healthcare", N_("Healthcare & life sciences")),
+    ("insurance", N_("Insurance")),
+    ("legal", N_("Legal services")),
+    ("logistics", N_("Transport & logistics")),
+    ("manufacturing", N_("Manufacturing")),
+    ("media", N_("Media & entertainment")),
+    ("non-profit-development", N_("Non-profit & development")),
+    ("public-sector", N_("Public sector")),
+    ("retail-ecommerce", N_("Retail & e-commerce")),
+    ("technology", N_("Technology")),
+    ("telecoms", N_("Telecommunications")),
+    ("travel-hospitality", N_("Travel & hospitality")),
 ]
 
 # --------------------------------------------------------------------------
@@ -278,10 +280,10 @@ INDUSTRIES = [
 # --------------------------------------------------------------------------
 
 PRICING_MODELS = [
-    ("per-fte", "Per FTE"),
-    ("per-transaction", "Per transaction"),
-    ("outcome-based", "Outcome-based"),
-    ("hybrid", "Hybrid"),
+    ("per-fte", N_("Per FTE")),
+    ("per-transaction", N_("Per transaction")),
+    ("outcome-based", N_("Outcome-based")),
+    ("hybrid", N_("Hybrid")),
 ]
 
 #: Partnerships a provider offers or seeks (with other providers): slug, name, what it means.
@@ -289,32 +291,36 @@ PRICING_MODELS = [
 PARTNERSHIP_KINDS = [
     (
         "subcontracting-capacity",
-        "Subcontracting capacity",
-        "Seats and people for work another provider subcontracts: offered by a provider "
-        "with capacity to spare, sought by one that needs more.",
+        N_("Subcontracting capacity"),
+        N_(
+            "Seats and people for work another provider subcontracts: offered by a provider "
+            "with capacity to spare, sought by one that needs more."
+        ),
     ),
     (
         "subcontracted-work",
-        "Subcontracted work",
-        "Work one provider wins and passes on: offered by the one passing it on, sought by "
-        "one that wants to take it on.",
+        N_("Subcontracted work"),
+        N_(
+            "Work one provider wins and passes on: offered by the one passing it on, sought by "
+            "one that wants to take it on."
+        ),
     ),
     (
         "training",
-        "Training partnerships",
-        "Training impact workers together, or sharing curricula, trainers and best practice.",
+        N_("Training partnerships"),
+        N_("Training impact workers together, or sharing curricula, trainers and best practice."),
     ),
     (
         "joint-bids",
-        "Joint bids",
-        "Bidding together for contracts neither could serve alone.",
+        N_("Joint bids"),
+        N_("Bidding together for contracts neither could serve alone."),
     ),
 ]
 
 DELIVERY_MODES = [
-    ("onsite", "Onsite"),
-    ("remote", "Remote"),
-    ("hybrid", "Hybrid"),
+    ("onsite", N_("Onsite")),
+    ("remote", N_("Remote")),
+    ("hybrid", N_("Hybrid")),
 ]
 
 # --------------------------------------------------------------------------
