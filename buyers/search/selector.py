@@ -29,6 +29,7 @@ from buyers.search.facets import (
     IMPACT_THRESHOLDS,
     FacetGroup,
     FacetOptionView,
+    in_page_order,
 )
 from buyers.search.filters import SearchFilterSet
 from buyers.search.index import FacetOption, SearchIndex
@@ -240,8 +241,7 @@ def provider_search(
                         input_id=f"f-{facet.param}-{option.key}",
                     )
                 )
-        if facet.param == "country":
-            options.sort(key=lambda o: o.label)
+        options = in_page_order(facet, options)
         if options:
             facets.append(FacetGroup(facet.param, str(facet.label), options, active=bool(chosen)))
 
