@@ -318,8 +318,10 @@ def _entry(study: CaseStudy) -> LibraryEntry:
         is_recent=study.is_recent(),
         provider_name=study.provider.name,
         provider_slug=study.provider.slug,
-        service=study.service.translated_name if study.service else "",
-        client_industry=study.client_industry.translated_name if study.client_industry else "",
+        # Stored (English) names: entries are shared between languages (the home page's
+        # cache); the template translates them.
+        service=study.service.name if study.service else "",
+        client_industry=study.client_industry.name if study.client_industry else "",
         challenge=study.challenge,
         approach=study.approach,
         results=study.results,

@@ -196,3 +196,15 @@ def test_every_taxonomy_name_is_in_the_catalogue_and_translated(language):
         catalogue = gettext_module.GNUTranslations(compiled)._catalog
     missing = sorted(name for name in _taxonomy_names() if not catalogue.get(name))
     assert not missing, f"untranslated in {path}: {missing[:5]}"
+
+
+def test_home_page_case_studies_cached_in_english_show_french_names(client, listing):
+    f.CaseStudyFactory(
+        provider=listing,
+        service=m.Service.objects.get(slug="content-moderation"),
+        client_industry=m.Industry.objects.get(slug="healthcare"),
+    )
+    assert "Content moderation" in _get(client, "en", "home").content.decode()
+    html = _get(client, "fr", "home").content.decode()
+    assert gettext_in("fr", "Healthcare & life sciences") in html
+    assert "Healthcare &amp; life sciences" not in html
