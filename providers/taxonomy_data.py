@@ -2,7 +2,9 @@
 
 Loaded by the data migration `0002_seed_taxonomies` and kept here so tests,
 demo data and imports can refer to the same slugs and codes. Names are stored
-in English; the interface translates what it shows around them.
+in English and marked with `N_` (gettext_noop), so `manage.py makemessages` puts
+them in the catalogues; pages translate them when they show them
+(`providers.models.translated`), while open data, the API and HSDS keep English.
 """
 
 from django.utils.translation import gettext_noop as N_
