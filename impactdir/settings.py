@@ -253,7 +253,11 @@ LANGUAGES = [
     ("pt", _("Portuguese")),
     ("ar", _("Arabic")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    # Brazilian country names for "pt" (gettext would read django-countries' pt_PT ones).
+    BASE_DIR / "impactdir" / "locale_countries",
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

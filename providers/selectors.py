@@ -36,6 +36,7 @@ from django_countries.fields import Country
 from buyers.search.index import CHANGE_TABLE, TOKEN_TABLE
 
 from . import disclosure
+from .collation import sort_key
 from .disclosure import Shown
 from .models import (
     CaseStudy,
@@ -246,7 +247,7 @@ class ProviderProfile:
         seen = {}
         for centre in self.centres:
             seen.setdefault(centre.country.code, centre.country)
-        return sorted(seen.values(), key=lambda country: str(country.name))
+        return sorted(seen.values(), key=lambda country: sort_key(str(country.name)))
 
     @property
     def figure_rows(self) -> list[tuple[Figure, object]]:
@@ -680,7 +681,9 @@ def provider_profile(
     def ordered(kind):
         return [lookup for _, _, lookup in sorted(lookups[kind], key=lambda item: item[:2])]
 
-    centre_list = sorted(centres.values(), key=lambda c: (str(c.country.name), c.city.casefold()))
+    centre_list = sorted(
+        centres.values(), key=lambda c: (sort_key(str(c.country.name)), sort_key(c.city))
+    )
     group_list = [g for _, _, g in sorted(groups)]
     shown = listing_figures_of(provider, latest_report, group_list, centre_list)
 
