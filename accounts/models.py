@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -53,6 +54,10 @@ class User(AbstractUser):
     country = CountryField(_("country"), blank=True)
     account_type = models.CharField(
         _("account type"), max_length=10, choices=AccountType, default=AccountType.BUYER
+    )
+    # TEMPORARY in branch me-i18n: the real field comes from branch i18n-urls (0005_user_language).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True
     )
 
     USERNAME_FIELD = "email"
