@@ -56,9 +56,7 @@ class User(AbstractUser):
         _("account type"), max_length=10, choices=AccountType, default=AccountType.BUYER
     )
     # TEMPORARY in branch me-i18n: the real field comes from branch i18n-urls (0005_user_language).
-    language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True
-    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
