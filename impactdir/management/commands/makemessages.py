@@ -24,6 +24,9 @@ class Command(makemessages.Command):
         "(the project's own files only, obsolete messages dropped)."
     )
 
+    # `N_` is the project's short name for gettext_noop (providers/taxonomy_data.py).
+    xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=N_"]
+
     def handle(self, *args, **options):
         if not (options["locale"] or options["exclude"] or options["all"]):
             options["locale"] = catalogue_languages()
