@@ -55,6 +55,69 @@ class User(AbstractUser):
         _("account type"), max_length=10, choices=AccountType, default=AccountType.BUYER
     )
 
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = EmailUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return self.name or self.email
+
+    def get_short_name(self):
+        return self.name or self.email
+
+    @property
+    def is_buyer(self):
+        return self.account_type == AccountType.BUYER
+
+    @property
+    def is_issp(self):
+        return self.account_type == AccountType.ISSP
+
+    def organisation_label(self) -> str:
+        """ "Organisation (industry, country)" as a provider sees a buyer; never the e-mail.
+
+        Reads `industry`: select it with the user when listing many.
+        """
+        details = [str(part) for part in (self.industry, self.country.name) if part]
+        organisation = self.organisation
+        if organisation and details:
+            return gettext("%(organisation)s (%(details)s)") % {
+                "organisation": organisation,
+                "details": ", ".join(details),
+            }
+        return organisation or ", ".join(details)
+
+
+class Session(AbstractBaseSession):
+    """A session row that also names its signed-in user, so both are read in one query.
+
+    Sessions live in the database only (``accounts.sessions``): every worker
+    reads the same row, so logging out, or changing the password, holds on all
+    of them at once. ``user`` is written from the session data on every save;
+    it has no database constraint, so a session saved while its user is being
+    deleted cannot fail, and reads treat a dangling id as signed out.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
     class Meta(AbstractBaseSession.Meta):
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
