@@ -85,6 +85,7 @@ class ProfileForm(VersionMixin, forms.ModelForm):
             "industries": forms.CheckboxSelectMultiple,
             "languages": forms.CheckboxSelectMultiple,
             "markets": forms.CheckboxSelectMultiple,
+            "listing_languages": forms.CheckboxSelectMultiple,
             "provider_type": forms.RadioSelect,
             "partnerships_offered": forms.CheckboxSelectMultiple,
             "partnerships_sought": forms.CheckboxSelectMultiple,

@@ -232,6 +232,7 @@ class ProviderProfile:
     delivery_modes: list[Lookup]
     #: partnerships with other providers it offers and seeks (slugs are search's `offers`
     #: and `seeks` values)
+    listing_languages: list[Lookup]
     partnerships_offered: list[Lookup]
     partnerships_sought: list[Lookup]
     impact: ImpactSummary | None
@@ -241,6 +242,11 @@ class ProviderProfile:
     benchmarks: object = None
     #: its reports over time as a chart (None with fewer than two reports)
     trend: object = None
+
+    @property
+    def text_language(self) -> str:
+        """The language of the provider's own texts, when the listing states exactly one."""
+        return self.listing_languages[0].slug if len(self.listing_languages) == 1 else ""
 
     @property
     def delivery_countries(self) -> list[Country]:
@@ -333,6 +339,13 @@ def _profile_union(provider_id):
         _branch(
             Provider.languages.through.objects.filter(provider_id=provider_id),
             "language",
+            row_id="language_id",
+            t1="language__name",
+            t2="language__code",
+        ),
+        _branch(
+            Provider.listing_languages.through.objects.filter(provider_id=provider_id),
+            "written",
             row_id="language_id",
             t1="language__name",
             t2="language__code",
@@ -593,7 +606,16 @@ def provider_profile(
 
     lookups = {
         kind: []
-        for kind in ("pricing", "mode", "industry", "language", "market", "offers", "seeks")
+        for kind in (
+            "pricing",
+            "mode",
+            "industry",
+            "language",
+            "written",
+            "market",
+            "offers",
+            "seeks",
+        )
     }
     categories: dict[int, ServiceCategoryGroup] = {}
     service_rows = []
@@ -701,6 +723,7 @@ def provider_profile(
         centres=centre_list,
         certifications=sorted(certifications, key=lambda c: (c.is_expired, c.name.casefold())),
         languages=ordered("language"),
+        listing_languages=ordered("written"),
         industries=ordered("industry"),
         markets=ordered("market"),
         pricing_models=ordered("pricing"),
