@@ -18,7 +18,9 @@ shows everything that is left. One test: the demo directory is seeded once.
 
 import importlib
 import io
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -39,6 +41,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 DESKTOP = {"width": 1280, "height": 900}
+#: A folder to keep a screenshot of every page in every language in, to look at (unset: none).
+SCREENSHOTS = os.environ.get("LANGUAGE_SCREENSHOTS")
 
 #: axe's rules whose outcome depends on the words of a page (names, labels, titles, the
 #: language): run on every page in every language. A right-to-left language changes the
@@ -187,12 +191,23 @@ VISIBLE_TEXTS = """() => {
 }"""
 
 
+#: A facet option's or chip's count after its name: "Data annotation (35)".
+COUNT = re.compile(r"\s*\(\d[\d\s.,\u00a0\u202f]*\)$")
+
+
+def candidates(text):
+    """The text, and the names it is made of: the parts of a list ("Data annotation,
+    Content moderation") or of a title ("Page · ImpactDir"), without a count after them."""
+    parts = {text}
+    for separator in (" · ", ", ", "; ", "، "):
+        parts.update(part.strip() for piece in list(parts) for part in piece.split(separator))
+    return {COUNT.sub("", part) for part in parts} | parts
+
+
 def english_left(page, exact, patterns):
     left = []
     for text, where in page.evaluate(VISIBLE_TEXTS):
-        # The page title is "<title> · ImpactDir": each part on its own.
-        for part in text.split(" · ") if where == "title" else [text]:
-            part = part.strip()
+        for part in sorted(candidates(text)):
             if part in exact or (patterns and patterns.fullmatch(part)):
                 left.append(f"{part!r} at {where}")
     return left
@@ -311,6 +326,10 @@ def test_every_page_in_every_language(browser, live_server, settings):
                     f"[{lang}] {path}: {problem}"
                     for problem in check_page(page, lang, exact, patterns)
                 )
+                if SCREENSHOTS:
+                    name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+                    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=f"{SCREENSHOTS}/{lang}-{name}.png", full_page=True)
         context.clear_cookies()
         context.add_cookies([language_cookie(live_server, lang)])
         cache.clear()  # the rate limits count in the cache
