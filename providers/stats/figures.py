@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django_countries import countries as country_names
 
 from buyers.search.bits import bits_to_bool
+from impactdir import l10n
 from providers import disclosure
 from providers.models import Provenance, SizeBand
 
 from . import charts
-from .charts import Cell, Column, DataTable
+from .charts import Cell, Column, DataTable, grouped
 from .data import EXACT, HIDDEN, PROVENANCES
 
 SEARCH_URL = "/providers/"  # reverse("search"), checked by a test
@@ -121,7 +122,7 @@ def where(data, bits, keep, csv):
             "Tile map of the world, one square per country, shaded by the number of "
             "providers delivering from it. Most providers: %(list)s."
         )
-        % {"list": ", ".join(f"{name} ({providers_in[code]})" for name, code in busiest)}
+        % {"list": ", ".join(f"{name} ({grouped(providers_in[code])})" for name, code in busiest)}
         if busiest
         else _("Tile map of the world; no published provider delivers from any country yet.")
     )
@@ -188,7 +189,7 @@ def where(data, bits, keep, csv):
 
 
 def _tile_text(name, value):
-    return _tile_template_in(get_language(), value) % {"country": name, "n": value}
+    return _tile_template_in(get_language(), value) % {"country": name, "n": grouped(value)}
 
 
 @functools.lru_cache(maxsize=512)
@@ -211,14 +212,14 @@ def names_of(codes) -> dict:
 
 def _range_text(low, high):
     if high is None:
-        return _("%(low)s or more providers") % {"low": low}
+        return _("%(low)s or more providers") % {"low": grouped(low)}
     if low == high:
-        return ngettext("%(n)s provider", "%(n)s providers", low) % {"n": low}
-    return _("%(low)s–%(high)s providers") % {"low": low, "high": high}
+        return ngettext("%(n)s provider", "%(n)s providers", low) % {"n": grouped(low)}
+    return _("%(low)s–%(high)s providers") % {"low": grouped(low), "high": grouped(high)}
 
 
 def _providers_text(n):
-    return ngettext("%(n)s provider", "%(n)s providers", n) % {"n": f"{n:,}"}
+    return ngettext("%(n)s provider", "%(n)s providers", n) % {"n": grouped(n)}
 
 
 def _bar_desc(kind: str, bars) -> str:
@@ -380,7 +381,7 @@ def provenance(data, keep, csv_url):
         percent = _percent(n, total)
         label = str(Provenance(value).label)
         table.rows.append([Cell(label, value), Cell.number(n), Cell.plain(percent)])
-        text = _("%(percent)s%% (%(n)s)") % {"percent": percent or "0", "n": f"{n:,}"}
+        text = _("%(percent)s (%(n)s)") % {"percent": l10n.percent(percent or 0), "n": grouped(n)}
         bars.append((label, n, text))
     return charts.bar_chart(
         id="chart-provenance",
@@ -456,7 +457,7 @@ def home_map(providers_by_country: dict) -> charts.TileMap:
                 "Tile map of the world, one square per country, shaded by the number of "
                 "providers delivering from it. Most providers: %(list)s."
             )
-            % {"list": ", ".join(f"{names[code]} ({n})" for code, n in busiest)}
+            % {"list": ", ".join(f"{names[code]} ({grouped(n)})" for code, n in busiest)}
             if busiest
             else _("Tile map of the world; no published provider delivers from any country yet.")
         ),
