@@ -328,3 +328,28 @@ def test_machine_outputs_are_the_same_in_every_language(client, big_provider):
         assert NBSP not in text and NNBSP not in text, lang
         assert "2025-12-01" in text and "décembre" not in text, lang
     assert b"12345" in outputs["fr"][api] and b"2025-12-01" in outputs["fr"][api]
+
+
+@pytest.mark.django_db
+def test_open_data_says_when_in_the_readers_language_and_its_files_in_none(
+    client, tmp_path, settings
+):
+    from providers.opendata.catalogue import published_files
+    from tests.providers.opendata_helpers import build, full_listing
+
+    settings.OPEN_DATA_ROOT = tmp_path / "open-data"
+    full_listing()
+    built = build(settings.OPEN_DATA_ROOT)
+    files = {}
+    for lang in EXPECTED:
+        html = _page(client, reverse("opendata:index"), lang)
+        with translation.override(lang):
+            assert f">{l10n.datetime_zone(built.created)}</time>" in html, lang
+        assert f'datetime="{built.created:%Y-%m-%dT%H:%M:%S}+0000"' in html
+        for published in published_files():
+            response = client.get(reverse("opendata:file", args=[published.name]))
+            content = (
+                b"".join(response.streaming_content) if response.streaming else response.content
+            )
+            files.setdefault(published.name, set()).add(content)
+    assert files and all(len(versions) == 1 for versions in files.values())
