@@ -84,6 +84,14 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """LocaleMiddleware activates the cookie's language in the test's thread and nothing
+    resets it: without this the next test module would run in Arabic."""
+    yield
+    translation.deactivate()
+
+
 def test_every_declared_language_has_its_expectations():
     assert sorted(EXPECTED) == sorted(code for code, _name in settings.LANGUAGES)
 
