@@ -23,13 +23,13 @@ from django.db.models.functions import Cast, Concat
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from buyers.search.current import search_index
 from buyers.search.parameters import DEFAULT_SORT, SORTS, parse_search_params
 from buyers.search.selector import _chips as search_chips
+from impactdir import l10n
 from providers import disclosure
 from providers.collation import sorted_by_name
 from providers.models import (
@@ -261,7 +261,7 @@ def _shown(figure: disclosure.Shown) -> list[tuple[str, str]]:
 
 def _percent(figure: disclosure.Shown) -> list[tuple[str, str]]:
     if figure.is_exact:
-        return [(_("%(share)s%%") % {"share": number_format(figure.value)}, "")]
+        return [(l10n.percent(figure.value), "")]
     return _shown(figure)
 
 
@@ -276,7 +276,7 @@ def _certifications(provider: Provider, today) -> list[tuple[str, str]]:
         if holding.expires_on:
             text = _("%(name)s (expires %(date)s)") % {
                 "name": name,
-                "date": date_format(holding.expires_on, "Y-m-d"),
+                "date": l10n.date(holding.expires_on),
             }
         else:
             text = _("%(name)s (no expiry date)") % {"name": name}
@@ -288,7 +288,7 @@ def _directory_check(report: ImpactReport) -> str:
     """The directory's own check of a report, apart from the provider's provenance claim."""
     check = directory_check(report.directory_verification, report.directory_verified_at)
     if check.is_verified:
-        return _("Yes, on %(date)s") % {"date": f"{check.verified_on:%Y-%m-%d}"}
+        return _("Yes, on %(date)s") % {"date": l10n.date(check.verified_on)}
     if check.state == VerificationState.REJECTED:
         return _("Could not be verified")
     return _("Not yet")
@@ -298,7 +298,7 @@ def _confirmed(provider: Provider) -> list[tuple[str, str]]:
     """The confirmation date, or "never"; the header marks listings not confirmed in 2 years."""
     if provider.assured_date is None:
         return [(_("Not yet confirmed"), "")]
-    return [(date_format(provider.assured_date, "Y-m-d"), "")]
+    return [(l10n.date(provider.assured_date), "")]
 
 
 def _compare_rows(providers: list[Provider]) -> list[CompareRow]:

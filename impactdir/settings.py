@@ -258,6 +258,12 @@ LOCALE_PATHS = [
     # Brazilian country names for "pt" (gettext would read django-countries' pt_PT ones).
     BASE_DIR / "impactdir" / "locale_countries",
 ]
+#: Django's locale formats, with the project's few additions and corrections (impactdir/formats).
+FORMAT_MODULE_PATH = ["impactdir.formats"]
+#: Off: templates print years, ids and page numbers as plain integers ("founded 2012", never
+#: "2,012"); counts of things are grouped where they are shown, with `intcomma`, `number` or
+#: `providers.disclosure`, in the active language's separator (impactdir/l10n.py).
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

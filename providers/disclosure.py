@@ -43,8 +43,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from impactdir import l10n
 
 #: Counts of people below this are shown banded, never exactly.
 THRESHOLD = 10
@@ -76,8 +77,8 @@ class Shown:
         """The figure in words for a page, in the active language."""
         if self.status is Status.EXACT:
             if isinstance(self.value, Decimal):
-                return _plain_decimal(self.value)
-            return number_format(self.value, force_grouping=True)
+                return l10n.decimal(self.value)
+            return l10n.number(self.value)
         if self.status is Status.BANDED:
             return _("fewer than %(threshold)s") % {"threshold": THRESHOLD}
         if self.status is Status.WITHHELD:

@@ -36,7 +36,17 @@ from providers.services.parts import (
 
 
 class DateInput(forms.DateInput):
+    """`<input type="date">`, whose value is ISO 8601 whatever the language.
+
+    Django's DateInput writes its value in the active language's first DATE_INPUT_FORMATS
+    ("01/07/2025" in French, Spanish and Portuguese), which a date input does not accept: it
+    showed empty, and saving the form again emptied the date.
+    """
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 (Django's argument name)
+        super().__init__(attrs, format=format)
 
 
 class VersionMixin(forms.Form):

@@ -17,6 +17,7 @@ import struct
 import uuid
 import warnings
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -26,6 +27,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from impactdir import l10n
 from providers.storage import evidence_storage
 
 ALLOWED_IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
@@ -52,19 +54,25 @@ class CleanImage:
     height: int
 
 
+def _megabytes(size: int, places: int | None = None) -> str:
+    """A size in MB for a message, in the language's format (2.5 / 2,5); whole sizes bare."""
+    value = Decimal(size) / 1048576
+    return l10n.number(round(value, places) if places else value.normalize(), places)
+
+
 def _read_all(upload, max_bytes: int) -> bytes:
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
         raise ValidationError(
             _("The file is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": f"{size / 1048576:.1f}", "limit": f"{max_bytes / 1048576:g}"},
+            % {"size": _megabytes(size, 1), "limit": _megabytes(max_bytes)},
             code="too_large",
         )
     upload.seek(0)
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise ValidationError(
-            _("The file is larger than %(limit)s MB.") % {"limit": f"{max_bytes / 1048576:g}"},
+            _("The file is larger than %(limit)s MB.") % {"limit": _megabytes(max_bytes)},
             code="too_large",
         )
     if not data:

@@ -12,7 +12,6 @@
 import math
 from dataclasses import dataclass, field, replace
 
-from django.contrib.humanize.templatetags.humanize import apnumber
 from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from buyers.search.facets import FacetGroup, FacetOptionView, in_page_order
 from buyers.search.filters import Problem
 from buyers.search.index import FacetOption
+from impactdir.l10n import count_words
 from providers.models import CaseStudy, ListingStatus
 
 from .facets import LIBRARY_FACETS
@@ -135,14 +135,17 @@ class LibraryResult:
                 "%(count)s case studies of impact sourcing providers for %(filters)s: the "
                 "client's challenge, the approach and the results.",
                 self.total,
-            ) % {"count": apnumber(self.total), "filters": "; ".join(c.label for c in self.chips)}
+            ) % {
+                "count": count_words(self.total),
+                "filters": "; ".join(c.label for c in self.chips),
+            }
         return ngettext(
             "%(count)s case study of impact sourcing providers: the client's challenge, the "
             "approach and the results, by service, client industry, country and year.",
             "%(count)s case studies of impact sourcing providers: the client's challenge, the "
             "approach and the results, by service, client industry, country and year.",
             self.total,
-        ) % {"count": apnumber(self.total)}
+        ) % {"count": count_words(self.total)}
 
     @property
     def start_index(self) -> int:

@@ -35,6 +35,7 @@ from buyers.search.filters import SearchFilterSet
 from buyers.search.index import FacetOption, SearchIndex
 from buyers.search.parameters import MAX_VALUES_PER_FACET, SORTS, Problem, SearchParams
 from buyers.search.query import query_groups
+from impactdir import l10n
 
 
 @dataclass
@@ -254,7 +255,7 @@ def provider_search(
             impact_options.append(
                 FacetOptionView(
                     key=str(threshold),
-                    label=_("At least %(n)d%%") % {"n": threshold},
+                    label=_("At least %(share)s") % {"share": l10n.percent(threshold)},
                     count=count,
                     selected=threshold == params.impact_min,
                     input_id=f"f-impact_min-{threshold}",
@@ -378,7 +379,7 @@ def _chips(params: SearchParams, index: SearchIndex) -> list:
     if params.impact_min is not None:
         chips.append(
             Chip(
-                _("Impact workers at least %(n)d%%") % {"n": params.impact_min},
+                _("Impact workers at least %(share)s") % {"share": l10n.percent(params.impact_min)},
                 _search_url(params.without("impact_min")),
             )
         )

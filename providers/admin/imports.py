@@ -41,6 +41,7 @@ from import_export.forms import ImportForm
 from import_export.results import RowResult
 from import_export.widgets import Widget
 
+from impactdir import l10n
 from providers import models as m
 from providers.services.catalogue import providers_refresh_derived
 from providers.services.onboarding import provider_import_save, provider_is_importable
@@ -676,7 +677,7 @@ class ProviderImportForm(ImportForm):
         if upload.size > MAX_FILE_BYTES:
             raise ValidationError(
                 gettext("The file is %(size)s MB; import at most 2 MB at a time.")
-                % {"size": round(upload.size / (1024 * 1024), 1)}
+                % {"size": l10n.number(round(upload.size / (1024 * 1024), 1), 1)}
             )
         return upload
 

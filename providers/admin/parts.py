@@ -11,10 +11,10 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin
-from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from impactdir import l10n
 from providers import models as m
 from providers.services.vetting import (
     certification_holding_set_verification,
@@ -92,7 +92,7 @@ class DirectoryVerificationMixin:
         return gettext("%(state)s by %(who)s on %(when)s: %(notes)s") % {
             "state": obj.get_directory_verification_display(),
             "who": obj.directory_verified_by or EMPTY,
-            "when": formats.localize(timezone.localtime(obj.directory_verified_at)),
+            "when": l10n.datetime_zone(obj.directory_verified_at),
             "notes": obj.directory_verification_notes,
         }
 

@@ -17,12 +17,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from impactdir import l10n
 from impactdir.ids import parse_id
 from providers import models as m
 from providers import uploads
@@ -408,7 +409,7 @@ class ProviderAdmin(ProviderImportMixin, DecisionActionsMixin, HistoryAdmin):
         for change in changes:
             if change.submitted_at:
                 sent = gettext("sent for review %(when)s") % {
-                    "when": formats.localize(timezone.localtime(change.submitted_at))
+                    "when": l10n.datetime_zone(change.submitted_at)
                 }
             else:
                 sent = gettext("not sent for review yet")

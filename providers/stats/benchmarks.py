@@ -14,16 +14,16 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from buyers.search.bits import bits_to_bool
+from impactdir import l10n
 from providers import disclosure
 from providers.models.taxonomy import translated
 
 from . import charts
-from .charts import Cell, Column, DataTable
+from .charts import Cell, Column, DataTable, grouped
 from .data import held_for
 from .metrics import METRICS, Median
 from .selectors import _latest_median, filter_bits
@@ -114,7 +114,7 @@ def profile_benchmarks(
             n,
         )
     description = description % {
-        "n": f"{n:,}",
+        "n": grouped(n),
         "services": service_names,
         "regions": region_names,
     }
@@ -186,8 +186,8 @@ def provider_trend(*, slug: str, points: list[ReportPoint]) -> charts.TrendChart
     for point in points:
         table.rows.append(
             [
-                Cell(date_format(point.period_start, "M Y"), point.period_start.isoformat()),
-                Cell(date_format(point.period_end, "M Y"), point.period_end.isoformat()),
+                Cell(l10n.month(point.period_start), point.period_start.isoformat()),
+                Cell(l10n.month(point.period_end), point.period_end.isoformat()),
                 _shown_cell(point.total_employees),
                 _shown_cell(point.impact_workers),
                 _metric_cell(share_metric, point.impact_share),

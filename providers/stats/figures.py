@@ -19,13 +19,14 @@ from django_countries import countries as country_names
 
 from buyers.search.bits import bits_to_bool
 from buyers.search.facets import FILTERS_BY_PARAM, in_page_order
+from impactdir import l10n
 from providers import disclosure
 from providers.collation import sort_key
 from providers.models import Provenance, SizeBand
 from providers.models.taxonomy import translated
 
 from . import charts
-from .charts import Cell, Column, DataTable
+from .charts import Cell, Column, DataTable, grouped
 from .data import EXACT, HIDDEN, PROVENANCES
 
 SEARCH_URL = "/providers/"  # reverse("search"), checked by a test
@@ -124,7 +125,7 @@ def where(data, bits, keep, csv):
             "Tile map of the world, one square per country, shaded by the number of "
             "providers delivering from it. Most providers: %(list)s."
         )
-        % {"list": ", ".join(f"{name} ({providers_in[code]})" for name, code in busiest)}
+        % {"list": ", ".join(f"{name} ({grouped(providers_in[code])})" for name, code in busiest)}
         if busiest
         else _("Tile map of the world; no published provider delivers from any country yet.")
     )
@@ -194,7 +195,7 @@ def where(data, bits, keep, csv):
 
 
 def _tile_text(name, value):
-    return _tile_template_in(get_language(), value) % {"country": name, "n": value}
+    return _tile_template_in(get_language(), value) % {"country": name, "n": grouped(value)}
 
 
 @functools.lru_cache(maxsize=512)
@@ -217,14 +218,14 @@ def names_of(codes) -> dict:
 
 def _range_text(low, high):
     if high is None:
-        return _("%(low)s or more providers") % {"low": low}
+        return _("%(low)s or more providers") % {"low": grouped(low)}
     if low == high:
-        return ngettext("%(n)s provider", "%(n)s providers", low) % {"n": low}
-    return _("%(low)s–%(high)s providers") % {"low": low, "high": high}
+        return ngettext("%(n)s provider", "%(n)s providers", low) % {"n": grouped(low)}
+    return _("%(low)s–%(high)s providers") % {"low": grouped(low), "high": grouped(high)}
 
 
 def _providers_text(n):
-    return ngettext("%(n)s provider", "%(n)s providers", n) % {"n": f"{n:,}"}
+    return ngettext("%(n)s provider", "%(n)s providers", n) % {"n": grouped(n)}
 
 
 def _bar_desc(kind: str, bars) -> str:
@@ -386,7 +387,7 @@ def provenance(data, keep, csv_url):
         percent = _percent(n, total)
         label = str(Provenance(value).label)
         table.rows.append([Cell(label, value), Cell.number(n), Cell.plain(percent)])
-        text = _("%(percent)s%% (%(n)s)") % {"percent": percent or "0", "n": f"{n:,}"}
+        text = _("%(percent)s (%(n)s)") % {"percent": l10n.percent(percent or 0), "n": grouped(n)}
         bars.append((label, n, text))
     return charts.bar_chart(
         id="chart-provenance",
@@ -466,7 +467,7 @@ def home_map(providers_by_country: dict) -> charts.TileMap:
                 "Tile map of the world, one square per country, shaded by the number of "
                 "providers delivering from it. Most providers: %(list)s."
             )
-            % {"list": ", ".join(f"{names[code]} ({n})" for code, n in busiest)}
+            % {"list": ", ".join(f"{names[code]} ({grouped(n)})" for code, n in busiest)}
             if busiest
             else _("Tile map of the world; no published provider delivers from any country yet.")
         ),

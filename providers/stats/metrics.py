@@ -8,6 +8,7 @@ from decimal import Decimal
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
+from impactdir import l10n
 from providers.models import IRIS_CODES
 
 from .charts import decimal_machine, decimal_text
@@ -48,7 +49,7 @@ class Metric:
     def text(self, value: Decimal) -> str:
         shown = decimal_text(value, 1)
         if self.unit == "percent":
-            return _("%(value)s%%") % {"value": shown}
+            return l10n.percent_sign(shown)
         if self.unit == "multiple":
             return _("%(value)s×") % {"value": decimal_text(value, 2)}
         if self.unit == "hours":

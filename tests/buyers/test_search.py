@@ -292,7 +292,7 @@ def test_page_shows_counts_chips_and_cards(client):
     assert "Data annotation (1)" in html
     assert "Kenya (1)" in html
     assert "Card Co" in html and "We label data" in html
-    assert "55% of the workforce" in html and "Dec 2025" in html
+    assert "55% of the workforce" in html and "December 2025" in html
     assert "50–249 people" in html
     assert "Verified" in html
     assert "Delivery country: Kenya" in html

@@ -259,7 +259,7 @@ def test_stale_report_is_marked_with_its_period(client):
 
     assert "badge--stale" in html
     assert "more than 24 months old" in html
-    assert f"Jan {TODAY.year - 4} – Dec {TODAY.year - 4}" in html
+    assert f"January {TODAY.year - 4} – December {TODAY.year - 4}" in html
 
 
 def test_recent_report_is_not_marked_stale(client):
@@ -269,7 +269,7 @@ def test_recent_report_is_not_marked_stale(client):
     html = _get(client, provider).content.decode()
 
     assert "badge--stale" not in html
-    assert f"Jan {TODAY.year - 1} – Dec {TODAY.year - 1}" in html
+    assert f"January {TODAY.year - 1} – December {TODAY.year - 1}" in html
 
 
 def _visible_numbers(html):

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
+from impactdir import l10n
 from providers import models as m
 from providers.opendata import hsds
 from providers.services.parts import report_save
@@ -405,7 +406,7 @@ def test_profile_shows_verified_by_the_directory_apart_from_the_claim(client, st
     html = client.get(provider.get_absolute_url()).text
 
     assert "Verified by the directory" in html
-    assert f"on {verified_on:%-d %b %Y}" in html
+    assert f"on {verified_on:%-d %B %Y}" in html
     assert CHECKED.replace("'", "&#x27;") in html
     assert "Third-party verified (provider&#x27;s claim)" in html
     assert "Impact figures verified by the directory" in html
@@ -461,7 +462,7 @@ def test_compare_has_a_row_for_the_directory_check(client, staff):
 
     start = html.index('<th scope="row">Verified by the directory')
     row = html[start : html.index("</tr>", start)]
-    assert f"Yes, on {timezone.localdate(report.directory_verified_at):%Y-%m-%d}" in row
+    assert f"Yes, on {l10n.date(report.directory_verified_at)}" in row
     assert "Not yet" in row
 
 

@@ -494,7 +494,7 @@ def test_pending_change_page_shows_what_changed_readably(staff_client):
     assert page.status_code == 200
     html = page.text
     assert "<td>OLD-1</td><td>NEW-2</td>" in html
-    assert "<td>June 30, 2027</td><td>June 30, 2029</td>" in html
+    assert "<td>30 June 2027</td><td>30 June 2029</td>" in html
     assert "<td>ISO 27001</td><td>ISO 27001</td>" in html
     assert owner.email in html
     assert reverse("admin:providers_certificationholding_change", args=[holding.pk]) in html

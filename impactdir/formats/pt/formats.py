@@ -1,0 +1,1 @@
+PERCENT_FORMAT = "{}%"
