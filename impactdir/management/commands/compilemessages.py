@@ -1,4 +1,4 @@
-"""`compilemessages` that leaves the virtualenv alone: only the project's catalogues are compiled."""
+"""`compilemessages` that leaves the virtualenv alone: only the project's catalogues."""
 
 from django.core.management.commands import compilemessages
 
