@@ -73,6 +73,18 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _language_of_its_own():
+    """Every test starts in the default language: a request in French or Arabic leaves its
+    language active in the thread (LocaleMiddleware does not undo it), which would make
+    the next test run in that language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 def pytest_terminal_summary(terminalreporter):
     """The fuzz tests' totals: requests sent and answers by status (tests/fuzzing.py)."""
     from tests.fuzzing import tally_summary
