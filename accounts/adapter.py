@@ -1,5 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
+
+from impactdir import languages
 
 from . import throttling
 from .models import AccountType
@@ -16,6 +20,9 @@ class AccountAdapter(DefaultAccountAdapter):
         for name in ("name", "organisation", "industry", "country"):
             if name in form.cleaned_data:
                 setattr(user, name, form.cleaned_data[name] or ("" if name != "industry" else None))
+        # The language they signed up in: their e-mails start in it (changed on the profile).
+        if translation.get_language() in languages.codes():
+            user.language = translation.get_language()
         if commit:
             user.save()
         return user
@@ -41,6 +48,13 @@ class AccountAdapter(DefaultAccountAdapter):
         throttling.login_failure_record(request)
 
     def post_login(self, request, user, **kwargs):
-        response = super().post_login(request, user, **kwargs)
+        # A user who chose a language lands in it, whatever page they logged in from.
+        language = user.language if user.language in languages.codes() else None
+        with translation.override(language or translation.get_language()):
+            response = super().post_login(request, user, **kwargs)
+        if language is not None:
+            if isinstance(response, HttpResponseRedirect):
+                response["Location"] = languages.localized_url(response["Location"], language)
+            languages.language_cookie_set(response, language)
         throttling.remember_device(request, response, user.email)
         return response
