@@ -85,3 +85,17 @@ def test_the_switcher_is_accessible_in_every_direction(live_server, page, axe, w
     SHOTS.mkdir(parents=True, exist_ok=True)
     name = path.strip("/").split("?")[0].replace("/", "-") or "home"
     page.screenshot(path=str(SHOTS / f"languages-{name}-{width}.png"), full_page=True)
+
+
+def test_after_search_updates_in_place_the_switcher_keeps_the_new_query(live_server, page):
+    """With JavaScript, search changes its address in place (htmx): the switcher follows it."""
+    for n in range(3):
+        ProviderFactory(name=f"Data Works {n}", slug=f"data-works-{n}")
+    page.goto(live_server.url + "/providers/?q=data")
+    page.get_by_label("Sort by").select_option("name")
+    expect(page).to_have_url(re.compile(r"sort=name"))
+
+    switcher(page).get_by_role("button", name="Português").click()
+
+    expect(page).to_have_url(re.compile(r"/pt/providers/\?(?=.*q=data)(?=.*sort=name)"))
+    expect(page.locator("html")).to_have_attribute("lang", "pt")
