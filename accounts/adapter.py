@@ -3,7 +3,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 
-from impactdir import languages
+from impactdir import languages, mail
 
 from . import throttling
 from .models import AccountType
@@ -17,15 +17,20 @@ class AccountAdapter(DefaultAccountAdapter):
         account_type = form.cleaned_data.get("account_type")
         if account_type in AccountType.values:
             user.account_type = account_type
+        # The language the form was filled in is the one to write to them in.
+        user.language = mail.supported_language(translation.get_language())
         for name in ("name", "organisation", "industry", "country"):
             if name in form.cleaned_data:
                 setattr(user, name, form.cleaned_data[name] or ("" if name != "industry" else None))
-        # The language they signed up in: their e-mails start in it (changed on the profile).
-        if translation.get_language() in languages.codes():
-            user.language = translation.get_language()
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's messages (confirmations, password resets) in their reader's language."""
+        language = mail.reader_language(email)
+        with translation.override(language):
+            super().send_mail(template_prefix, email, mail.links_in(context, language))
 
     def get_login_redirect_url(self, request):
         # Only reached when the request carries no safe ?next= of its own.

@@ -6,6 +6,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from impactdir.languages import languages_in_own_names
+from providers.collation import ByLabelChoiceIterator
 from providers.models import Industry
 
 from .models import AccountType, User
@@ -22,6 +23,12 @@ def _clean_shown_text(value: str, *, message: str) -> str:
     if "@" in value:
         raise forms.ValidationError(message, code="looks_like_email")
     return value
+
+
+class ByLabelModelChoiceField(forms.ModelChoiceField):
+    """Choices in the alphabetical order of their names in the active language."""
+
+    iterator = ByLabelChoiceIterator
 
 
 class SenderFieldsMixin(forms.Form):
@@ -44,7 +51,7 @@ class SenderFieldsMixin(forms.Form):
         help_text=_("The organisation you buy for. Shown to the providers you write to."),
         error_messages={"max_length": _("Keep the organisation's name under 200 characters.")},
     )
-    industry = forms.ModelChoiceField(
+    industry = ByLabelModelChoiceField(
         label=_("Industry"),
         queryset=Industry.objects.all(),
         required=False,
@@ -53,7 +60,8 @@ class SenderFieldsMixin(forms.Form):
     )
     country = LazyTypedChoiceField(
         label=_("Country"),
-        choices=[("", _("Choose a country")), *countries],
+        # Read when a form is made: the names, and their order, of the request's language.
+        choices=lambda: [("", _("Choose a country")), *countries],
         required=False,
         error_messages={"invalid_choice": _("Choose a country from the list.")},
     )

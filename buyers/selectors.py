@@ -31,6 +31,7 @@ from buyers.search.current import search_index
 from buyers.search.parameters import DEFAULT_SORT, SORTS, parse_search_params
 from buyers.search.selector import _chips as search_chips
 from providers import disclosure
+from providers.collation import sorted_by_name
 from providers.models import (
     IRIS_CODES,
     REPORT_FIGURE_FIELDS,
@@ -159,7 +160,7 @@ def public_figures(provider: Provider) -> disclosure.ListingFigures:
 
 def delivery_countries(provider: Provider) -> list[str]:
     """Country names of the provider's delivery centres, once each, sorted."""
-    return sorted({centre.country.name for centre in provider.centres.all()})
+    return sorted_by_name({centre.country.name for centre in provider.centres.all()})
 
 
 # --------------------------------------------------------------------------
@@ -271,7 +272,7 @@ def _many(values) -> list[tuple[str, str]]:
 def _certifications(provider: Provider, today) -> list[tuple[str, str]]:
     items = []
     for holding in provider.certifications.all():
-        name = holding.certification.name
+        name = holding.certification.translated_name
         if holding.expires_on:
             text = _("%(name)s (expires %(date)s)") % {
                 "name": name,
@@ -356,19 +357,23 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
         row(
             delivery,
             _("Services"),
-            lambda p: _many(ps.service.name for ps in p.services.all()),
+            lambda p: _many(ps.service.translated_name for ps in p.services.all()),
         ),
         row(delivery, _("Delivery countries"), lambda p: _many(delivery_countries(p))),
-        row(delivery, _("Languages"), lambda p: _many(lang.name for lang in p.languages.all())),
+        row(
+            delivery,
+            _("Languages"),
+            lambda p: _many(sorted_by_name(lang.translated_name for lang in p.languages.all())),
+        ),
         row(
             delivery,
             _("Pricing models"),
-            lambda p: _many(m.name for m in p.pricing_models.all()),
+            lambda p: _many(m.translated_name for m in p.pricing_models.all()),
         ),
         row(
             delivery,
             _("Delivery modes"),
-            lambda p: _many(m.name for m in p.delivery_modes.all()),
+            lambda p: _many(m.translated_name for m in p.delivery_modes.all()),
         ),
         # Which certificates are held and whether they are current, not their dates.
         row(
@@ -413,7 +418,7 @@ def _compare_rows(providers: list[Provider]) -> list[CompareRow]:
         ),
         report_row(
             _("Target groups"),
-            lambda r, f: _many(g.target_group.name for g in r.groups.all()),
+            lambda r, f: _many(g.target_group.translated_name for g in r.groups.all()),
         ),
     ]
     for name in REPORT_FIGURES:

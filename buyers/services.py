@@ -672,6 +672,7 @@ def inquiry_send(
                 template="buyers/inquiry_unclaimed",
                 to=[inquiry.provider.contact_email],
                 context=context,
+                language=listing_language(inquiry.provider),
             )
         else:
             send_templated_mail(
@@ -680,6 +681,13 @@ def inquiry_send(
                 context=context,
             )
     return inquiries
+
+
+def listing_language(provider: Provider) -> str | None:
+    """A language of the site the listing says it is written in, to write to its contact in."""
+    spoken = {code for code, _name in settings.LANGUAGES}
+    codes = provider.listing_languages.values_list("code", flat=True)
+    return next((code for code in codes if code in spoken), None)
 
 
 def inquiry_side(*, inquiry: Inquiry, user: User) -> str:

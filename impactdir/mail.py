@@ -5,7 +5,12 @@ A message is two templates rendered with the same context:
 (each template turns autoescaping off). The subject is joined onto one line,
 whatever a provider's name or an inquiry's subject holds.
 
-Every address gets a message of its own, so nobody sees the others' addresses.
+Every address gets a message of its own, so nobody sees the others' addresses,
+written in its reader's language: the one stored on the account of that address
+(`accounts.User.language`), else `language` when the caller knows better (the
+language a listing is written in, for its public contact address), else the
+language active when the message is sent. Links in it are reversed in that
+language, so they lead to the pages in it too.
 By default the messages leave once the current transaction commits, and a
 failure to send is logged and never undoes the change that caused it.
 `after_commit=False` sends at once and lets a failure raise, for a caller that
@@ -13,27 +18,92 @@ records what was sent in the same transaction as the e-mail (saved-search
 alerts, which the next run retries).
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
+from django.urls import translate_url
+from django.utils import translation
+
+
+def reader_languages(addresses: Iterable[str]) -> dict[str, str]:
+    """{address (lower case): language} for the addresses whose account chose one."""
+    lowered = {address.lower() for address in addresses}
+    if not lowered:
+        return {}
+    rows = (
+        get_user_model()
+        .objects.annotate(address=Lower("email"))
+        .filter(address__in=lowered)
+        .exclude(language="")
+        .values_list("address", "language")
+    )
+    return dict(rows)
+
+
+def supported_language(code: str | None) -> str:
+    """`code` if the site speaks it, else the site's default language."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    return code if code in codes else settings.LANGUAGE_CODE
+
+
+def reader_language(address: str, fallback: str | None = None) -> str:
+    """The language to write to one address in (see the module's docstring)."""
+    chosen = reader_languages([address]).get(address.lower())
+    return supported_language(chosen or fallback or translation.get_language())
+
+
+def links_in(context: dict, language: str) -> dict:
+    """`context` with its links (`url`, `*_url`) leading to their pages in `language`."""
+    return {
+        key: translate_url(value, language)
+        if isinstance(value, str) and (key == "url" or key.endswith("_url"))
+        else value
+        for key, value in context.items()
+    }
+
+
+def render_mail(template: str, context: dict, language: str) -> tuple[str, str]:
+    """The subject (one line) and body of `emails/<template>` written in `language`."""
+    context = links_in(context, language)
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        body = render_to_string(f"emails/{template}_body.txt", context)
+    return subject, body
 
 
 def send_templated_mail(
-    *, template: str, to: Iterable[str], context: dict, after_commit: bool = True
+    *,
+    template: str,
+    to: Iterable[str],
+    context: dict,
+    after_commit: bool = True,
+    language: str | None = None,
 ) -> None:
     """E-mail `emails/<template>_subject.txt` and `_body.txt` to each address of `to`.
 
     `template` is `<area>/<name>`, e.g. `"vetting/listing_approved"`. Empty
-    addresses are skipped and each address is written to once.
+    addresses are skipped and each address is written to once, in its reader's
+    language (see the module's docstring); `language` is the guess for an
+    address without an account that chose one.
     """
     addresses = sorted({address for address in to if address})
     if not addresses:
         return
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}_body.txt", context)
-    messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in addresses]
+    chosen = reader_languages(addresses)
+    fallback = supported_language(language or translation.get_language())
+    groups = defaultdict(list)
+    for address in addresses:
+        groups[supported_language(chosen.get(address.lower(), fallback))].append(address)
+    messages = []
+    for code, group in sorted(groups.items()):
+        subject, body = render_mail(template, context, code)
+        messages.extend(EmailMessage(subject=subject, body=body, to=[address]) for address in group)
 
     def send():
         with mailers.default as connection:

@@ -255,7 +255,11 @@ LANGUAGES = [
     ("pt", _("Portuguese")),
     ("ar", _("Arabic")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    # Brazilian country names for "pt" (gettext would read django-countries' pt_PT ones).
+    BASE_DIR / "impactdir" / "locale_countries",
+]
 # The language chosen with the switcher (impactdir.languages): kept a year, read by
 # no script, sent with top-level navigations only.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

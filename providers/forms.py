@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from impactdir.ids import IdField, IdModelMultipleChoiceField, parse_id
 from providers import uploads
+from providers.collation import sort_choices_by_label
 from providers.models import (
     REPORT_FIGURE_FIELDS,
     CaseStudy,
@@ -84,6 +85,7 @@ class ProfileForm(VersionMixin, forms.ModelForm):
             "industries": forms.CheckboxSelectMultiple,
             "languages": forms.CheckboxSelectMultiple,
             "markets": forms.CheckboxSelectMultiple,
+            "listing_languages": forms.CheckboxSelectMultiple,
             "provider_type": forms.RadioSelect,
             "partnerships_offered": forms.CheckboxSelectMultiple,
             "partnerships_sought": forms.CheckboxSelectMultiple,
@@ -93,6 +95,7 @@ class ProfileForm(VersionMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provider_type"].choices = [("", _("Not stated")), *ProviderType.choices]
+        sort_choices_by_label(self, "industries", "languages", "markets")
         self.fields["contact_email"].help_text = _("Where buyers' inquiries go.")
         self.fields["org_registry"].help_text = _("For example, the company registry's name.")
 
@@ -175,7 +178,7 @@ class ServiceOfferedFormSetBase(SharedChoicesFormSet):
         """How the error summary names a row: its service, or its number like its legend."""
         service = getattr(form.instance, "service", None)  # None once a row's choice is cleared
         if form.instance.pk and service is not None:
-            return service.name
+            return service.translated_name
         return _("Service row %(n)d") % {"n": number}
 
 
@@ -208,6 +211,10 @@ class CentreForm(VersionMixin, forms.ModelForm):
         fields = ["country", "city", "seats", "headcount", "impact_workers", "languages"]
         widgets = {"languages": forms.CheckboxSelectMultiple}
         field_classes = {"languages": IdModelMultipleChoiceField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        sort_choices_by_label(self, "languages")
 
     def clean(self):
         data = super().clean()
@@ -242,6 +249,10 @@ class CertificationForm(VersionMixin, forms.ModelForm):
         model = CertificationHolding
         fields = ["certification", "scope", "certificate_number", "issued_on", "expires_on"]
         widgets = {"issued_on": DateInput, "expires_on": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        sort_choices_by_label(self, "certification")
 
     def clean_evidence_file(self):
         return _clean_evidence(self.cleaned_data.get("evidence_file"))
@@ -397,6 +408,7 @@ class CaseStudyForm(VersionMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.leaves().select_related("parent")
+        sort_choices_by_label(self, "client_industry")
 
     def clean(self):
         data = super().clean()

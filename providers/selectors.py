@@ -36,6 +36,7 @@ from django_countries.fields import Country
 from buyers.search.index import CHANGE_TABLE, TOKEN_TABLE
 
 from . import disclosure
+from .collation import sort_key
 from .disclosure import Shown
 from .models import (
     CaseStudy,
@@ -231,6 +232,7 @@ class ProviderProfile:
     delivery_modes: list[Lookup]
     #: partnerships with other providers it offers and seeks (slugs are search's `offers`
     #: and `seeks` values)
+    listing_languages: list[Lookup]
     partnerships_offered: list[Lookup]
     partnerships_sought: list[Lookup]
     impact: ImpactSummary | None
@@ -242,11 +244,16 @@ class ProviderProfile:
     trend: object = None
 
     @property
+    def text_language(self) -> str:
+        """The language of the provider's own texts, when the listing states exactly one."""
+        return self.listing_languages[0].slug if len(self.listing_languages) == 1 else ""
+
+    @property
     def delivery_countries(self) -> list[Country]:
         seen = {}
         for centre in self.centres:
             seen.setdefault(centre.country.code, centre.country)
-        return sorted(seen.values(), key=lambda country: str(country.name))
+        return sorted(seen.values(), key=lambda country: sort_key(str(country.name)))
 
     @property
     def figure_rows(self) -> list[tuple[Figure, object]]:
@@ -332,6 +339,13 @@ def _profile_union(provider_id):
         _branch(
             Provider.languages.through.objects.filter(provider_id=provider_id),
             "language",
+            row_id="language_id",
+            t1="language__name",
+            t2="language__code",
+        ),
+        _branch(
+            Provider.listing_languages.through.objects.filter(provider_id=provider_id),
+            "written",
             row_id="language_id",
             t1="language__name",
             t2="language__code",
@@ -592,7 +606,16 @@ def provider_profile(
 
     lookups = {
         kind: []
-        for kind in ("pricing", "mode", "industry", "language", "market", "offers", "seeks")
+        for kind in (
+            "pricing",
+            "mode",
+            "industry",
+            "language",
+            "written",
+            "market",
+            "offers",
+            "seeks",
+        )
     }
     categories: dict[int, ServiceCategoryGroup] = {}
     service_rows = []
@@ -680,7 +703,9 @@ def provider_profile(
     def ordered(kind):
         return [lookup for _, _, lookup in sorted(lookups[kind], key=lambda item: item[:2])]
 
-    centre_list = sorted(centres.values(), key=lambda c: (str(c.country.name), c.city.casefold()))
+    centre_list = sorted(
+        centres.values(), key=lambda c: (sort_key(str(c.country.name)), sort_key(c.city))
+    )
     group_list = [g for _, _, g in sorted(groups)]
     shown = listing_figures_of(provider, latest_report, group_list, centre_list)
 
@@ -698,6 +723,7 @@ def provider_profile(
         centres=centre_list,
         certifications=sorted(certifications, key=lambda c: (c.is_expired, c.name.casefold())),
         languages=ordered("language"),
+        listing_languages=ordered("written"),
         industries=ordered("industry"),
         markets=ordered("market"),
         pricing_models=ordered("pricing"),

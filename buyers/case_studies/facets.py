@@ -65,6 +65,7 @@ LIBRARY_FACETS = (
         ),
         tables=("providers_casestudy", "providers_industry"),
         options=Options("providers_industry", order=("name",)),
+        alphabetical=True,
         description="Industry code of the client.",
     ),
     through_provider(FILTERS_BY_PARAM["group"]),

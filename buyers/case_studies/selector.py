@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from buyers.search.facets import FacetGroup, FacetOptionView
+from buyers.search.facets import FacetGroup, FacetOptionView, in_page_order
 from buyers.search.filters import Problem
 from buyers.search.index import FacetOption
 from providers.models import CaseStudy, ListingStatus
@@ -266,8 +266,7 @@ def case_study_library(
                         input_id=f"f-{facet.param}-{option.key}",
                     )
                 )
-        if facet.param == "country":
-            options.sort(key=lambda o: o.label)
+        options = in_page_order(facet, options)
         if options:
             facets.append(FacetGroup(facet.param, str(facet.label), options, active=bool(chosen)))
 
@@ -319,6 +318,8 @@ def _entry(study: CaseStudy) -> LibraryEntry:
         is_recent=study.is_recent(),
         provider_name=study.provider.name,
         provider_slug=study.provider.slug,
+        # Stored (English) names: entries are shared between languages (the home page's
+        # cache); the template translates them.
         service=study.service.name if study.service else "",
         client_industry=study.client_industry.name if study.client_industry else "",
         challenge=study.challenge,

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django_countries import countries
 
 from buyers.search.index import SearchIndex
+from providers.collation import sorted_by_name
 from providers.models import DeliveryCentre, ImpactReport, Provider, ProviderService
 
 
@@ -95,8 +96,8 @@ def card_providers(ids: list) -> list:
             code = str(centre.country)
             if code not in seen:
                 seen.append(code)
-        provider.card_countries = [countries.name(code) for code in seen]
-        provider.card_service_names = [ps.service.name for ps in provider.card_services]
+        provider.card_countries = sorted_by_name(countries.name(code) for code in seen)
+        provider.card_service_names = [ps.service.translated_name for ps in provider.card_services]
     return providers
 
 

@@ -18,22 +18,65 @@ tests hold to the same answers. They are ranked with everyone else: by their
 points for the query's words (often none), then name.
 
 The names are read when the index is built (`build_concepts`), so a renamed
-service is understood from the next index on.
+service is understood from the next index on. They are read in every language of
+the directory (the catalogues' translations of the taxonomy's English names,
+django-countries' country names, and SYNONYMS_BY_LANGUAGE), whatever the language
+of the request that built the index or of the buyer asking: "modération de
+contenu" finds the content-moderation providers on the English page too. A name
+is read without accents, case or a final "s", and in Arabic without the article
+"ال" and with its letters' written variants made one (`concept_words`).
 """
 
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import translation
 from django_countries import countries
 
 from buyers.search.query import query_groups, words
 from buyers.search.sqlite_text import Vocabulary
-from providers.taxonomy_data import SYNONYMS
+from providers.models import translated
+from providers.taxonomy_data import SYNONYMS, SYNONYMS_BY_LANGUAGE
 
-#: Words that may stand between two names ("call centre in Kenya").
-FILLER = frozenset({"a", "an", "and", "for", "from", "in", "of", "the", "with"})
+#: Words that may stand between two names ("call centre in Kenya"), in the directory's
+#: languages (as `concept_words` reads them: without accents, Arabic without its article).
+FILLER = frozenset(
+    {
+        # en
+        *("a", "an", "and", "for", "from", "in", "of", "the", "with"),
+        # fr ("centres d'appels au Kenya": d' and l' are words of their own)
+        *("au", "aux", "avec", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les"),
+        *("pour", "un", "une"),
+        # es
+        *("con", "del", "e", "el", "los", "las", "para", "una", "y"),
+        # pt
+        *("com", "da", "das", "do", "dos", "em", "na", "nas", "no", "nos", "um", "uma"),
+        # ar (in, with, and, from, for)
+        *("في", "مع", "و", "من", "ل"),
+    }
+)
+
+#: Arabic letters written in several ways that a query may use for one another.
+_ARABIC_VARIANTS = str.maketrans({"ى": "ي", "ة": "ه", "ـ": None})
+
+_ARABIC_ARTICLE = "ال"
+
+
+def concept_words(text: str) -> list:
+    """The words of a name or query as names are compared (`words` is lower case without
+    accents, so "Modération" = "moderation"): Arabic without the article ("الإشراف" =
+    "إشراف") and with alef maqsura, ta marbuta and tatweel as their plain forms."""
+    found = []
+    for word in words(text):
+        word = word.translate(_ARABIC_VARIANTS)
+        if word.startswith(_ARABIC_ARTICLE) and len(word) > len(_ARABIC_ARTICLE) + 1:
+            word = word[len(_ARABIC_ARTICLE) :]
+        if word:
+            found.append(word)
+    return found
+
 
 #: Facets whose option names a query may name, and the longest name kept (in words).
 PARAMS = ("service", "region", "country", "certification", "group")
@@ -42,7 +85,7 @@ LONGEST = 8
 
 def _key(text: str) -> tuple:
     """A name as the query must say it: its words, a final "s" aside ("centres" = "centre")."""
-    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words(text))
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in concept_words(text))
 
 
 @dataclass(frozen=True)
@@ -84,7 +127,8 @@ class Concepts:
 
 
 def build_concepts(options: dict) -> Concepts:
-    """Names of the taxonomy terms: the index's options (facet param -> FacetOption list)."""
+    """Names of the taxonomy terms: the index's options (facet param -> FacetOption list),
+    their names in every language of `settings.LANGUAGES`, and synonyms."""
     names: dict = {}
     said_words: Counter = Counter()
 
@@ -95,18 +139,23 @@ def build_concepts(options: dict) -> Concepts:
             names.setdefault(said, set()).add((param, key))
 
     known = set()
-    for param in PARAMS:
-        if param == "country":
-            continue
-        for option in options.get(param, ()):
-            add(option.label, param, option.key)
-            known.add((param, option.key))
     country_codes = [option.key for option in options.get("country", ())]
-    with translation.override("en"):
-        for code in country_codes:
-            add(str(countries.name(code)), "country", code)
-            known.add(("country", code))
-    for (param, key), synonyms in SYNONYMS.items():
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for param in PARAMS:
+                if param == "country":
+                    continue
+                for option in options.get(param, ()):
+                    add(translated(option.label), param, option.key)
+                    known.add((param, option.key))
+            for code in country_codes:
+                add(str(countries.name(code)), "country", code)
+                known.add(("country", code))
+    synonyms_by_term: dict = {}
+    for table in (SYNONYMS, *SYNONYMS_BY_LANGUAGE.values()):
+        for term, synonyms in table.items():
+            synonyms_by_term.setdefault(term, []).extend(synonyms)
+    for (param, key), synonyms in synonyms_by_term.items():
         if (param, key) in known:
             for synonym in synonyms:
                 add(synonym, param, key)

@@ -44,7 +44,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from providers.models import SIZE_BAND_BOUNDS, ProviderType, SizeBand
+from providers.collation import sort_key
+from providers.models import SIZE_BAND_BOUNDS, ProviderType, SizeBand, translated
 
 #: Facets whose values are option keys (ORed within a facet, ANDed across).
 OPTIONS = "options"
@@ -148,7 +149,8 @@ def _known_from_index(facet: "Facet", index) -> frozenset:
 
 
 def _option_label(facet: "Facet", option) -> str:
-    return option.label
+    # The index keeps the stored (English) name; the page shows the active language's.
+    return translated(option.label)
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,6 +185,9 @@ class Facet:
     options: Options | None = None
     #: Labels of `fixed_values` (lazy strings), when they have any.
     fixed_labels: tuple = ()
+    #: Whether the page lists the options in the alphabetical order of their names in the
+    #: active language (`in_page_order`), rather than in the taxonomy's own order.
+    alphabetical: bool = False
 
     def known_keys(self, index) -> frozenset:
         return self.known(self, index)
@@ -378,6 +383,7 @@ FILTERS = (
         normalise=str.upper,
         known=_any_country,
         show=_country_name,
+        alphabetical=True,
     ),
     Facet(
         "region",
@@ -396,6 +402,7 @@ FILTERS = (
         tables=("providers_deliverycentre", "providers_regioncountry", "providers_region"),
         provider_joins={"providers_deliverycentre": _PROVIDER_ROW},
         options=Options("providers_region", order=("name",), parent="parent_id"),
+        alphabetical=True,
         description="Region code (UN M49 regions and sub-regions).",
         term_kind="region",
     ),
@@ -415,6 +422,7 @@ FILTERS = (
         tables=("providers_certificationholding", "providers_certification"),
         provider_joins={"providers_certificationholding": _PROVIDER_ROW},
         options=Options("providers_certification", order=("name",)),
+        alphabetical=True,
         description="Certification code; only valid ones count.",
         term_kind="certification",
     ),
@@ -431,6 +439,7 @@ FILTERS = (
         tables=("providers_provider_languages", "providers_language"),
         provider_joins={"providers_provider_languages": _PROVIDER_ROW},
         options=Options("providers_language", key="t.code", order=("name",)),
+        alphabetical=True,
         description="ISO 639-1 language code of service.",
         normalise=str.lower,
     ),
@@ -605,6 +614,29 @@ def link_tables() -> dict:
 
 
 # -- how the page shows facets ------------------------------------------------------
+
+
+def in_page_order(facet: "Facet", options: list, label=None) -> list:
+    """A facet's options (anything with `label` and `level`, in the index's order) as the
+    page lists them: an alphabetical facet's in the order of their labels in the active
+    language (`label(option)`, by default its `label`, already translated), accents and
+    case aside (`providers.collation`), each sub-level option still under its parent; any
+    other facet's as they come (the taxonomy's `position`)."""
+    if not facet.alphabetical:
+        return options
+    label = label or (lambda option: option.label)
+    groups: list = []
+    for option in options:
+        if option.level == 0 or not groups:
+            groups.append([option])
+        else:
+            groups[-1].append(option)
+    groups.sort(key=lambda group: sort_key(label(group[0])))
+    ordered = []
+    for top, *children in groups:
+        ordered.append(top)
+        ordered += sorted(children, key=lambda option: sort_key(label(option)))
+    return ordered
 
 
 @dataclass

@@ -29,6 +29,7 @@ from buyers.search.facets import (
     IMPACT_THRESHOLDS,
     FacetGroup,
     FacetOptionView,
+    in_page_order,
 )
 from buyers.search.filters import SearchFilterSet
 from buyers.search.index import FacetOption, SearchIndex
@@ -240,8 +241,7 @@ def provider_search(
                         input_id=f"f-{facet.param}-{option.key}",
                     )
                 )
-        if facet.param == "country":
-            options.sort(key=lambda o: o.label)
+        options = in_page_order(facet, options)
         if options:
             facets.append(FacetGroup(facet.param, str(facet.label), options, active=bool(chosen)))
 
@@ -324,15 +324,21 @@ def provider_search(
         # The page's alone (the JSON API asks with render_cards=False and shows neither).
         spelling=_spelling(params, index, masks) if render_cards and not total else None,
         facet_suggestions=_facet_suggestions(params, index, base, masks) if render_cards else [],
-        **_corrected(params, match, total),
+        **_corrected(params, index, match, total),
     )
 
 
-def _corrected(params: SearchParams, match, total: int) -> dict:
+def _corrected(params: SearchParams, index: SearchIndex, match, total: int) -> dict:
     """The page says when the search read a word of the query as another (SQLite only:
     a word no listing uses is read as the closest one, sqlite_text); the link is the
-    corrected query's own page (the same results)."""
+    corrected query's own page (the same results). Not for a query that is all names of
+    taxonomy terms ("modération de contenu"): it was read as those terms, whatever
+    English words its own were taken for."""
     if match is None or not match.corrections or not total:
+        return {}
+    if index.concepts is not None and len(index.concepts.recognise(params.q)) == len(
+        query_groups(params.q)
+    ):
         return {}
     replaced = dict(match.corrections)
     label = sqlite_text.rewritten_query(params.q, replaced.get)

@@ -66,19 +66,23 @@ class _Labels:
         def ids(model, name):
             return {getattr(r, name) for r in records_by_model.get(model, ())}
 
-        self.services = dict(
-            m.Service.objects.filter(pk__in=ids(m.ProviderService, "service_id")).values_list(
-                "pk", "name"
-            )
-        )
-        self.certifications = dict(
-            m.Certification.objects.filter(
+        self.services = {
+            pk: m.translated(name)
+            for pk, name in m.Service.objects.filter(
+                pk__in=ids(m.ProviderService, "service_id")
+            ).values_list("pk", "name")
+        }
+        self.certifications = {
+            pk: m.translated(name)
+            for pk, name in m.Certification.objects.filter(
                 pk__in=ids(m.CertificationHolding, "certification_id")
             ).values_list("pk", "name")
-        )
+        }
         user_ids = ids(m.Membership, "user_id") | ids(m.Claim, "user_id")
         self.users = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "email"))
-        self.groups = dict(m.TargetGroup.objects.values_list("pk", "name"))
+        self.groups = {
+            pk: m.translated(name) for pk, name in m.TargetGroup.objects.values_list("pk", "name")
+        }
 
     def of(self, model, record) -> str:
         if model is m.ProviderService:

@@ -104,7 +104,12 @@ def _group_rows(change, report, removing) -> list[tuple[str, str, str]]:
     if report is not None:
         live = {g.target_group_id: g.workers for g in report.groups.all()}
     proposed = {} if removing else {int(k): v for k, v in change.data.get("groups", {}).items()}
-    names = dict(m.TargetGroup.objects.filter(pk__in={*live, *proposed}).values_list("pk", "name"))
+    names = {
+        pk: m.translated(name)
+        for pk, name in m.TargetGroup.objects.filter(pk__in={*live, *proposed}).values_list(
+            "pk", "name"
+        )
+    }
 
     def shown(counts, group_id):
         value = counts.get(group_id, EMPTY)

@@ -269,6 +269,7 @@ class ProviderAdmin(ProviderImportMixin, DecisionActionsMixin, HistoryAdmin):
         "delivery_modes",
         "industries",
         "languages",
+        "listing_languages",
         "markets",
         "partnerships_offered",
         "partnerships_sought",
@@ -319,7 +320,16 @@ class ProviderAdmin(ProviderImportMixin, DecisionActionsMixin, HistoryAdmin):
         ),
         (
             _("What it offers"),
-            {"fields": ["pricing_models", "delivery_modes", "industries", "languages", "markets"]},
+            {
+                "fields": [
+                    "pricing_models",
+                    "delivery_modes",
+                    "industries",
+                    "languages",
+                    "listing_languages",
+                    "markets",
+                ]
+            },
         ),
         (
             _("Partnerships with other providers"),

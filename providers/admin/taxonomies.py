@@ -15,7 +15,7 @@ class ServiceCategoryListFilter(admin.SimpleListFilter):
         return [
             ("none", _("Categories themselves")),
             *(
-                (str(pk), name)
+                (str(pk), m.translated(name))
                 for pk, name in m.Service.objects.categories().values_list("pk", "name")
             ),
         ]
@@ -40,7 +40,7 @@ class ServiceChildInline(admin.TabularInline):
 
 @admin.register(m.Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "parent", "slug", "position"]
+    list_display = ["name", "translated_name", "parent", "slug", "position"]
     list_filter = [ServiceCategoryListFilter]
     list_select_related = ["parent"]
     search_fields = ["name", "slug"]
@@ -62,7 +62,7 @@ class RegionCountryInline(admin.TabularInline):
 
 @admin.register(m.Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "m49_code", "parent"]
+    list_display = ["name", "translated_name", "m49_code", "parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]
     search_fields = ["name", "slug", "m49_code"]
@@ -72,7 +72,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(m.Certification)
 class CertificationAdmin(admin.ModelAdmin):
-    list_display = ["name", "category", "issuer"]
+    list_display = ["name", "translated_name", "category", "issuer"]
     list_filter = ["category"]
     search_fields = ["name", "slug", "issuer"]
     prepopulated_fields = {"slug": ["name"]}
@@ -80,7 +80,7 @@ class CertificationAdmin(admin.ModelAdmin):
 
 @admin.register(m.TargetGroup)
 class TargetGroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+    list_display = ["name", "translated_name", "slug", "position"]
     list_editable = ["position"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -88,33 +88,33 @@ class TargetGroupAdmin(admin.ModelAdmin):
 
 @admin.register(m.Language)
 class LanguageAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "translated_name", "code"]
     search_fields = ["name", "code"]
 
 
 @admin.register(m.Industry)
 class IndustryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "translated_name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(m.PricingModel)
 class PricingModelAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+    list_display = ["name", "translated_name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(m.PartnershipKind)
 class PartnershipKindAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+    list_display = ["name", "translated_name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(m.DeliveryMode)
 class DeliveryModeAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+    list_display = ["name", "translated_name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}

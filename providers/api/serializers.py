@@ -223,6 +223,9 @@ class ProviderDetail(ProviderItem):
     legal_form: str
     legal_status: str
     languages: list[TermOut]
+    listing_languages: list[TermOut] = Field(
+        description="Languages the listing's own texts (description, tagline) are written in."
+    )
     industries: list[TermOut]
     markets: list[TermOut]
     pricing_models: list[TermOut]
@@ -352,6 +355,7 @@ def provider_detail(request, profile, ids: dict | None = None) -> dict:
         legal_form=provider.legal_form,
         legal_status=str(LegalForm(provider.legal_form).label) if provider.legal_form else "",
         languages=_terms(profile.languages, "language", ids),
+        listing_languages=_terms(profile.listing_languages, "language", ids),
         industries=_terms(profile.industries, "industry", ids),
         markets=_terms(profile.markets, "region", ids),
         pricing_models=_terms(profile.pricing_models, "pricing-model", ids),

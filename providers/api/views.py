@@ -20,6 +20,7 @@ from typing import Literal
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -139,6 +140,19 @@ def _etag(request, index) -> str:
         ]
     )
     return f'W/"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+
+
+def _english_term_names(index) -> dict:
+    """facet param -> option key -> the term's name in English: the API, like open data,
+    names taxonomy terms as they are stored (the page translates them)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            facet.param: {
+                option.key: str(facet.option_label(option))
+                for option in index.options.get(facet.param, ())
+            }
+            for facet in FACETS
+        }
 
 
 def _not_modified(request, response, index):
@@ -347,6 +361,7 @@ def provider_facets(request, response: HttpResponse, **params):
     result, refused = _search(request, index, 1, query=query)
     if refused is not None:
         return refused
+    english = _english_term_names(index)
     return {
         "count": result.total,
         "facets": [
@@ -356,7 +371,7 @@ def provider_facets(request, response: HttpResponse, **params):
                 "options": [
                     {
                         "code": option.key,
-                        "name": option.label,
+                        "name": english.get(group.param, {}).get(option.key, option.label),
                         "count": option.count,
                         "selected": option.selected,
                         "level": option.level,
@@ -413,6 +428,7 @@ def taxonomies(request, response: HttpResponse):
     not_modified = _not_modified(request, response, index)
     if not_modified is not None:
         return not_modified
+    english = _english_term_names(index)
     found = []
     for facet in FACETS:
         terms = []
@@ -426,7 +442,7 @@ def taxonomies(request, response: HttpResponse):
                 {
                     "id": stable_id(f"term-{kind}", pk) if pk is not None else None,
                     "code": option.key,
-                    "name": facet.option_label(option),
+                    "name": english[facet.param][option.key],
                     "parent": parent if option.level else None,
                 }
             )

@@ -126,6 +126,7 @@ class ProviderBundle:
     reports: list = field(default_factory=list)  # (ImpactReport, [ImpactReportGroup])
     case_studies: list = field(default_factory=list)
     language_ids: list = field(default_factory=list)
+    listing_language_ids: list = field(default_factory=list)
     pricing_model_ids: list = field(default_factory=list)
     delivery_mode_ids: list = field(default_factory=list)
     industry_ids: list = field(default_factory=list)
@@ -698,6 +699,8 @@ def build_provider(index, *, seed, taxonomy, today, verifier_id=None):
         total, impact_workers = shape.workforce, _impact_workers(shape.workforce, shape.share)
     bundle.centres, language_codes = _draw_centres(rng, shape, provider, taxonomy, impact_workers)
     bundle.language_ids = [taxonomy.languages[code] for code in language_codes]
+    # The demo's texts are drawn in English, so that is what its listings say they are written in.
+    bundle.listing_language_ids = [taxonomy.languages["en"]] if "en" in taxonomy.languages else []
     bundle.industry_ids = [pk for pk, _name in shape.industries]
     bundle.pricing_model_ids = _sample(rng, taxonomy.pricing_models, 1, 2)
     bundle.delivery_mode_ids = _sample(rng, taxonomy.delivery_modes, 1, 2)

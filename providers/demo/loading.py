@@ -106,6 +106,12 @@ def bundles_insert(bundles, *, now, batch_size=1000):
             for pk in b.language_ids
         ],
     }
+    through = Provider.listing_languages.through
+    m2m_rows[through] = [
+        through(provider_id=b.provider.pk, language_id=pk)
+        for b in bundles
+        for pk in b.listing_language_ids
+    ]
     through = Provider.pricing_models.through
     m2m_rows[through] = [
         through(provider_id=b.provider.pk, pricingmodel_id=pk)

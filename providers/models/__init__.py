@@ -64,6 +64,8 @@ from .taxonomy import (
     Service,
     ServiceQuerySet,
     TargetGroup,
+    TranslatedName,
+    translated,
 )
 from .workflow import (
     Claim,
@@ -128,6 +130,8 @@ __all__ = [
     "ServiceQuerySet",
     "SizeBand",
     "TargetGroup",
+    "TranslatedName",
+    "translated",
     "UNCONFIRMED_AFTER_MONTHS",
     "VerificationState",
     "VoiceKind",

@@ -268,6 +268,16 @@ class Provider(models.Model):
     markets = models.ManyToManyField(
         Region, verbose_name=_("buyer markets served"), blank=True, related_name="market_providers"
     )
+    listing_languages = models.ManyToManyField(
+        Language,
+        verbose_name=_("listing written in"),
+        blank=True,
+        related_name="written_listings",
+        help_text=_(
+            "The languages this listing's own texts are written in; they are shown as written, "
+            "whatever language a visitor reads the site in."
+        ),
+    )
     partnerships_offered = models.ManyToManyField(
         PartnershipKind,
         verbose_name=_("partnerships offered"),
@@ -331,6 +341,7 @@ class Provider(models.Model):
             industries,
             languages,
             markets,
+            listing_languages,
             partnerships_offered,
             partnerships_sought,
         ],

@@ -8,8 +8,40 @@ from `providers.taxonomy_data`.
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+
+def translated(text: str) -> str:
+    """A taxonomy name or description in the active language.
+
+    Names are stored in English, as `providers.taxonomy_data` seeds them (marked
+    with `gettext_noop`, so they are in the catalogues), and translated by gettext
+    when shown: a term an operator adds or renames shows in English until its new
+    name is translated. Machine outputs (open data, the API, HSDS) use the stored
+    English name instead.
+    """
+    return gettext(text) if text else text
+
+
+class TranslatedName:
+    """`translated_name`, `translated_description` and `str()` in the active language."""
+
+    @property
+    def translated_name(self) -> str:
+        return translated(self.name)
+
+    @property
+    def translated_description(self) -> str:
+        return translated(getattr(self, "description", ""))
+
+    def __str__(self):
+        return self.translated_name
+
+
+# The admin's taxonomy lists show both: the stored English name and the operator's language.
+TranslatedName.translated_name.fget.short_description = _("name in your language")
 
 
 class ServiceQuerySet(models.QuerySet):
@@ -20,7 +52,7 @@ class ServiceQuerySet(models.QuerySet):
         return self.filter(parent__isnull=False)
 
 
-class Service(models.Model):
+class Service(TranslatedName, models.Model):
     """Two-level service taxonomy: a category (no parent) and its services."""
 
     name = models.CharField(_("name"), max_length=120)
@@ -47,14 +79,16 @@ class Service(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.parent.name} → {self.name}" if self.parent_id and self.parent else self.name
+        if self.parent_id and self.parent:
+            return f"{self.parent.translated_name} → {self.translated_name}"
+        return self.translated_name
 
     @property
     def is_category(self):
         return self.parent_id is None
 
 
-class Region(models.Model):
+class Region(TranslatedName, models.Model):
     """A UN M49 region (no parent) or sub-region, with the countries it holds."""
 
     name = models.CharField(_("name"), max_length=120)
@@ -73,9 +107,6 @@ class Region(models.Model):
         ordering = ["name"]
         verbose_name = _("region")
         verbose_name_plural = _("regions")
-
-    def __str__(self):
-        return self.name
 
 
 class RegionCountry(models.Model):
@@ -102,7 +133,7 @@ class CertificationCategory(models.TextChoices):
     SOCIAL = "social", _("Social")
 
 
-class Certification(models.Model):
+class Certification(TranslatedName, models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     category = models.CharField(_("category"), max_length=20, choices=CertificationCategory)
@@ -114,11 +145,8 @@ class Certification(models.Model):
         verbose_name = _("certification")
         verbose_name_plural = _("certifications")
 
-    def __str__(self):
-        return self.name
 
-
-class TargetGroup(models.Model):
+class TargetGroup(TranslatedName, models.Model):
     """A group the job market shuts out, whom impact sourcing deliberately hires."""
 
     name = models.CharField(_("name"), max_length=120)
@@ -131,11 +159,8 @@ class TargetGroup(models.Model):
         verbose_name = _("impact target group")
         verbose_name_plural = _("impact target groups")
 
-    def __str__(self):
-        return self.name
 
-
-class Language(models.Model):
+class Language(TranslatedName, models.Model):
     code = models.CharField(_("ISO 639-1 code"), max_length=2, unique=True)
     name = models.CharField(_("name"), max_length=80)
 
@@ -149,11 +174,8 @@ class Language(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return self.name
 
-
-class Industry(models.Model):
+class Industry(TranslatedName, models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
 
@@ -162,11 +184,8 @@ class Industry(models.Model):
         verbose_name = _("industry")
         verbose_name_plural = _("industries")
 
-    def __str__(self):
-        return self.name
 
-
-class PricingModel(models.Model):
+class PricingModel(TranslatedName, models.Model):
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -176,11 +195,8 @@ class PricingModel(models.Model):
         verbose_name = _("pricing model")
         verbose_name_plural = _("pricing models")
 
-    def __str__(self):
-        return self.name
 
-
-class PartnershipKind(models.Model):
+class PartnershipKind(TranslatedName, models.Model):
     """A kind of partnership between providers, which a listing offers or seeks."""
 
     name = models.CharField(_("name"), max_length=80)
@@ -193,11 +209,8 @@ class PartnershipKind(models.Model):
         verbose_name = _("partnership kind")
         verbose_name_plural = _("partnership kinds")
 
-    def __str__(self):
-        return self.name
 
-
-class DeliveryMode(models.Model):
+class DeliveryMode(TranslatedName, models.Model):
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -206,6 +219,3 @@ class DeliveryMode(models.Model):
         ordering = ["position", "name"]
         verbose_name = _("delivery mode")
         verbose_name_plural = _("delivery modes")
-
-    def __str__(self):
-        return self.name

@@ -73,6 +73,7 @@ PROFILE_M2M_FIELDS = (
     "industries",
     "languages",
     "markets",
+    "listing_languages",
     "partnerships_offered",
     "partnerships_sought",
 )

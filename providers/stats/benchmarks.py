@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from buyers.search.bits import bits_to_bool
 from providers import disclosure
+from providers.models.taxonomy import translated
 
 from . import charts
 from .charts import Cell, Column, DataTable
@@ -78,7 +79,7 @@ def profile_benchmarks(
     bits = filter_bits(data, services=services, regions=regions)
     keep = bits_to_bool(bits, data.size)
     labels = {
-        param: {option.key: option.label for option in data.options[param]}
+        param: {option.key: translated(option.label) for option in data.options[param]}
         for param in ("service", "region")
     }
     service_names = _joined([labels["service"][s] for s in services])

@@ -18,8 +18,11 @@ from django.utils.translation import gettext as _
 from django_countries import countries as country_names
 
 from buyers.search.bits import bits_to_bool
+from buyers.search.facets import FILTERS_BY_PARAM, in_page_order
 from providers import disclosure
+from providers.collation import sort_key
 from providers.models import Provenance, SizeBand
+from providers.models.taxonomy import translated
 
 from . import charts
 from .charts import Cell, Column, DataTable
@@ -92,7 +95,7 @@ def where(data, bits, keep, csv):
     names = names_of(providers_in)
     rows = sorted(
         ((names[code], code) for code, n in providers_in.items() if n),
-        key=lambda item: item[0],
+        key=lambda item: sort_key(item[0]),
     )
     table = DataTable(
         caption=_("Providers and impact workers by delivery country"),
@@ -148,9 +151,12 @@ def where(data, bits, keep, csv):
             Column("centre_counts_left_out", _("Centre counts left out"), numeric=True),
         ],
     )
-    labels = {option.key: option.label for option in data.options["region"]}
+    labels = {option.key: translated(option.label) for option in data.options["region"]}
     bars = []
-    for option in data.options["region"]:
+    regions = in_page_order(
+        FILTERS_BY_PARAM["region"], data.options["region"], label=lambda o: labels[o.key]
+    )
+    for option in regions:
         providers = (bits & data.bits["region"].get(option.key, 0)).bit_count()
         if not providers:
             continue
@@ -165,7 +171,7 @@ def where(data, bits, keep, csv):
         parent = data.region_parent.get(option.key)
         region_table.rows.append(
             [
-                Cell.plain(option.label, href=f"?{urlencode({'region': option.key})}"),
+                Cell.plain(translated(option.label), href=f"?{urlencode({'region': option.key})}"),
                 Cell.plain(labels.get(parent, "") if parent else ""),
                 Cell.number(providers),
                 people.cell(),
@@ -173,7 +179,7 @@ def where(data, bits, keep, csv):
             ]
         )
         if parent is None:
-            bars.append((option.label, providers, _providers_text(providers)))
+            bars.append((translated(option.label), providers, _providers_text(providers)))
     region_chart = charts.bar_chart(
         id="chart-regions",
         title=_("Providers by region"),
@@ -263,7 +269,7 @@ def services(data, bits, keep, csv_url):
     category = ""
     for option in data.options["service"]:
         if option.level == 0:
-            category = option.label
+            category = translated(option.label)
         option_bits = bits & data.bits["service"].get(option.key, 0)
         providers = option_bits.bit_count()
         if not providers:
@@ -273,7 +279,7 @@ def services(data, bits, keep, csv_url):
         )
         table.rows.append(
             [
-                Cell.plain(option.label, href=f"?{urlencode({'service': option.key})}"),
+                Cell.plain(translated(option.label), href=f"?{urlencode({'service': option.key})}"),
                 Cell.plain("" if option.level == 0 else category),
                 Cell.number(providers),
                 people.cell(),
@@ -281,7 +287,7 @@ def services(data, bits, keep, csv_url):
             ]
         )
         if option.level == 1:
-            bars.append((option.label, providers, _providers_text(providers)))
+            bars.append((translated(option.label), providers, _providers_text(providers)))
     return charts.bar_chart(
         id="chart-services",
         title=_("Providers by service"),
@@ -310,13 +316,13 @@ def groups(data, bits, keep, csv_url):
         people = by_slug.get(option.key, NO_PEOPLE)
         table.rows.append(
             [
-                Cell.plain(option.label, href=f"{SEARCH_URL}?group={option.key}"),
+                Cell.plain(translated(option.label), href=f"{SEARCH_URL}?group={option.key}"),
                 Cell.number(providers),
                 people.cell(),
                 people.left_out_cell(),
             ]
         )
-        bars.append((option.label, providers, _providers_text(providers)))
+        bars.append((translated(option.label), providers, _providers_text(providers)))
     return charts.bar_chart(
         id="chart-groups",
         title=_("Providers by target group"),
@@ -412,15 +418,17 @@ def certifications(data, bits, csv_url):
         n = (bits & data.bits["certification"].get(option.key, 0)).bit_count()
         if n:
             rows.append((option, n))
-    rows.sort(key=lambda item: (-item[1], item[0].label))
+    rows.sort(key=lambda item: (-item[1], translated(item[0].label)))
     for option, n in rows:
         table.rows.append(
             [
-                Cell.plain(option.label, href=f"{SEARCH_URL}?certification={option.key}"),
+                Cell.plain(
+                    translated(option.label), href=f"{SEARCH_URL}?certification={option.key}"
+                ),
                 Cell.number(n),
             ]
         )
-        bars.append((option.label, n, _providers_text(n)))
+        bars.append((translated(option.label), n, _providers_text(n)))
     return charts.bar_chart(
         id="chart-certifications",
         title=_("Certifications held"),
@@ -445,7 +453,9 @@ def home_map(providers_by_country: dict) -> charts.TileMap:
         ],
         rows=[
             [Cell.plain(names[code]), Cell.number(n)]
-            for code, n in sorted(providers_by_country.items(), key=lambda item: names[item[0]])
+            for code, n in sorted(
+                providers_by_country.items(), key=lambda item: sort_key(names[item[0]])
+            )
         ],
     )
     return charts.tile_map(

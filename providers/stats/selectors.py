@@ -29,6 +29,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from buyers.search.bits import bits_to_bool
+from buyers.search.facets import FILTERS_BY_PARAM, in_page_order
+from providers.models.taxonomy import translated
 
 from . import charts
 from .data import EXACT, StatsData, stats_data
@@ -204,16 +206,17 @@ def sector_stats(*, querydict) -> SectorStats:
 
 
 def _options(data, param, bits_pool, chosen) -> list[FilterOption]:
-    return [
+    options = [
         FilterOption(
             key=option.key,
-            label=option.label,
+            label=translated(option.label),
             level=option.level,
             selected=option.key in chosen,
             providers=(bits_pool & data.bits[param].get(option.key, 0)).bit_count(),
         )
         for option in data.options.get(param, ())
     ]
+    return in_page_order(FILTERS_BY_PARAM[param], options)
 
 
 def _compute(data: StatsData, filters: Filters) -> SectorStats:

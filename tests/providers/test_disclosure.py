@@ -9,6 +9,8 @@ as a single value.
 import itertools
 from decimal import Decimal
 
+import pytest
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -265,3 +267,9 @@ def test_two_equal_largest_centres_are_withheld_together():
         Status.BANDED,
         Status.WITHHELD,
     ]
+
+
+@pytest.mark.django_db
+def test_the_rule_page_names_the_largest_banded_count(client):
+    html = client.get(reverse("disclosure")).content.decode()
+    assert f"lies between 0 and {disclosure.THRESHOLD - 1}," in html

@@ -39,7 +39,7 @@ def test_the_owner_sees_the_profile_with_a_banner(client, status, django_assert_
     assert response.status_code == 200
     assert [t.name for t in response.templates][0] == "providers/detail.html"
     html = response.content.decode()
-    assert "<h1>Preview Lagoon Works</h1>" in html
+    assert "<h1><bdi>Preview Lagoon Works</bdi></h1>" in html
     assert "Preview — not public" in html
     assert f"its status now: {provider.get_status_display()}." in html
     assert '<meta name="robots" content="noindex, nofollow">' in html
