@@ -16,7 +16,8 @@ SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/impactdir-screenshots"))  # 
 
 
 def switcher(page):
-    return page.get_by_role("form", name="Language")
+    # Named "Language" in the page's language ("Langue", "اللغة"): found by its id.
+    return page.locator("form#language")
 
 
 @pytest.mark.parametrize("width", [390, 1280])

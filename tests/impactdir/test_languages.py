@@ -74,8 +74,8 @@ def test_links_on_a_prefixed_page_stay_in_its_language(client):
 
     assert 'href="/es/providers/"' in html
     assert 'href="/providers/"' not in html
-    # Machines' addresses have one address for every language.
-    assert 'href="/api/v1/docs/"' in html
+    # The API's documentation is a page for people, in the page's language.
+    assert 'href="/es/api/v1/docs/"' in html
 
 
 def test_routes_are_not_translated_so_an_address_in_another_language_is_the_prefixed_one():
@@ -115,7 +115,8 @@ def test_localized_url_keeps_the_query_and_swaps_the_prefix():
     # A page that does not exist keeps its address, in the other language.
     assert languages.localized_url("/fr/no-such-page/", "es") == "/es/no-such-page/"
     # One address for every language.
-    assert languages.localized_url("/api/v1/docs/", "fr") == "/api/v1/docs/"
+    assert languages.localized_url("/api/v1/providers/?q=x", "fr") == "/api/v1/providers/?q=x"
+    assert languages.localized_url("/api/v1/docs/", "fr") == "/fr/api/v1/docs/"
 
 
 # ---------------------------------------------------------------- the switcher
@@ -353,7 +354,7 @@ def test_a_prefixed_page_is_never_redirected(client):
     "path",
     [
         "/api/v1/",
-        "/api/v1/docs/",
+        "/api/v1/providers/",
         "/sitemap.xml",
         "/robots.txt",
         "/stats/regions.csv",
@@ -492,7 +493,6 @@ def test_private_pages_not_found_and_machines_pages_have_no_alternates(client):
         "/fr/shortlists/",
         "/fr/compare/",
         "/fr/no-such-page/",
-        "/api/v1/docs/",
     ):
         response = client.get(path)
         assert alternates(response) == {}, path
