@@ -1,8 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 
-from impactdir import mail
+from impactdir import languages, mail
 
 from . import throttling
 from .models import AccountType
@@ -52,6 +53,13 @@ class AccountAdapter(DefaultAccountAdapter):
         throttling.login_failure_record(request)
 
     def post_login(self, request, user, **kwargs):
-        response = super().post_login(request, user, **kwargs)
+        # A user who chose a language lands in it, whatever page they logged in from.
+        language = user.language if user.language in languages.codes() else None
+        with translation.override(language or translation.get_language()):
+            response = super().post_login(request, user, **kwargs)
+        if language is not None:
+            if isinstance(response, HttpResponseRedirect):
+                response["Location"] = languages.localized_url(response["Location"], language)
+            languages.language_cookie_set(response, language)
         throttling.remember_device(request, response, user.email)
         return response

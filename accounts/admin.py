@@ -13,7 +13,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "name", "organisation"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["name", "organisation", "account_type"]}),
+        (_("Profile"), {"fields": ["name", "organisation", "account_type", "language"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from impactdir.languages import languages_in_own_names
 from providers.collation import ByLabelChoiceIterator
 from providers.models import Industry
 
@@ -110,12 +111,38 @@ class SignupForm(SenderFieldsMixin, AllauthSignupForm):
         )
 
 
+class LanguageSelect(forms.Select):
+    """Each language named in its own language, and marked as such (`lang`) for screen readers."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
 class AccountProfileForm(SenderFieldsMixin, forms.ModelForm):
-    """The account page: the name and organisation providers see when the user writes to them."""
+    """The account page: the name and organisation providers see when the user writes to them,
+    and the user's language (the site's and their e-mails')."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        widget=LanguageSelect,
+        help_text=_("The language of the site and of the e-mails we send you."),
+        error_messages={"invalid_choice": _("Choose a language from the list.")},
+    )
 
     class Meta:
         model = User
-        fields = SENDER_FIELDS
+        fields = [*SENDER_FIELDS, "language"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("Not chosen: the language of your browser")),
+            *languages_in_own_names(),
+        ]
 
 
 class LoginForm(AllauthLoginForm):

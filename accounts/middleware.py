@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language_from_path
 
 
 def _session_user(request, backend, user_id):
@@ -114,6 +115,13 @@ class PrivatePagesMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        if match is not None and match.route.startswith(PRIVATE_ROUTES):
+        if match is None:
+            return response
+        route = match.route
+        # Under /fr/ and the others the route starts with the prefix ("fr/accounts/…").
+        language = get_language_from_path(request.path_info)
+        if language and route.startswith(f"{language}/"):
+            route = route.removeprefix(f"{language}/")
+        if route.startswith(PRIVATE_ROUTES):
             patch_cache_control(response, private=True, no_store=True)
         return response

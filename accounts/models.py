@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -53,6 +54,11 @@ class User(AbstractUser):
     country = CountryField(_("country"), blank=True)
     account_type = models.CharField(
         _("account type"), max_length=10, choices=AccountType, default=AccountType.BUYER
+    )
+    #: The language of the site and of e-mails for this user; "" until they choose one
+    #: (the switcher, the profile page, or the language they signed up in).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
 
     USERNAME_FIELD = "email"

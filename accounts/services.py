@@ -42,12 +42,30 @@ def account_delete(user) -> None:
 
 @transaction.atomic
 def account_profile_update(
-    *, user: User, name: str, organisation: str, industry: Industry | None, country: str
+    *,
+    user: User,
+    name: str,
+    organisation: str,
+    industry: Industry | None,
+    country: str,
+    language: str,
 ) -> User:
-    """Store who the user is as providers see them (name, organisation, industry, country)."""
+    """Store who the user is as providers see them (name, organisation, industry, country),
+    and the language of the site and e-mails for them ("" for not chosen)."""
     user.name = name
     user.organisation = organisation
     user.industry = industry
     user.country = country or ""
-    user.save(update_fields=["name", "organisation", "industry", "country"])
+    user.language = language or ""
+    user.save(update_fields=["name", "organisation", "industry", "country", "language"])
+    return user
+
+
+def account_language_set(*, user: User, language: str) -> User:
+    """Store the language `user` chose with the switcher (one of settings.LANGUAGES)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"not a language of the site: {language!r}")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
     return user

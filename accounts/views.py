@@ -5,8 +5,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+
+from impactdir.languages import language_cookie_set, localized_url
 
 from .forms import AccountProfileForm, DeleteAccountForm
 from .services import account_delete, account_profile_update
@@ -56,12 +60,19 @@ def delete_account(request):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def profile(request):
-    """The signed-in user's name and organisation, as the providers they write to see them."""
+    """The signed-in user's name and organisation, as the providers they write to see them,
+    and their language: once chosen, the page comes back in it."""
     form = AccountProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        account_profile_update(user=request.user, **form.cleaned_data)
-        messages.success(request, _("Your details are saved."))
-        return redirect("account_profile")
+        user = account_profile_update(user=request.user, **form.cleaned_data)
+        if not user.language:
+            messages.success(request, _("Your details are saved."))
+            return redirect("account_profile")
+        with translation.override(user.language):
+            messages.success(request, _("Your details are saved."))
+        response = redirect(localized_url(reverse("account_profile"), user.language))
+        language_cookie_set(response, user.language)
+        return response
     return render(
         request, "account/profile.html", {"form": form}, status=400 if form.errors else 200
     )

@@ -8,8 +8,10 @@ request came from instead: browsers send `Sec-Fetch-Site` and `Origin` with
 every form POST, and neither can be forged by another site's page. A request
 with neither header does not come from a browser page, so it carries no
 victim's cookies and is let through. Only for writes to the visitor's own
-session whose worst misuse is a changed comparison; anything touching an
-account keeps Django's CSRF token.
+session whose worst misuse is a changed comparison, or a changed language
+cookie (the footer's language switcher, impactdir.languages); anything touching
+an account keeps Django's CSRF token (the switcher of a signed-in user, whose
+choice is stored on the account, carries one and is checked for it).
 """
 
 from functools import wraps

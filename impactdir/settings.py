@@ -129,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, reading the signed-in user together with the session row.
     "accounts.middleware.AuthenticationMiddleware",
+    # The first visit's redirect to the visitor's language; the admin in the operator's.
+    "impactdir.languages.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Django's admin answers `?_to_field=` (empty) with a 500; treated as absent.
     "impactdir.middleware.AdminEmptyToFieldMiddleware",
@@ -264,6 +266,11 @@ FORMAT_MODULE_PATH = ["impactdir.formats"]
 #: "2,012"); counts of things are grouped where they are shown, with `intcomma`, `number` or
 #: `providers.disclosure`, in the active language's separator (impactdir/l10n.py).
 USE_THOUSAND_SEPARATOR = False
+# The language chosen with the switcher (impactdir.languages): kept a year, read by
+# no script, sent with top-level navigations only.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -360,6 +367,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -12,10 +12,16 @@
   public address (`SITE_URL`) and the path, without the query string. A search
   with filters therefore names the plain search page as its canonical address:
   filtered views are presentations of the same directory whose results change
-  with the listings, and crawlers are kept off them anyway.
+  with the listings, and crawlers are kept off them anyway. Each language's page
+  is its own canonical address (`/fr/providers/`).
+- `page_alternates(request)`: the same page in every language (hreflang), plus
+  x-default (English), for the public pages crawlers may index: none for the
+  private areas robots.txt keeps them out of, nor for pages outside the
+  language prefixes (API, files).
 
-Language prefixes and hreflang alternates come later: a section's `entries()` can
-fill `Entry.alternates`, which `render_urlset` already writes as xhtml:link.
+Every section of the sitemap exists once per language (`pages`, `pages-fr`, …,
+`providers-ar`): each <url> is one language's address and lists all five and
+x-default as xhtml:link alternates, itself included, as search engines ask.
 """
 
 import datetime
@@ -29,12 +35,14 @@ from django.core.paginator import EmptyPage
 from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from impactdir import languages
 from impactdir.ids import parse_id
 
 from .models import Provider
@@ -53,6 +61,8 @@ PRIVATE_PREFIXES = (
     "/workspace/",
     "/compare/",
 )
+#: The private prefixes that are not under a language prefix (impactdir/urls.py).
+UNPREFIXED_PRIVATE = ("/admin/", "/evidence/")
 #: Faceted pages whose query strings combine without end.
 FACETED_PAGES = ("search",)
 
@@ -85,6 +95,22 @@ def canonical_url(request) -> str:
     return settings.SITE_URL + escape_uri_path(request.path)
 
 
+def alternates_of(path: str, base: str) -> tuple[tuple[str, str], ...]:
+    """(hreflang, address) of the unprefixed `path` in every language, then x-default."""
+    links = tuple((code, base + languages.localized_path(path, code)) for code in languages.codes())
+    return (*links, ("x-default", base + path))
+
+
+def page_alternates(request) -> tuple[tuple[str, str], ...]:
+    """The page `request` asks for in every language, if it is a page crawlers may index."""
+    if not languages.is_translated_route(request):
+        return ()
+    path = languages.unprefixed_path(request.path)
+    if path.startswith(PRIVATE_PREFIXES):
+        return ()
+    return alternates_of(escape_uri_path(path), settings.SITE_URL)
+
+
 def absolute_url(url: str) -> str:
     """`url` on the public address (`SITE_URL`), unless it names its own host already.
 
@@ -98,7 +124,7 @@ def absolute_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """One <url> of a sitemap; `alternates` will hold (language, URL) pairs."""
+    """One <url> of a sitemap; `alternates` holds (hreflang, URL) pairs, itself included."""
 
     location: str
     lastmod: datetime.datetime | datetime.date | None = None
@@ -120,8 +146,15 @@ class DirectorySitemap(Sitemap):
         protocol, domain = site_parts()
         return f"{protocol}://{domain}"
 
-    def entries(self, page: int) -> list[Entry]:
+    def entries(self, page: int, language: str) -> list[Entry]:
+        """Page `page` of the section, with `language`'s addresses as the <loc>s."""
         raise NotImplementedError
+
+
+def _localized(base: str, path: str, language: str, **fields) -> Entry:
+    """The entry of `language`'s address of the unprefixed `path`, with every alternate."""
+    location = base + languages.localized_path(path, language)
+    return Entry(location, alternates=alternates_of(path, base), **fields)
 
 
 class PageSitemap(DirectorySitemap):
@@ -129,12 +162,13 @@ class PageSitemap(DirectorySitemap):
         pages = []
         for name, changefreq, priority in STATIC_PAGES:
             try:
-                pages.append((reverse(name), name, changefreq, priority))
+                with translation.override(settings.LANGUAGE_CODE):
+                    pages.append((reverse(name), name, changefreq, priority))
             except NoReverseMatch:
                 continue
         return pages
 
-    def entries(self, page):
+    def entries(self, page, language):
         base = self.base_url()
         listings = None
         entries = []
@@ -146,7 +180,16 @@ class PageSitemap(DirectorySitemap):
             elif name == "opendata:index":
                 snapshot = current_snapshot()
                 lastmod = snapshot.created if snapshot is not None else None
-            entries.append(Entry(base + path, lastmod, changefreq, priority))
+            entries.append(
+                _localized(
+                    base,
+                    path,
+                    language,
+                    lastmod=lastmod,
+                    changefreq=changefreq,
+                    priority=priority,
+                )
+            )
         return entries
 
     def get_latest_lastmod(self):
@@ -154,23 +197,38 @@ class PageSitemap(DirectorySitemap):
 
 
 class ProviderSitemap(DirectorySitemap):
-    """Every published profile, by primary key so pages are stable; slug and time only."""
+    """Every published profile, by primary key so pages are stable; slug and time only.
 
-    limit = 50_000
+    20,000 to a file: each <url> carries six alternates, and with the longest slugs
+    (200 characters) a file of the protocol's 50,000 would pass its other limit,
+    50 MB (a test renders the worst case).
+    """
+
+    limit = 20_000
 
     def items(self):
         return Provider.objects.published().order_by("pk").values_list("slug", "updated_at")
 
-    def entries(self, page):
+    def entries(self, page, language):
         # One query for the page and no COUNT: past the last page it is simply empty.
         start = (page - 1) * self.limit
         rows = list(self.items()[start : start + self.limit])
         if not rows and page > 1:
             raise EmptyPage(page)
-        # One reverse() for the prefix instead of one per profile.
-        prefix = self.base_url() + reverse("providers:detail", args=["-"])[:-2]
+        # One reverse() for the prefix instead of one per profile (in English: the
+        # languages' addresses are its prefixed forms).
+        with translation.override(settings.LANGUAGE_CODE):
+            prefix = reverse("providers:detail", args=["-"])[:-2]
+        base = self.base_url()
         return [
-            Entry(f"{prefix}{escape_uri_path(slug)}/", updated_at, "weekly", 0.8)
+            _localized(
+                base,
+                f"{prefix}{escape_uri_path(slug)}/",
+                language,
+                lastmod=updated_at,
+                changefreq="weekly",
+                priority=0.8,
+            )
             for slug, updated_at in rows
         ]
 
@@ -184,6 +242,23 @@ def _latest_listing_change():
 
 
 SITEMAPS = {"pages": PageSitemap, "providers": ProviderSitemap}
+
+
+def section_name(kind: str, language: str) -> str:
+    """`pages` for English, `pages-fr` for French: the slug in /sitemap-<section>.xml."""
+    return kind if language == settings.LANGUAGE_CODE else f"{kind}-{language}"
+
+
+def _section(name: str):
+    """(sitemap class, language) of a section's name, or None."""
+    kind, dash, language = name.partition("-")
+    if kind not in SITEMAPS:
+        return None
+    if not dash:
+        return SITEMAPS[kind], settings.LANGUAGE_CODE
+    if language == settings.LANGUAGE_CODE or language not in languages.codes():
+        return None
+    return SITEMAPS[kind], language
 
 
 def _w3c(moment) -> str:
@@ -229,40 +304,44 @@ def _sitemap_response(content: str, lastmod=None) -> HttpResponse:
 
 @require_safe
 def sitemap_index(request):
-    """/sitemap.xml: every section's files (a section past 50,000 URLs has several)."""
+    """/sitemap.xml: every section's files in every language (past `limit` URLs, several)."""
     base = DirectorySitemap().base_url()
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
     ]
     latest = None
-    for section, sitemap_class in SITEMAPS.items():
+    for kind, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
-        location = base + reverse("sitemap_section", args=[section])
+        # Once per kind, not per language: the same rows in every language.
         lastmod = sitemap.get_latest_lastmod()
+        num_pages = sitemap.paginator.num_pages
         latest = max(latest, lastmod) if latest and lastmod else (latest or lastmod)
-        for page in range(1, sitemap.paginator.num_pages + 1):
-            url = location if page == 1 else f"{location}?p={page}"
-            parts.append(f"<sitemap><loc>{xml_escape(url)}</loc>")
-            if lastmod is not None:
-                parts.append(f"<lastmod>{_w3c(lastmod)}</lastmod>")
-            parts.append("</sitemap>\n")
+        for language in languages.codes():
+            location = base + reverse("sitemap_section", args=[section_name(kind, language)])
+            for page in range(1, num_pages + 1):
+                url = location if page == 1 else f"{location}?p={page}"
+                parts.append(f"<sitemap><loc>{xml_escape(url)}</loc>")
+                if lastmod is not None:
+                    parts.append(f"<lastmod>{_w3c(lastmod)}</lastmod>")
+                parts.append("</sitemap>\n")
     parts.append("</sitemapindex>\n")
     return _sitemap_response("".join(parts), latest)
 
 
 @require_safe
 def sitemap_section(request, section):
-    """One file of a section: ?p=2 and on for the profiles past the first 50,000."""
-    sitemap_class = SITEMAPS.get(section)
-    if sitemap_class is None:
+    """One file of a section in one language: ?p=2 and on for the profiles past `limit`."""
+    found = _section(section)
+    if found is None:
         raise Http404(_("There is no sitemap with this name."))
+    sitemap_class, language = found
     # "²".isdigit() is true and int("²") fails: read the page number as an id.
     page = parse_id(request.GET.get("p", "1"))
     if page is None:
         raise Http404(_("There is no such page of this sitemap."))
     try:
-        entries = sitemap_class().entries(page)
+        entries = sitemap_class().entries(page, language)
     except EmptyPage:
         raise Http404(_("There is no such page of this sitemap.")) from None
     lastmods = [entry.lastmod for entry in entries if entry.lastmod is not None]
@@ -274,6 +353,17 @@ def robots_lines() -> list[str]:
     lines = ["User-agent: *", "Allow: /"]
     lines += [f"Disallow: {prefix}" for prefix in PRIVATE_PREFIXES]
     lines += [f"Disallow: {reverse(name)}?" for name in FACETED_PAGES]
+    # The same areas and faceted pages under each other language's prefix.
+    for code in languages.codes():
+        if code == settings.LANGUAGE_CODE:
+            continue
+        lines += [
+            f"Disallow: {languages.localized_path(prefix, code)}"
+            for prefix in PRIVATE_PREFIXES
+            if prefix not in UNPREFIXED_PRIVATE
+        ]
+        with translation.override(code):
+            lines += [f"Disallow: {reverse(name)}?" for name in FACETED_PAGES]
     protocol, domain = site_parts()
     lines += ["", f"Sitemap: {protocol}://{domain}{reverse('sitemap_index')}"]
     return lines

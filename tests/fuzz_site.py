@@ -342,6 +342,11 @@ PAGES: dict[str, Page] = {
     ),
     "buyers:compare_export": Page(params=("p",)),
     "buyers:export_help": Page(),
+    # The language switcher, in every page's footer (here the French search page's, with a
+    # query string in its `next`).
+    "set_language": Page(
+        get=False, post=True, form_on=lambda w: "/fr/providers/?q=data&country=KE"
+    ),
     # The buyer's workspace
     "buyers:workspace": Page(params=("next",), right="buyer"),
     "buyers:shortlists": Page(post=True, params=("next", "page"), right="buyer"),

@@ -1,12 +1,14 @@
 """The public addresses pages name in their <head> (see providers.findability).
 
 - `{% canonical_url %}`: the address the page is known by.
+- `{% language_alternates %}`: its addresses in every language (hreflang), public pages only.
 - `{% absolute_url url %}`: a path (a logo's URL) on the public address.
 - `{% absolute_static "img/share.png" %}`: a static file on the public address.
 """
 
 from django import template
 from django.templatetags.static import static
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from providers import findability
@@ -18,6 +20,18 @@ register = template.Library()
 def canonical_url(context):
     request = context.get("request")
     return findability.canonical_url(request) if request is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context):
+    request = context.get("request")
+    if request is None:
+        return ""
+    return format_html_join(
+        "\n  ",
+        '<link rel="alternate" hreflang="{}" href="{}">',
+        findability.page_alternates(request),
+    )
 
 
 @register.simple_tag

@@ -29,9 +29,14 @@ def assert_site_page(response):
     # Every inline script carries the nonce or is inert data.
     for tag in re.findall(r"<script\b[^>]*>", html):
         assert "src=" in tag or "nonce=" in tag or 'type="application/json"' in tag, tag
-    # Every form posts with a CSRF token, but the visitor's compare selection, whose forms
-    # are checked by origin instead (impactdir/origin.py: cached anonymous pages set no cookie).
-    origin_checked = (reverse("buyers:compare_add"), reverse("buyers:compare_remove"))
+    # Every form posts with a CSRF token, but the visitor's compare selection and the language
+    # switcher, whose forms are checked by origin instead (impactdir/origin.py: cached
+    # anonymous pages set no cookie).
+    origin_checked = (
+        reverse("buyers:compare_add"),
+        reverse("buyers:compare_remove"),
+        reverse("set_language"),
+    )
     for form in re.findall(r"<form\b[^>]*method=\"post\".*?</form>", html, flags=re.S):
         if any(f'action="{url}"' in form for url in origin_checked):
             continue

@@ -31,3 +31,10 @@ def csp_errors(page):
         lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
     return errors
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """An English browser, whatever the machine's locale: a first visit follows the browser's
+    Accept-Language to /fr/, /es/… (impactdir.languages), and these tests read English pages."""
+    return {**browser_context_args, "locale": "en-US"}

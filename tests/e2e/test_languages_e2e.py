@@ -85,11 +85,10 @@ def axe_options(lang):
 
 
 def page_url(path, lang):
-    """The address of `path` in `lang`. Today the language comes from the browser
-    context's `django_language` cookie (set in `language_context`), so the path is
-    unchanged; with language prefixes (English unprefixed) this becomes
-    `return path if lang == settings.LANGUAGE_CODE else f"/{lang}{path}"`."""
-    return path
+    """The address of `path` in `lang`: under its prefix, English unprefixed
+    (impactdir.languages). The context's language cookie matches, as after using the
+    switcher, so no page sends the browser to another language."""
+    return path if lang == settings.LANGUAGE_CODE else f"/{lang}{path}"
 
 
 def language_context(browser, live_server, lang):

@@ -60,7 +60,11 @@ def test_the_sitemap_index_names_every_section(client, django_assert_max_num_que
     xml = response.content.decode()
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml; charset=utf-8"
-    assert locations(xml) == [f"{SITE}/sitemap-pages.xml", f"{SITE}/sitemap-providers.xml"]
+    assert locations(xml) == [
+        f"{SITE}/sitemap-{kind}{suffix}.xml"
+        for kind in ("pages", "providers")
+        for suffix in ("", "-fr", "-es", "-pt", "-ar")
+    ]
     assert "<lastmod>" in xml
 
 
@@ -140,8 +144,23 @@ def test_a_page_number_that_is_no_number_is_not_found(client, number):
     assert client.get("/sitemap-providers.xml", {"p": number}).status_code == 404
 
 
-def test_the_limit_is_the_sitemap_protocols_maximum():
-    assert findability.ProviderSitemap.limit == 50_000
+def test_a_full_providers_file_stays_within_the_sitemap_protocols_limits():
+    """At most 50,000 URLs and 50 MB a file: with six alternates a <url>, the size binds first."""
+    longest = "x" * 200  # Provider.slug's max_length
+    entry = findability._localized(
+        SITE,
+        f"/providers/{longest}/",
+        "ar",
+        lastmod=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
+        changefreq="weekly",
+        priority=0.8,
+    )
+    one_url = len(findability.render_urlset([entry]).encode()) - len(
+        findability.render_urlset([]).encode()
+    )
+
+    assert findability.ProviderSitemap.limit <= 50_000
+    assert findability.ProviderSitemap.limit * one_url < 50 * 1024 * 1024
 
 
 def canonical_links(html):
