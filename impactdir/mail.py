@@ -18,8 +18,10 @@ records what was sent in the same transaction as the e-mail (saved-search
 alerts, which the next run retries).
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,8 +29,10 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
-from django.urls import translate_url
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import translation
+
+from impactdir.languages import path_language
 
 
 def reader_languages(addresses: Iterable[str]) -> dict[str, str]:
@@ -58,21 +62,39 @@ def reader_language(address: str, fallback: str | None = None) -> str:
     return supported_language(chosen or fallback or translation.get_language())
 
 
+def link_in(url: str, language: str) -> str:
+    """`url`, one of the site's pages, leading to that page in `language`; others as they are."""
+    parts = urlsplit(url)
+    try:
+        with translation.override(path_language(parts.path) or settings.LANGUAGE_CODE):
+            match = resolve(parts.path)
+        with translation.override(language):
+            path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+    except (Resolver404, NoReverseMatch):
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
 def links_in(context: dict, language: str) -> dict:
     """`context` with its links (`url`, `*_url`) leading to their pages in `language`."""
     return {
-        key: translate_url(value, language)
+        key: link_in(value, language)
         if isinstance(value, str) and (key == "url" or key.endswith("_url"))
         else value
         for key, value in context.items()
     }
 
 
+#: Runs of ASCII white space, line breaks included (a no-break space in a translation stays).
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+
+
 def render_mail(template: str, context: dict, language: str) -> tuple[str, str]:
     """The subject (one line) and body of `emails/<template>` written in `language`."""
     context = links_in(context, language)
     with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        subject = _SPACES.sub(" ", render_to_string(f"emails/{template}_subject.txt", context))
+        subject = subject.strip()
         body = render_to_string(f"emails/{template}_body.txt", context)
     return subject, body
 

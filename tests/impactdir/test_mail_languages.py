@@ -114,8 +114,13 @@ def test_an_unclaimed_listing_is_written_to_in_the_language_it_is_written_in():
     [message] = mail.outbox
     assert message.to == ["contato@recife.example"]
     with translation.override("pt"):
-        expected = gettext("The ImpactDir team")
-    assert expected != "The ImpactDir team"
+        expected = gettext(
+            "The buyer's e-mail address is not shared; answers go through ImpactDir. If this organisation is not yours, you can ignore this e-mail."
+        )
+    assert (
+        expected
+        != "The buyer's e-mail address is not shared; answers go through ImpactDir. If this organisation is not yours, you can ignore this e-mail."
+    )
     assert expected in message.body
     assert re.search(r"https?://[^/\s]+/pt/dashboard/inquiries/claim/", message.body)
 
