@@ -17,6 +17,10 @@ pytestmark = pytest.mark.django_db
 
 TEMPLATE = "vetting/listing_approved"
 SUBJECT = "Your listing “%(name)s” is published"
+NOT_YOURS = (
+    "The buyer's e-mail address is not shared; answers go through ImpactDir. "
+    "If this organisation is not yours, you can ignore this e-mail."
+)
 
 
 def subject_in(language, name):
@@ -114,13 +118,8 @@ def test_an_unclaimed_listing_is_written_to_in_the_language_it_is_written_in():
     [message] = mail.outbox
     assert message.to == ["contato@recife.example"]
     with translation.override("pt"):
-        expected = gettext(
-            "The buyer's e-mail address is not shared; answers go through ImpactDir. If this organisation is not yours, you can ignore this e-mail."
-        )
-    assert (
-        expected
-        != "The buyer's e-mail address is not shared; answers go through ImpactDir. If this organisation is not yours, you can ignore this e-mail."
-    )
+        expected = gettext(NOT_YOURS)
+    assert expected != NOT_YOURS
     assert expected in message.body
     assert re.search(r"https?://[^/\s]+/pt/dashboard/inquiries/claim/", message.body)
 
