@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from providers.disclosure import THRESHOLD
@@ -88,6 +89,11 @@ def _type(schema: dict) -> str:
     return f"{kind} ({', '.join(bounds)})" if bounds else kind
 
 
+def _human(text: str) -> str:
+    """A text of the OpenAPI document (English) in the page's language, if the catalogue has it."""
+    return gettext(text) if text else ""
+
+
 def _operations(document: dict) -> list[Operation]:
     found = []
     for path, methods in document.get("paths", {}).items():
@@ -99,8 +105,8 @@ def _operations(document: dict) -> list[Operation]:
                 id=spec.get("operationId", f"{method}-{path}"),
                 method=" / ".join(m.upper() for m in _METHOD_ORDER if m in methods),
                 path=path,
-                summary=spec.get("summary", ""),
-                description=spec.get("description", ""),
+                summary=_human(spec.get("summary", "")),
+                description=_human(spec.get("description", "")),
             )
             for parameter in spec.get("parameters", []):
                 schema = parameter.get("schema", {})
@@ -110,13 +116,19 @@ def _operations(document: dict) -> list[Operation]:
                         location=parameter.get("in", ""),
                         required=parameter.get("required", False),
                         type=_type(schema),
-                        description=parameter.get("description", schema.get("description", "")),
+                        description=_human(
+                            parameter.get("description", schema.get("description", ""))
+                        ),
                     )
                 )
             for status, answer in spec.get("responses", {}).items():
                 content = answer.get("content", {}).get("application/json", {})
                 operation.responses.append(
-                    (status, answer.get("description", ""), _type(content.get("schema", {})))
+                    (
+                        status,
+                        _human(answer.get("description", "")),
+                        _type(content.get("schema", {})),
+                    )
                 )
             found.append(operation)
     return found
@@ -129,13 +141,13 @@ def _models(document: dict) -> list[Model]:
         models.append(
             Model(
                 name=name,
-                description=schema.get("description", ""),
+                description=_human(schema.get("description", "")),
                 properties=[
                     Property(
                         name=key,
                         type=_type(value),
                         required=key in required,
-                        description=value.get("description", ""),
+                        description=_human(value.get("description", "")),
                     )
                     for key, value in schema.get("properties", {}).items()
                 ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from providers.disclosure import THRESHOLD, Shown, Status
@@ -57,6 +58,11 @@ def _ref(name, description, required=True) -> Field:
     return Field(name, "string", description, IDENTIFIER, format="uuid", required=required)
 
 
+#: `message % values`, worked out in the language active when it is read (a lazy message
+#: interpolated at import would be frozen in English).
+_interpolated = lazy(lambda message, values: message % values, str)
+
+
 def _count(name, description, provenance, iris_code="") -> tuple[Field, Field]:
     """The value and status columns of a count of people."""
     return (
@@ -72,12 +78,14 @@ def _count(name, description, provenance, iris_code="") -> tuple[Field, Field]:
         Field(
             f"{name}_status",
             "string",
-            _(
-                "How the disclosure rule shows %(name)s: exact (the number is given), banded "
-                "(fewer than %(threshold)s people), withheld (not shown, as it would reveal a "
-                "small count) or missing (not reported)."
-            )
-            % {"name": name, "threshold": THRESHOLD},
+            _interpolated(
+                _(
+                    "How the disclosure rule shows %(name)s: exact (the number is given), banded "
+                    "(fewer than %(threshold)s people), withheld (not shown, as it would reveal a "
+                    "small count) or missing (not reported)."
+                ),
+                {"name": name, "threshold": THRESHOLD},
+            ),
             DISCLOSED,
             required=True,
             enum=tuple(STATUSES),

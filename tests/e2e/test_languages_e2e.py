@@ -131,7 +131,10 @@ def english_msgids(lang):
     enough not to match a provider's name or a number)."""
     catalog = trans_real.translation(lang)._catalog
     exact, patterns = set(), []
-    for key, text in catalog.items():
+    for key, _text in catalog.items():
+        # The translation the page shows: items() also yields what a catalogue of lower
+        # priority says (django-countries' pt_PT "Benim" under our Brazilian "Benin").
+        text = catalog[key]
         msgid = key[0] if isinstance(key, tuple) else key  # plural forms: (msgid, n)
         if not isinstance(msgid, str) or not isinstance(text, str):
             continue
