@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_safe
 
 from providers.disclosure import THRESHOLD
@@ -90,8 +91,14 @@ def _type(schema: dict) -> str:
 
 
 def _human(text: str) -> str:
-    """A text of the OpenAPI document (English) in the page's language, if the catalogue has it."""
-    return gettext(text) if text else ""
+    """A text of the OpenAPI document in the page's language where the catalogue has it;
+    else the document's English, marked as English (`lang`) for readers and screen readers."""
+    if not text:
+        return ""
+    translated = gettext(text)
+    if translated != text or get_language() == settings.LANGUAGE_CODE:
+        return translated
+    return format_html('<span lang="{}">{}</span>', settings.LANGUAGE_CODE, text)
 
 
 def _operations(document: dict) -> list[Operation]:
