@@ -1,6 +1,6 @@
 """Dates, numbers and percentages in the reader's language; machine outputs in none.
 
-Pages are asked for with the `django_language` cookie, as a visitor's browser would; the
+Pages are asked for under their language's prefix (/fr/…), where the switcher leads; the
 catalogues may or may not translate the sentences around them yet, so the tests look at the
 figures: Django's own month names (its catalogues ship with it) and the separators and
 percent patterns of settings.FORMAT_MODULE_PATH.
@@ -21,6 +21,7 @@ from django.utils import translation
 from buyers import services as buyer_services
 from impactdir import l10n
 from impactdir.l10n import count_words
+from impactdir.languages import localized_url
 from providers import models as m
 from providers.forms import ImpactReportForm
 from providers.services.catalogue import providers_refresh_derived
@@ -126,7 +127,7 @@ def test_years_and_ids_are_not_grouped_and_small_counts_stay_in_words():
 
 def _page(client, url, lang, **params):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
-    response = client.get(url, params)
+    response = client.get(localized_url(url, lang), params)
     assert response.status_code == 200, url
     return response.content.decode()
 
@@ -166,7 +167,7 @@ def test_a_profile_shows_dates_counts_and_shares_in_the_readers_language(
     want = EXPECTED[lang]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
     with django_assert_max_num_queries(4):  # as tests/providers/test_profile.py asserts
-        response = client.get(big_provider.get_absolute_url())
+        response = client.get(localized_url(big_provider.get_absolute_url(), lang))
     html = response.content.decode()
     assert f'lang="{lang}"' in html
     assert want["date"] in html  # verified on, last confirmed on
@@ -254,7 +255,7 @@ def test_an_inquiry_answer_email_and_thread_use_the_readers_formats(client, lang
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
     mail.outbox.clear()
     response = client.post(
-        reverse("dashboard:inbox_reply", args=[inquiry.pk]),
+        localized_url(reverse("dashboard:inbox_reply", args=[inquiry.pk]), lang),
         {"body": "", "capacity_amount": "1200", "capacity_unit": "seats", "impact_share": "65"},
     )
     assert response.status_code == 302
@@ -282,7 +283,7 @@ def test_an_invitation_email_gives_its_date_in_the_senders_language(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("dashboard:team", args=[provider.pk]),
+            localized_url(reverse("dashboard:team", args=[provider.pk]), "fr"),
             {"email": "new.person@example.org", "role": "editor"},
         )
     invitation = m.Invitation.objects.get()

@@ -105,11 +105,13 @@ def test_links_lead_to_the_pages_in_the_readers_language():
 
 @pytest.mark.django_db(transaction=True)
 def test_an_unclaimed_listing_is_written_to_in_the_language_it_is_written_in():
-    portuguese = Language.objects.get(code="pt")
+    # Get or create: a transactional test before this one may have flushed the taxonomies.
+    portuguese, _ = Language.objects.get_or_create(code="pt", defaults={"name": "Portuguese"})
     provider = ProviderFactory(
         name="Recife Dados", slug="recife", contact_email="contato@recife.example"
     )
-    provider.listing_languages.set([Language.objects.get(code="qu"), portuguese])
+    quechua, _ = Language.objects.get_or_create(code="qu", defaults={"name": "Quechua"})
+    provider.listing_languages.set([quechua, portuguese])
     buyer = BuyerFactory(language="en")
     mail.outbox.clear()
     inquiry_send(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from buyers import services as buyer_services
 from buyers.search.current import search_index
+from impactdir import l10n
 from providers.models import ListingStatus, MembershipRole, Provider
 from tests.factories import (
     BuyerFactory,
@@ -222,7 +223,8 @@ def test_compare_marks_the_unconfirmed_and_shows_the_dates(
     assert head.count(MARK) == 1
     assert head.index("Old Confirmation Ltd") < head.index(MARK) < head.index("Fresh Confirmation")
     assert "Last confirmed by the provider" in html
-    assert days_before(800).isoformat() in html and days_before(10).isoformat() in html
+    # In the reader's format (impactdir.l10n), English here.
+    assert l10n.date(days_before(800)) in html and l10n.date(days_before(10)) in html
 
 
 def test_csv_exports_say_which_listings_are_not_confirmed(client, marked, fresh):

@@ -542,8 +542,9 @@ def test_part_pages_cost_the_same_queries_at_1_and_20_items(
         ("reports", 6),
         ("case_studies", 5),
         ("team", 6),
-        # 16, and 3 since the form lists the partnership kinds offered and sought.
-        ("profile", 19),
+        # 16, 3 since the form lists the partnership kinds offered and sought, and 2 for
+        # the languages the listing is written in (the choices, the chosen ones).
+        ("profile", 21),
     ]:
         with django_assert_max_num_queries(limit):
             response = client.get(url(name, provider))
