@@ -5,7 +5,15 @@ _axe = Axe()
 
 
 def assert_accessible(page):
-    """Run axe in the page (injected with evaluate, which the CSP allows) and fail on violations."""
+    """Run axe in the page (injected with evaluate, which the CSP allows) and fail on violations.
+
+    It waits for running CSS transitions to end (search.css fades the results back in over
+    0.15 s after an update): a half-faded text fails the contrast rule.
+    """
+    page.wait_for_function(
+        "() => document.getAnimations().every("
+        "(a) => !(a instanceof CSSTransition) || a.playState !== 'running')"
+    )
     results = _axe.run(page)
     violations = results.response["violations"]
     if violations:
