@@ -156,7 +156,8 @@ def english_msgids(lang):
 #: they are (tag#id.class of the element), and the texts of attributes people read.
 VISIBLE_TEXTS = """() => {
   const pageLang = document.documentElement.lang;
-  const skip = "script, style, noscript, template, code, pre, kbd, samp, "
+  // .tile__code: a tile map's country codes (SVG text takes no translate attribute).
+  const skip = "script, style, noscript, template, code, pre, kbd, samp, .tile__code, "
     + "bdi, [dir=auto], [translate=no], [data-user-text]";
   const where = (el) => {
     const holder = el.parentElement && el.parentElement.closest("[id]");
