@@ -1,5 +1,7 @@
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import path
+
+from impactdir.urls import urlpatterns as site_urlpatterns
 
 
 def bare(request):
@@ -7,7 +9,8 @@ def bare(request):
     return HttpResponse(b"ok", content_type="text/plain")
 
 
+# The site's own patterns, not include(): i18n_patterns may only sit in a root URLconf.
 urlpatterns = [
     path("__bench__/bare/", bare),
-    path("", include("impactdir.urls")),
+    *site_urlpatterns,
 ]
