@@ -24,8 +24,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from impactdir import l10n
 from providers.storage import evidence_storage
@@ -315,6 +313,8 @@ def _pdf_raw_names(data: bytes) -> str | None:
 
 def _pdf_active_content(value, depth: int = 0) -> str | None:
     """The kind of active content in one object (direct children only), or None."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
     if depth > _PDF_MAX_DEPTH:
         raise _pdf_refusal("damaged")
     if isinstance(value, DictionaryObject):
@@ -344,8 +344,10 @@ def _pdf_active_content(value, depth: int = 0) -> str | None:
     return None
 
 
-def _pdf_objects(reader: PdfReader):
+def _pdf_objects(reader):
     """Every object the cross-reference tables name, compressed object streams included."""
+    from pypdf.generic import IndirectObject
+
     references = [
         (idnum, generation) for generation, table in reader.xref.items() for idnum in table
     ]
@@ -366,6 +368,9 @@ def _check_pdf(data: bytes) -> None:
     tables is read, so names hidden in compressed object streams or written with #xx
     escapes are found too.
     """
+    # Imported here: pypdf costs a web worker ~18 MB, and only evidence uploads need it.
+    from pypdf import PdfReader
+
     if not data.startswith(b"%PDF-"):
         if b"%PDF-" in data[:_PDF_HEADER_WINDOW]:
             raise _pdf_refusal("prefix")

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from buyers.search.bits import bits_to_bool, bool_to_bits
-from buyers.search.build import release_free_memory, snapshot
+from buyers.search.build import BUILD_LOCK, facet_bits, release_free_memory, snapshot
 from buyers.search.current import search_index
 from buyers.search.index import FacetOption
 from providers.models import ListingStatus
@@ -84,8 +84,14 @@ def _to_bits(case_study_ids, id_to_position: np.ndarray, size: int) -> int:
 
 
 def build_library(version: tuple) -> LibraryIndex:
-    """Build the library from one consistent snapshot (2 queries per facet, plus one)."""
-    with snapshot(), connection.cursor() as cursor:
+    """Build the library from one consistent snapshot (one query per facet, plus two).
+
+    One large build at a time per process (`BUILD_LOCK`, shared with the search index
+    and the statistics data: built side by side at a worker's start they took it past
+    its memory budget), and the case study ids of each option arrive packed, as the
+    search index's do (`facet_bits`): no Python object per case study and option.
+    """
+    with BUILD_LOCK, snapshot(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT cs.id FROM providers_casestudy cs "
             "JOIN providers_provider p ON p.id = cs.provider_id "
@@ -98,15 +104,7 @@ def build_library(version: tuple) -> LibraryIndex:
         id_to_position[ids] = np.arange(size, dtype=np.int32)
         bits, options = {}, {}
         for facet in LIBRARY_FACETS:
-            sql, params = facet.membership_sql()
-            cursor.execute(sql, params)
-            by_key: dict[str, list] = {}
-            for study_id, key in cursor:
-                if key is not None:
-                    by_key.setdefault(str(key), []).append(study_id)
-            bits[facet.param] = {
-                key: _to_bits(study_ids, id_to_position, size) for key, study_ids in by_key.items()
-            }
+            bits[facet.param] = facet_bits(facet, version[2], id_to_position, (size + 7) // 8)
             rows = [
                 FacetOption(key, label, level) for key, label, level, _id in facet.option_rows()
             ]

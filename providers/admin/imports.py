@@ -23,7 +23,6 @@ the same file again for real, and rolls everything back if any row fails then.
 import io
 import zipfile
 
-import openpyxl
 import tablib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -619,6 +618,8 @@ class XLSXImport(base_formats.XLSX):
                 raise ImportFileRefused(
                     gettext("This workbook holds macros: save it as a plain .xlsx workbook.")
                 )
+        import openpyxl  # reading a workbook only: ~14 MB no web worker needs before that
+
         try:
             book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=False)
         except Exception:

@@ -25,7 +25,6 @@ from functools import cache
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
-from jsonschema import Draft202012Validator
 
 from providers.disclosure import Shown
 from providers.models import IRIS_CODES, LegalForm
@@ -59,7 +58,7 @@ def _inline(node, definitions):
 
 
 @cache
-def validator() -> Draft202012Validator:
+def validator():
     """A validator of one organization, with format checking (uuid, date, uri, email …).
 
     It checks the published schema with its `$ref`s resolved once, up front:
@@ -67,6 +66,8 @@ def validator() -> Draft202012Validator:
     `FORMAT_CHECKER` checks `uri` only when rfc3986-validator is installed and
     `date-time` only with rfc3339-validator; both are pinned for this.
     """
+    from jsonschema import Draft202012Validator  # building open data only: not in the web workers
+
     published = schema()
     flat = _inline(published, published["$defs"])
     return Draft202012Validator(flat, format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -26,7 +26,6 @@ from django.urls import reverse
 from django.utils.encoding import iri_to_uri
 from django_countries import countries
 from django_countries.fields import Country
-from jsonschema import Draft202012Validator
 
 from providers import disclosure
 from providers.models import (
@@ -55,8 +54,6 @@ from .listing import (
     Study,
 )
 from .terms import Taxonomy, Term, Terms
-
-FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 
 #: Providers read per chunk: a few MB of rows at a time.
 CHUNK_SIZE = 1000
@@ -166,7 +163,9 @@ def _checked(value: str, format_name: str) -> str:
     Written through forms these are valid; a value that is not (an import, a raw
     write) is left out rather than publishing files that break their schemas.
     """
-    if value and FORMAT_CHECKER.conforms(value, format_name):
+    from jsonschema import Draft202012Validator  # building open data only: not in the web workers
+
+    if value and Draft202012Validator.FORMAT_CHECKER.conforms(value, format_name):
         return value
     return ""
 
