@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, prefetch_related_objects
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from buyers.search.filters import PARAMETERS
-from impactdir.mail import send_templated_mail
+from impactdir.languages import codes
+from impactdir.mail import reader_languages, send_templated_mail
 from providers.models import Membership, Provider
 
 from .inquiries.answers import answer_clean, answer_record
@@ -635,7 +636,9 @@ def inquiry_send(
             code="own_listing",
         )
     _check_rate(user=buyer, new_threads=len(targets))
-    claimed = _claimed_ids(targets)
+    staff = _staff_emails(targets)
+    # An unclaimed listing is written to in its language: all their languages in one query.
+    prefetch_related_objects([p for p in targets if p.pk not in staff], "listing_languages")
     now = timezone.now()
     batch = None
     if len(targets) > 1:
@@ -650,13 +653,21 @@ def inquiry_send(
             shortlist=shortlist,
             batch=batch,
             sender_provider=sender_provider,
-            sent_unclaimed=provider.pk not in claimed,
+            sent_unclaimed=provider.pk not in staff,
             subject=subject,
             questions=questions,
             last_message_at=now,
         )
         InquiryMessage.objects.create(inquiry=inquiry, author=buyer, body=body)
         inquiries.append(inquiry)
+    recipients = {
+        inquiry.pk: [inquiry.provider.contact_email]
+        if inquiry.sent_unclaimed
+        else staff[inquiry.provider_id]
+        for inquiry in inquiries
+    }
+    # Every reader's language in one query, not one per e-mail.
+    readers = reader_languages(address for to in recipients.values() for address in to if address)
     for inquiry in inquiries:
         context = {
             "inquiry": inquiry,
@@ -670,24 +681,43 @@ def inquiry_send(
             context["days"] = LINK_DAYS
             send_templated_mail(
                 template="buyers/inquiry_unclaimed",
-                to=[inquiry.provider.contact_email],
+                to=recipients[inquiry.pk],
                 context=context,
                 language=listing_language(inquiry.provider),
+                readers=readers,
             )
         else:
             send_templated_mail(
                 template="buyers/inquiry_new",
-                to=_provider_recipients(inquiry.provider),
+                to=recipients[inquiry.pk],
                 context=context,
+                readers=readers,
             )
     return inquiries
 
 
+def _staff_emails(providers: list[Provider]) -> dict[int, list[str]]:
+    """The addresses of each listing's active members, by its id; an unclaimed listing is absent."""
+    emails = defaultdict(list)
+    rows = (
+        Membership.objects.filter(provider__in=[p.pk for p in providers], user__is_active=True)
+        .order_by("user__email")
+        .values_list("provider_id", "user__email")
+    )
+    for provider_id, email in rows:
+        emails[provider_id].append(email)
+    return dict(emails)
+
+
 def listing_language(provider: Provider) -> str | None:
-    """A language of the site the listing says it is written in, to write to its contact in."""
-    spoken = {code for code, _name in settings.LANGUAGES}
-    codes = provider.listing_languages.values_list("code", flat=True)
-    return next((code for code in codes if code in spoken), None)
+    """A language of the site the listing says it is written in, to write to its contact in.
+
+    Uses the listing's languages when they were prefetched (`inquiry_send` does).
+    """
+    spoken = codes()
+    return next(
+        (term.code for term in provider.listing_languages.all() if term.code in spoken), None
+    )
 
 
 def inquiry_side(*, inquiry: Inquiry, user: User) -> str:

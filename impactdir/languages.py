@@ -114,13 +114,16 @@ def is_translated_route(request) -> bool:
     return route in _i18n_routes(getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
 
 
-def localized_url(url: str, language: str) -> str:
-    """A path with its query string (`/fr/providers/?q=x`) in `language`.
+def localized_url(url: str, language: str, *, absolute: bool = False) -> str:
+    """`url`, an address on the site, leading to the same page in `language`.
 
     The page is resolved in the language its prefix names and reversed in the
-    new one, as Django's `translate_url` does; a path that resolves to no page
-    (a 404 page's own address) has its prefix swapped, and one outside
-    `i18n_patterns` stays as it is.
+    new one, as Django's `translate_url` does; an address outside
+    `i18n_patterns` stays as it is. By default the answer is a path with its
+    query string (`/fr/providers/?q=x`), and a path that resolves to no page (a
+    404 page's own address) has its prefix swapped. `absolute=True` is for links
+    in e-mails: the scheme and host are kept, and an address that resolves to no
+    page is left as it is.
     """
     parts = urlsplit(url)
     current = path_language(parts.path) or settings.LANGUAGE_CODE
@@ -128,6 +131,8 @@ def localized_url(url: str, language: str) -> str:
         with translation.override(current):
             match = resolve(unquote(parts.path))
     except Resolver404:
+        if absolute:
+            return url
         path = localized_path(unprefixed_path(parts.path), language)
     else:
         try:
@@ -135,7 +140,8 @@ def localized_url(url: str, language: str) -> str:
                 path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
         except NoReverseMatch:
             path = parts.path
-    return urlunsplit(("", "", path, parts.query, parts.fragment))
+    scheme, host = (parts.scheme, parts.netloc) if absolute else ("", "")
+    return urlunsplit((scheme, host, path, parts.query, parts.fragment))
 
 
 def preferred_language(request) -> str:

@@ -10,7 +10,9 @@ written in its reader's language: the one stored on the account of that address
 (`accounts.User.language`), else `language` when the caller knows better (the
 language a listing is written in, for its public contact address), else the
 language active when the message is sent. Links in it are reversed in that
-language, so they lead to the pages in it too.
+language, so they lead to the pages in it too. A run that sends a message per
+listing asks for the readers' languages of all its addresses at once
+(`reader_languages`) and passes them on (`readers=`).
 By default the messages leave once the current transaction commits, and a
 failure to send is logged and never undoes the change that caused it.
 `after_commit=False` sends at once and lets a failure raise, for a caller that
@@ -20,8 +22,7 @@ alerts, which the next run retries).
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,10 +30,9 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import translation
 
-from impactdir.languages import path_language
+from impactdir.languages import codes, localized_url
 
 
 def reader_languages(addresses: Iterable[str]) -> dict[str, str]:
@@ -52,8 +52,7 @@ def reader_languages(addresses: Iterable[str]) -> dict[str, str]:
 
 def supported_language(code: str | None) -> str:
     """`code` if the site speaks it, else the site's default language."""
-    codes = {code for code, _name in settings.LANGUAGES}
-    return code if code in codes else settings.LANGUAGE_CODE
+    return code if code in codes() else settings.LANGUAGE_CODE
 
 
 def reader_language(address: str, fallback: str | None = None) -> str:
@@ -62,23 +61,10 @@ def reader_language(address: str, fallback: str | None = None) -> str:
     return supported_language(chosen or fallback or translation.get_language())
 
 
-def link_in(url: str, language: str) -> str:
-    """`url`, one of the site's pages, leading to that page in `language`; others as they are."""
-    parts = urlsplit(url)
-    try:
-        with translation.override(path_language(parts.path) or settings.LANGUAGE_CODE):
-            match = resolve(parts.path)
-        with translation.override(language):
-            path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
-    except (Resolver404, NoReverseMatch):
-        return url
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
-
-
 def links_in(context: dict, language: str) -> dict:
     """`context` with its links (`url`, `*_url`) leading to their pages in `language`."""
     return {
-        key: link_in(value, language)
+        key: localized_url(value, language, absolute=True)
         if isinstance(value, str) and (key == "url" or key.endswith("_url"))
         else value
         for key, value in context.items()
@@ -106,18 +92,22 @@ def send_templated_mail(
     context: dict,
     after_commit: bool = True,
     language: str | None = None,
+    readers: Mapping[str, str] | None = None,
 ) -> None:
     """E-mail `emails/<template>_subject.txt` and `_body.txt` to each address of `to`.
 
     `template` is `<area>/<name>`, e.g. `"vetting/listing_approved"`. Empty
     addresses are skipped and each address is written to once, in its reader's
     language (see the module's docstring); `language` is the guess for an
-    address without an account that chose one.
+    address without an account that chose one. `readers` is what
+    `reader_languages` answered for these addresses (or more), from a caller
+    that sends many messages and asked once for all of them; without it the
+    readers' languages are looked up here, one query.
     """
     addresses = sorted({address for address in to if address})
     if not addresses:
         return
-    chosen = reader_languages(addresses)
+    chosen = reader_languages(addresses) if readers is None else readers
     fallback = supported_language(language or translation.get_language())
     groups = defaultdict(list)
     for address in addresses:

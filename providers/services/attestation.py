@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buyers.search.changes import log_changes
-from impactdir.mail import send_templated_mail
+from impactdir.mail import reader_languages, send_templated_mail
 from providers.models import (
     UNCONFIRMED_AFTER_MONTHS,
     AttestationReminder,
@@ -40,7 +40,7 @@ from providers.models import (
 )
 from providers.models.dates import months_after, months_before
 from providers.services.access import StaleEditError, require_member
-from providers.services.recipients import member_emails
+from providers.services.recipients import members_emails
 
 logger = logging.getLogger(__name__)
 
@@ -183,9 +183,15 @@ def _site_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _send_one(provider: Provider, reminders: list[Reminder], today: datetime.date) -> bool:
+def _send_one(
+    provider: Provider,
+    reminders: list[Reminder],
+    today: datetime.date,
+    *,
+    recipients: list[str],
+    readers: dict[str, str],
+) -> bool:
     """Record and e-mail the listing's reminders in one transaction; False without members."""
-    recipients = member_emails(provider)
     if not recipients:
         return False
     with transaction.atomic():
@@ -219,6 +225,7 @@ def _send_one(provider: Provider, reminders: list[Reminder], today: datetime.dat
                 "profile_url": _site_url(provider.get_absolute_url()),
             },
             after_commit=False,
+            readers=readers,
         )
     return True
 
@@ -232,8 +239,7 @@ def attestation_reminders_send(*, today: datetime.date | None = None) -> Reminde
     Listings without members (unclaimed) are skipped and nothing is recorded for them.
     """
     today = today or timezone.localdate()
-    sent = 0
-    failed = []
+    due = []
     # Materialised: each listing's e-mail commits (or rolls back) its own transaction.
     for provider in list(_candidates(today)):
         already = {(r.kind, r.threshold_months, r.counted_from) for r in provider.sent_reminders}
@@ -246,10 +252,22 @@ def attestation_reminders_send(*, today: datetime.date | None = None) -> Reminde
             )
             if (r.kind, r.threshold_months, r.counted_from) not in already
         ]
-        if not reminders:
-            continue
+        if reminders:
+            due.append((provider, reminders))
+    # Everyone's addresses and languages in two queries, not two per listing.
+    recipients = members_emails(provider for provider, _reminders in due)
+    readers = reader_languages(address for emails in recipients.values() for address in emails)
+    sent = 0
+    failed = []
+    for provider, reminders in due:
         try:
-            if _send_one(provider, reminders, today):
+            if _send_one(
+                provider,
+                reminders,
+                today,
+                recipients=recipients.get(provider.pk, []),
+                readers=readers,
+            ):
                 sent += 1
         except Exception:
             logger.exception("Attestation reminder for provider %s failed", provider.pk)

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from buyers import services
 from buyers.models import Inquiry, InquiryMessage, InquiryStatus
-from providers.models import ListingStatus
+from providers.models import Language, ListingStatus, Provider
 from tests.factories import IsspUserFactory, MembershipFactory, ProviderFactory
 
 # E-mails go out on commit, so these tests commit for real.
@@ -283,3 +283,40 @@ def test_a_reply_to_a_closed_thread_is_refused_in_the_summary(client, buyer, pro
     html = response.content.decode()
     assert "There is a problem" in html and "This inquiry is closed" in html
     assert inquiry.messages.count() == 1
+
+
+@pytest.mark.parametrize("each", [1, 3])
+def test_an_inquiry_to_many_listings_reads_the_same_queries_however_many(
+    buyer, each, django_assert_num_queries
+):
+    # Get or create: a transactional test before this one may have flushed the taxonomies.
+    portuguese, _ = Language.objects.get_or_create(code="pt", defaults={"name": "Portuguese"})
+    pks = []
+    for n in range(each):
+        claimed = ProviderFactory(slug=f"claimed-{n}")
+        staff = IsspUserFactory(email=f"staff-{n}@claimed.example", language="fr")
+        MembershipFactory(provider=claimed, user=staff)
+        unclaimed = ProviderFactory(
+            slug=f"unclaimed-{n}", contact_email=f"hello@unclaimed-{n}.example"
+        )
+        unclaimed.listing_languages.set([portuguese])
+        pks += [claimed.pk, unclaimed.pk]
+    providers = list(Provider.objects.filter(pk__in=pks).order_by("pk"))
+    mail.outbox.clear()
+    # Reads, once whatever the number of listings: whether any is the buyer's own, the
+    # buyer's row (locked), the hour's threads, which listings have staff (their
+    # addresses), the unclaimed listings' languages, the readers' languages. Writes: the
+    # transaction, the batch, then a thread and its first message per listing and the
+    # claim link of an unclaimed one.
+    with django_assert_num_queries(9 + 5 * each) as queries:
+        services.inquiry_send(
+            buyer=buyer, providers=providers, subject=VALID["subject"], body=VALID["body"]
+        )
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) == 6, reads
+    # Each still in its reader's language: staff chose French, the listing is in Portuguese.
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert len(bodies) == 2 * each
+    for n in range(each):
+        assert "/fr/dashboard/inquiries/" in bodies[f"staff-{n}@claimed.example"]
+        assert "/pt/dashboard/inquiries/claim/" in bodies[f"hello@unclaimed-{n}.example"]

@@ -1,6 +1,9 @@
-"""Every public page and the main private pages in each language, in Chromium.
+"""Every public page and the main private pages in the site's other languages, in Chromium.
 
-For each language of settings.LANGUAGES, one browser context visits the pages in a loop
+Arabic (right to left, so the layout changes too) is checked on every page; French,
+Spanish and Portuguese in turn, each on a third of the pages, so every page is seen in
+two languages and every language on a share of the pages (the English pages are the
+other browser tests'). For each language one browser context visits its pages in a loop
 (anonymous, then as the demo buyer, then as the demo ISSP user) and checks on each:
 
 - `<html lang>` is the language and `dir` is rtl for a right-to-left language (Arabic),
@@ -40,6 +43,10 @@ from tests.e2e.conftest import _axe
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
+#: Checked on every page: the right-to-left languages.
+EVERY_PAGE = [code for code in LANGUAGES if translation.get_language_info(code)["bidi"]]
+#: Checked in turn, page by page: the others but English.
+IN_TURN = [code for code in LANGUAGES if code not in EVERY_PAGE and code != settings.LANGUAGE_CODE]
 DESKTOP = {"width": 1280, "height": 900}
 #: A folder to keep a screenshot of every page in every language in, to look at (unset: none).
 SCREENSHOTS = os.environ.get("LANGUAGE_SCREENSHOTS")
@@ -317,40 +324,69 @@ def too_many_requests(page, live_server, lang):
     return navigation.value
 
 
-def test_every_page_in_every_language(browser, live_server, settings):
+#: Where the rate-limited sign-up's 429 page is met in the list of pages.
+TOO_MANY = "429 page"
+
+
+def languages_of(index):
+    """The languages the page at `index` of the walk is checked in."""
+    return [*EVERY_PAGE, IN_TURN[index % len(IN_TURN)]]
+
+
+def test_every_page_in_the_other_languages(browser, live_server, settings):
     settings.ACCOUNT_RATE_LIMITS = {"login": "", "login_failed": "", "signup": "1/m/ip"}
-    visits = demo_directory()
+    pages = [(user, path) for user, paths in demo_directory() for path in paths]
+    pages.append((None, TOO_MANY))
+    seen = {index: languages_of(index) for index in range(len(pages))}
     report = []
-    for lang in LANGUAGES:
+    for lang in EVERY_PAGE + IN_TURN:
         exact, patterns = english_msgids(lang)
         exact -= SAME_AS_ENGLISH.get(lang, set())
         context = language_context(browser, live_server, lang)
         page = context.new_page()
-        for user, paths in visits:
-            if user is not None:
-                sign_in(context, live_server, lang, user)
-            for path in paths:
-                response = page.goto(live_server.url + page_url(path, lang))
-                expected = 404 if "no-such" in path else 200
-                if response.status != expected:
-                    report.append(f"[{lang}] {path}: status {response.status}")
-                    continue
+        signed_in = None
+        for index, (user, path) in enumerate(pages):
+            if lang not in seen[index]:
+                continue
+            if path == TOO_MANY:
                 report.extend(
-                    f"[{lang}] {path}: {problem}"
-                    for problem in check_page(page, lang, exact, patterns)
+                    check_too_many_requests(context, page, live_server, lang, exact, patterns)
                 )
-                if SCREENSHOTS:
-                    name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
-                    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=f"{SCREENSHOTS}/{lang}-{name}.png", full_page=True)
-        context.clear_cookies()
-        context.add_cookies([language_cookie(live_server, lang)])
-        cache.clear()  # the rate limits count in the cache
-        response = too_many_requests(page, live_server, lang)
-        if response.status != 429:
-            report.append(f"[{lang}] 429 page: status {response.status}")
-        else:
-            problems = check_page(page, lang, exact, patterns)
-            report.extend(f"[{lang}] 429 page: {problem}" for problem in problems)
+                signed_in = None
+                continue
+            if user != signed_in:
+                if user is None:
+                    context.clear_cookies()
+                    context.add_cookies([language_cookie(live_server, lang)])
+                else:
+                    sign_in(context, live_server, lang, user)
+                signed_in = user
+            response = page.goto(live_server.url + page_url(path, lang))
+            expected = 404 if "no-such" in path else 200
+            if response.status != expected:
+                report.append(f"[{lang}] {path}: status {response.status}")
+                continue
+            report.extend(
+                f"[{lang}] {path}: {problem}" for problem in check_page(page, lang, exact, patterns)
+            )
+            if SCREENSHOTS:
+                name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+                Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=f"{SCREENSHOTS}/{lang}-{name}.png", full_page=True)
         context.close()
     assert not report, f"{len(report)} problem(s):\n" + "\n".join(report)
+    # Every page in two languages, every language on a third of the pages at least.
+    assert all(len(set(languages)) >= 2 for languages in seen.values())
+    for lang in IN_TURN:
+        assert sum(lang in languages for languages in seen.values()) >= len(pages) // 3, lang
+
+
+def check_too_many_requests(context, page, live_server, lang, exact, patterns):
+    """What is wrong with the 429 page in `lang`, met as an anonymous visitor."""
+    context.clear_cookies()
+    context.add_cookies([language_cookie(live_server, lang)])
+    cache.clear()  # the rate limits count in the cache
+    response = too_many_requests(page, live_server, lang)
+    if response.status != 429:
+        return [f"[{lang}] 429 page: status {response.status}"]
+    return [f"[{lang}] 429 page: {problem}" for problem in check_page(page, lang, exact, patterns)]

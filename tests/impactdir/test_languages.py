@@ -117,6 +117,19 @@ def test_localized_url_keeps_the_query_and_swaps_the_prefix():
     # One address for every language.
     assert languages.localized_url("/api/v1/providers/?q=x", "fr") == "/api/v1/providers/?q=x"
     assert languages.localized_url("/api/v1/docs/", "fr") == "/fr/api/v1/docs/"
+    # A redirect's answer is a path on this site, whatever the address held.
+    assert languages.localized_url("https://elsewhere.example/fr/", "es") == "/es/"
+
+
+def test_an_absolute_localized_url_keeps_its_host_and_an_unknown_address():
+    site = "https://impactdir.example"
+    assert languages.localized_url(f"{site}/providers/x/?p=1#top", "ar", absolute=True) == (
+        f"{site}/ar/providers/x/?p=1#top"
+    )
+    assert languages.localized_url(f"{site}/fr/", "en", absolute=True) == f"{site}/"
+    # Links in e-mails: an address that names no page is not rewritten.
+    unknown = f"{site}/fr/no-such-page/"
+    assert languages.localized_url(unknown, "es", absolute=True) == unknown
 
 
 # ---------------------------------------------------------------- the switcher
