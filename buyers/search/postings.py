@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from buyers.search.growing import GrowingArray
 from buyers.search.phrases import document_matches, phrase_matches
 
 #: Points a query word scores, by the best field of the search vector it is in
@@ -351,30 +352,6 @@ class WordPositions:
         )
 
 
-class _Growing:
-    """An array appended to in place (capacity doubling), so a build's many small parts
-    are not each kept as an object until the end (they would fragment the heap)."""
-
-    def __init__(self, dtype):
-        self.data = np.zeros(1024, dtype=dtype)
-        self.used = 0
-
-    def append(self, values) -> None:
-        end = self.used + len(values)
-        if end > len(self.data):
-            grown = np.zeros(max(end, 2 * len(self.data)), dtype=self.data.dtype)
-            grown[: self.used] = self.data[: self.used]
-            self.data = grown
-        self.data[self.used : end] = values
-        self.used = end
-
-    def array(self) -> np.ndarray:
-        """The values (a copy of exactly their size); the buffer is let go."""
-        values = self.data[: self.used].copy()
-        self.data = self.data[:0]
-        return values
-
-
 class PostingsBuilder:
     """Collects keys one at a time (each: its providers, codes, and word positions)."""
 
@@ -383,14 +360,14 @@ class PostingsBuilder:
         self.words = words
         self.dense = {}
         self.rows = {}
-        self.counts = _Growing(np.int64)
-        self.positions = _Growing(np.int32)
-        self.codes = _Growing(np.uint8)
-        self.word_counts = _Growing(np.int64)
-        self.word_small = _Growing(np.uint8)  # position if 1..255, else 0
-        self.word_firsts = _Growing(bool)
-        self.word_exceptions = _Growing(np.int64)
-        self.word_exception_positions = _Growing(np.uint16)
+        self.counts = GrowingArray(np.int64)
+        self.positions = GrowingArray(np.int32)
+        self.codes = GrowingArray(np.uint8)
+        self.word_counts = GrowingArray(np.int64)
+        self.word_small = GrowingArray(np.uint8)  # position if 1..255, else 0
+        self.word_firsts = GrowingArray(bool)
+        self.word_exceptions = GrowingArray(np.int64)
+        self.word_exception_positions = GrowingArray(np.uint16)
 
     def add(self, key, found: np.ndarray, code: np.ndarray, counts=None, word_positions=None):
         """`found`: provider positions; `code`: 2-bit codes; `counts`: how many word

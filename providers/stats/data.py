@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from buyers.search import current as search_data
 from buyers.search.build import BUILD_LOCK, release_free_memory
+from buyers.search.growing import GrowingArray
 from providers import disclosure
 from providers.models import Provenance, Region, RegionCountry
 
@@ -197,7 +198,7 @@ def _state(shown: disclosure.Shown) -> int:
 
 
 #: Providers read per batch while building: memory stays flat whatever their number.
-BATCH = 5000
+BATCH = 1000
 
 _RATES_SQL = ", ".join(f"CAST(ROUND(r.{name} * 100) AS INTEGER)" for name in RATE_FIELDS)
 _COUNTS_SQL = ", ".join(f"r.{name}" for name in disclosure.REPORT_COUNT_FIELDS)
@@ -276,8 +277,19 @@ class _Builder:
             option.key: i for i, option in enumerate(index.options.get("group", ()))
         }
         self._empty_lists()
-        # Each batch's lists become small numpy arrays, so Python ints never pile up.
-        self.centre_parts, self.group_parts, self.report_parts = [], [], []
+        # Each batch's lists are appended to these columns, so Python ints never pile up
+        # and no per-batch object outlives its batch (see GrowingArray).
+        self.centre_columns = _row_columns()
+        self.group_columns = _row_columns()
+        self.report_columns = [
+            GrowingArray(np.int32),  # position
+            GrowingArray(np.int16),  # year
+            GrowingArray(np.int32),  # impact workers
+            GrowingArray(np.int8),  # their state
+            GrowingArray(np.int16),  # share
+            GrowingArray(np.int8),  # its state
+            [GrowingArray(np.int32) for _ in RATE_FIELDS],
+        ]
 
     def _empty_lists(self):
         self.centres = ([], [], [], [])
@@ -285,20 +297,17 @@ class _Builder:
         self.reports = ([], [], [], [], [], [], [[] for _ in RATE_FIELDS])
 
     def _flush(self):
-        self.centre_parts.append(_rows(self.centres))
-        self.group_parts.append(_rows(self.groups))
-        out = self.reports
-        self.report_parts.append(
-            (
-                np.array(out[0], dtype=np.int32),
-                np.array(out[1], dtype=np.int16),
-                np.array(out[2], dtype=np.int32),
-                np.array(out[3], dtype=np.int8),
-                np.array(out[4], dtype=np.int16),
-                np.array(out[5], dtype=np.int8),
-                [np.array(values, dtype=np.int32) for values in out[6]],
-            )
-        )
+        for columns, out in (
+            (self.centre_columns, self.centres),
+            (self.group_columns, self.groups),
+            (self.report_columns, self.reports),
+        ):
+            for column, values in zip(columns, out, strict=True):
+                if isinstance(column, list):
+                    for rate_column, rate_values in zip(column, values, strict=True):
+                        rate_column.append(rate_values)
+                else:
+                    column.append(values)
         self._empty_lists()
 
     def position(self, provider_id) -> int:
@@ -383,40 +392,37 @@ class _Builder:
                 out[6][i].append(-1 if value is None else value)
 
     def result_reports(self) -> Reports:
-        parts = self.report_parts or [
-            (np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros(0, np.int32),
-             np.zeros(0, np.int8), np.zeros(0, np.int16), np.zeros(0, np.int8),
-             [np.zeros(0, np.int32) for _ in RATE_FIELDS])
-        ]  # fmt: skip
-
-        def joined(i):
-            return np.concatenate([part[i] for part in parts])
-
-        year = joined(1)
-        order = np.argsort(year, kind="stable")  # a year's reports side by side
+        """Every report as one `Reports`, a year's side by side."""
+        columns = self.report_columns
+        year = columns[1].array()
+        order = np.argsort(year, kind="stable")
         return Reports(
-            position=joined(0)[order],
+            position=columns[0].array()[order],
             year=year[order],
-            impact_workers=joined(2)[order],
-            impact_state=joined(3)[order],
-            share=joined(4)[order],
-            share_state=joined(5)[order],
+            impact_workers=columns[2].array()[order],
+            impact_state=columns[3].array()[order],
+            share=columns[4].array()[order],
+            share_state=columns[5].array()[order],
             rates={
-                name: np.concatenate([part[6][i] for part in parts])[order]
-                for i, name in enumerate(RATE_FIELDS)
+                name: column.array()[order]
+                for name, column in zip(RATE_FIELDS, columns[6], strict=True)
             },
         )
 
     @staticmethod
-    def joined_rows(parts) -> Rows:
-        if not parts:
-            return _rows(([], [], [], []))
-        return Rows(
-            position=np.concatenate([p.position for p in parts]),
-            key=np.concatenate([p.key for p in parts]),
-            value=np.concatenate([p.value for p in parts]),
-            state=np.concatenate([p.state for p in parts]),
-        )
+    def joined_rows(columns) -> Rows:
+        position, key, value, state = (column.array() for column in columns)
+        return Rows(position=position, key=key, value=value, state=state)
+
+
+def _row_columns() -> list:
+    """Growing columns of `Rows` (position, key, value, state)."""
+    return [
+        GrowingArray(np.int32),
+        GrowingArray(np.int32),
+        GrowingArray(np.int32),
+        GrowingArray(np.int8),
+    ]
 
 
 def _regions() -> tuple[dict, dict, dict]:
@@ -462,9 +468,9 @@ def _build_in_snapshot(index) -> StatsData:
         share=builder.share,
         share_state=builder.share_state,
         rates=builder.rates,
-        centres=builder.joined_rows(builder.centre_parts),
+        centres=builder.joined_rows(builder.centre_columns),
         countries=countries,
-        groups=builder.joined_rows(builder.group_parts),
+        groups=builder.joined_rows(builder.group_columns),
         group_slugs=list(builder.group_index),
         reports=builder.result_reports(),
     )
@@ -475,15 +481,6 @@ def _append(out, position, key, shown):
     out[1].append(key)
     out[2].append(shown.value if shown.is_exact else 0)
     out[3].append(_state(shown))
-
-
-def _rows(out) -> Rows:
-    return Rows(
-        position=np.array(out[0], dtype=np.int32),
-        key=np.array(out[1], dtype=np.int32),
-        value=np.array(out[2], dtype=np.int32),
-        state=np.array(out[3], dtype=np.int8),
-    )
 
 
 # --------------------------------------------------------------------------
