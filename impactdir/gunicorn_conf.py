@@ -25,9 +25,10 @@ def post_worker_init(worker):
     library) while it starts,
     and look for listing changes twice a second from then on."""
     from buyers.case_studies.index import warm_library
-    from buyers.search.current import start_polling, warm_search_index
+    from buyers.search.current import freeze_loaded_code, start_polling, warm_search_index
     from providers.stats.data import warm as warm_stats
 
+    freeze_loaded_code()
     warm_search_index()
     warm_stats()
     warm_library()
