@@ -7,6 +7,13 @@ sequentially, and a prober asks for each new word until the listing shows in
 several answers in a row (each on a new connection, so gunicorn's workers take
 turns). Reported: search p95 during the writes, staleness (write to visible,
 the largest over all writes), and the workers' memory over the run.
+
+Before the writes, a control phase of CONTROL_SECONDS puts the same load on the
+server without writing: the same searcher, and the prober asking words nobody
+has at the same pace. What the writes cost searching is the ratio of the two
+phases' p95s (a search with a second client asking meanwhile is slower than
+one alone, writes or not: comparing with searches made alone would count that
+too).
 """
 
 import random
@@ -15,7 +22,11 @@ import threading
 import time
 
 SECONDS = 60
+#: Seconds of the same load without writes, before them.
+CONTROL_SECONDS = 30
 WRITES_PER_SECOND = 2
+#: Seconds the prober waits between two questions (both phases).
+PROBE_PAUSE = 0.02
 #: Answers in a row that must show a write before it counts as visible everywhere.
 IN_A_ROW = 6
 
@@ -40,7 +51,16 @@ def change_listing(provider_id, word) -> None:
     )
 
 
-def run(port, paths, fetch, fetch_body, memory, seconds=SECONDS) -> dict:
+def run(
+    port, paths, fetch, fetch_body, memory, seconds=SECONDS, control_seconds=CONTROL_SECONDS
+) -> dict:
+    """The control phase, then the write mix: {"control": its searches, and the mix's}."""
+    control = _phase(port, paths, fetch, fetch_body, memory, control_seconds, writing=False)
+    mixed = _phase(port, paths, fetch, fetch_body, memory, seconds, writing=True)
+    return {**mixed, "control": control}
+
+
+def _phase(port, paths, fetch, fetch_body, memory, seconds, *, writing) -> dict:
     from django.db import connection
 
     from providers.models import Provider
@@ -83,8 +103,17 @@ def run(port, paths, fetch, fetch_body, memory, seconds=SECONDS) -> dict:
                     streak_started, streak = None, 0
                 if time.monotonic() - written > 30:
                     break
+                time.sleep(PROBE_PAUSE)
             staleness.append(max(0.0, (streak_started or time.monotonic()) - written))
             seen += 1
+
+    def idle_prober():
+        # The prober's load without writes: words nobody has, at the same pace.
+        n = 0
+        while time.monotonic() < stop:
+            _shown(fetch_body, port, f"zqc{n}x{rng.randint(1000, 9999)}")
+            n += 1
+            time.sleep(PROBE_PAUSE)
 
     def searcher():
         while time.monotonic() < stop:
@@ -100,12 +129,13 @@ def run(port, paths, fetch, fetch_body, memory, seconds=SECONDS) -> dict:
             time.sleep(5)
         rss.append(memory())
 
-    writing, probing, searching, sampling = (
-        threading.Thread(target=f) for f in (writer, prober, searcher, sampler)
-    )
-    for thread in (writing, probing, searching, sampling):
+    threads = [threading.Thread(target=f) for f in (searcher, sampler)]
+    probing = threading.Thread(target=prober if writing else idle_prober)
+    if writing:
+        threads.append(threading.Thread(target=writer))
+    for thread in (*threads, probing):
         thread.start()
-    for thread in (writing, searching, sampling):
+    for thread in threads:
         thread.join()
     done.set()  # the prober finishes the writes it has not seen yet
     probing.join(timeout=60)
