@@ -6,14 +6,14 @@ import numpy as np
 class GrowingArray:
     """An array appended to in place, so a build's many small parts are not each kept as
     an object until the end: each part's small Python object, made while the build's
-    scratch fills the heap around it, would keep that memory from going back to the
-    system (at 100,000 providers, most of what a build left behind beyond its data).
+    scratch fills the heap around it, keeps that memory from going back to the system
+    (the statistics build kept 8 MB more that way at 100,000 providers).
 
     It grows and finally shrinks with `ndarray.resize`, which is realloc: glibc moves a
     large (mmap'd) block by remapping its pages, so neither step holds the values twice
-    (growing by copying held old and new at once, and the final copy a third time: at
-    100,000 providers that was most of a build's peak). The buffer never leaves this
-    object until `array()`, so no view of it can outlive a resize.
+    (growing by copying held old and new at once, and a final copy a third time: the
+    search index build's peak was 26 MB higher at 100,000 providers). The buffer never
+    leaves this object until `array()`, so no view of it can outlive a resize.
     """
 
     #: Capacity grows by this factor (realloc is cheap; small steps waste little).
