@@ -20,6 +20,7 @@ import gc
 import logging
 import threading
 import time
+import weakref
 
 from django.conf import settings
 from django.db import connection, connections
@@ -235,14 +236,16 @@ PRUNE_SECONDS = 300.0
 def collect_replaced_indexes() -> None:
     """Free the indexes that changes replaced, and hand their memory back to the system.
 
-    A search's request leaves reference cycles behind (its forms, filters and
-    parameters, which hold the index it searched), so an index replaced by a change
-    is freed only by Python's cyclic garbage collector, whose full collections are
-    rare in a big process: at 100,000 providers a gunicorn worker held eight or nine
-    replaced indexes at a time and grew by about 0.5 MB per write (measured, see
-    bench/memory.py). So the poller collects after every change it applies. A worker
-    freezes what it loaded before serving (`freeze_loaded_code`), which a collection
-    then skips: about 4 ms at 100,000 providers.
+    Searches hold the index they search only while they run: the search form and the
+    cleaned parameters, which a page's template context keeps in reference cycles,
+    hold it weakly (filters.py, parameters.py). Before, each replaced index waited for
+    Python's cyclic garbage collector, whose full collections are rare in a big
+    process: at 100,000 providers a gunicorn worker held eight or nine replaced
+    indexes at a time and grew by about 0.5 MB per write (measured, see
+    bench/memory.py). So the poller still collects after a change it applied when the
+    replaced index outlives its last reference (a search was running on it, or some
+    other cycle holds it): about 4 ms at 100,000 providers, with what a worker loaded
+    before serving frozen (`freeze_loaded_code`).
     """
     gc.collect()
     release_free_memory()
@@ -280,8 +283,12 @@ def _poll() -> None:
                         _current = _updated(_current)
             _last_poll = time.monotonic()
             if _current is not index:
+                replaced = weakref.ref(index)
                 del index
-                collect_replaced_indexes()
+                if replaced() is not None:  # a search holds it, or cycles do
+                    collect_replaced_indexes()
+                else:
+                    release_free_memory()
             if _last_poll - pruned > PRUNE_SECONDS:
                 with connection.cursor() as cursor:
                     changes.prune(cursor)

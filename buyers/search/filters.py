@@ -24,6 +24,7 @@ ranking, which the FilterSet needs.
 import contextvars
 import re
 import unicodedata
+import weakref
 from typing import NamedTuple
 
 import django_filters
@@ -292,7 +293,13 @@ class LenientSearchForm(forms.Form):
 
     def __init__(self, *args, index, **kwargs):
         super().__init__(*args, **kwargs)
-        self.index = index
+        # Weakly: a form and its bound fields form reference cycles, which would keep the
+        # index alive after a change replaced it, until the garbage collector ran.
+        self._index = weakref.ref(index)
+
+    @property
+    def index(self):
+        return self._index()
 
     def full_clean(self):
         # The fields are shared by every form: the index they check keys against is

@@ -5,6 +5,7 @@ knows and describes everything it dropped in `problems` (plain sentences for the
 page, with the parameter for the JSON API's error body); it never raises.
 """
 
+import weakref
 from dataclasses import dataclass, field, replace
 
 from django.http import QueryDict
@@ -46,7 +47,14 @@ class SearchParams:
     sort: str = ""  # as asked for ("" when not given or not valid)
     page: int = 1
     problems: tuple = ()
-    index: SearchIndex | None = field(default=None, compare=False, repr=False)
+    #: the index they were cleaned with, weakly: a page's template context holds them in
+    #: reference cycles, which would keep a replaced index alive until a collection
+    index_ref: weakref.ref | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def index(self) -> SearchIndex | None:
+        """The index they were cleaned with, while it is alive (else the current one serves)."""
+        return self.index_ref() if self.index_ref is not None else None
 
     @property
     def effective_sort(self) -> str:
@@ -122,5 +130,5 @@ def parse_search_params(querydict, *, index: SearchIndex | None = None) -> Searc
         sort=data["sort"],
         page=data["page"],
         problems=tuple(form.problems),
-        index=index,
+        index_ref=weakref.ref(index),
     )
