@@ -470,6 +470,15 @@ def _chain(node, offset: int) -> tuple | None:
     return left[0] + right[0], distance(node) + left[1] + right[1]
 
 
+def _shared(needles: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The needles (ascending, distinct) that are among `keys` (ascending), by binary search."""
+    if not len(needles) or not len(keys):
+        return needles[:0]
+    at = np.searchsorted(keys, needles)
+    np.minimum(at, len(keys) - 1, out=at)
+    return needles[keys[at] == needles]
+
+
 #: Bits of a chain key that hold the end position (positions are 14-bit).
 _POSITION_BITS = 14
 
@@ -516,6 +525,6 @@ def _chain_matches(
     keys.sort(key=len)
     common = keys[0]
     for other in keys[1:]:
-        common = _common(common, other)  # a merge: faster than a binary search of each
+        common = _shared(common, other)
     found[candidates[common >> _POSITION_BITS]] = True
     return found
