@@ -329,11 +329,14 @@ def main():
             rows.append((name, times, rps))
         memory = worker_memory(server.pid)
 
-        # Beyond the mix: a phrase nobody asked before (matched by the database), and a
+        # Beyond the mix: a phrase and a hyphenated word nobody asked before, and a
         # search right after each of a series of writes (workers rebuilding meanwhile).
         extra = []
         phrase = '/providers/?q="data+entry"+zq{n}x+or+"data+entry"'
         extra.append(("broad phrase, uncached", server_times(args.port, phrase, 20)))
+        # A hyphenated word is a phrase of its parts (the generated data's broadest one).
+        hyphenated = "/providers/?q=medium-sized+or+zq{n}x"
+        extra.append(("hyphenated, uncached", server_times(args.port, hyphenated, 20)))
         empty_before = server_times(args.port, "/providers/", args.samples)
         warm_paths = [(name, path) for name, path in search_mix() if "{n}" not in path]
         from bench import writes

@@ -276,25 +276,43 @@ class Postings:
         row = self.rows.get(key)
         if row is None or self.words is None:
             return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.uint16)
-        holders = self.holders(key)
-        lengths, positions = self.words.of_row(row)
-        if only is not None:
-            kept = only[holders]
-            if not kept.all():
-                positions = positions[np.repeat(kept, lengths)]
-                holders, lengths = holders[kept], lengths[kept]
+        packed = self.dense.get(key)
+        if only is not None and packed is not None:
+            held = _unpack(packed[0], self.size)
+            kept = only[held]  # per provider that has it (ascending), as holders() lists them
+            holders = np.flatnonzero(held & only if not kept.all() else held).astype(np.int32)
+        else:
+            holders = self.holders(key)
+            kept = None if only is None else only[holders]
+            if kept is not None and not kept.all():
+                holders = holders[kept]
+        if kept is not None and kept.all():
+            kept = None
+        lengths, positions = self.words.of_row(row, kept)
         return holders, lengths, positions
 
     def add_values(self, key: str, values: np.ndarray, into: np.ndarray) -> None:
         """Add values[code] to `into` at the position of each provider that has `key`."""
         packed = self.dense.get(key)
         if packed is not None:
-            code = _unpack(packed[1], self.size).astype(np.uint8)
-            code += _unpack(packed[2], self.size).astype(np.uint8) * 2
-            into += np.where(_unpack(packed[0], self.size), values[code], 0).astype(into.dtype)
+            # Each provider's three bits as one number (is there | code << 1), looked up.
+            table = np.zeros(8, dtype=into.dtype)
+            table[1::2] = values
+            found = np.unpackbits(packed[0], count=self.size, bitorder="little")
+            found |= np.unpackbits(packed[1], count=self.size, bitorder="little") << 1
+            found |= np.unpackbits(packed[2], count=self.size, bitorder="little") << 2
+            into += table.take(found)
             return
         positions, codes = self._sparse(key)
         into[positions] += values[codes]
+
+    def add_ones(self, key: str, into: np.ndarray) -> None:
+        """Add 1 to `into` at the position of each provider that has `key`."""
+        packed = self.dense.get(key)
+        if packed is not None:
+            into += np.unpackbits(packed[0], count=self.size, bitorder="little")
+            return
+        into[self._sparse(key)[0]] += 1
 
     def _sparse(self, key: str) -> tuple:
         row = self.rows.get(key)
@@ -327,16 +345,55 @@ class WordPositions:
     exceptions: np.ndarray  # entries whose position is 0 or above 255, ascending (int64)
     exception_positions: np.ndarray  # their positions (uint16)
 
-    def of_row(self, row: int) -> tuple:
-        """(how many positions each provider of the row has, all the positions as uint16)."""
+    def of_row(self, row: int, kept: np.ndarray | None = None) -> tuple:
+        """(how many positions each provider of the row has, all the positions as uint16).
+
+        With `kept` (a boolean per provider of the row) only those providers' are read.
+        """
         start, end = int(self.starts[row]), int(self.starts[row + 1])
-        bits = np.unpackbits(self.firsts[start // 8 : (end + 7) // 8], bitorder="little")
-        firsts = np.flatnonzero(bits[start % 8 : start % 8 + end - start])
-        lengths = np.diff(firsts, append=end - start)
-        positions = self.small[start:end].astype(np.uint16)
         low, high = np.searchsorted(self.exceptions, [start, end])
-        positions[self.exceptions[low:high] - start] = self.exception_positions[low:high]
+        exceptions = self.exceptions[low:high] - start
+        if kept is None:
+            bits = np.unpackbits(self.firsts[start // 8 : (end + 7) // 8], bitorder="little")
+            # (flatnonzero is several times faster on booleans than on bytes)
+            firsts = np.flatnonzero(bits[start % 8 : start % 8 + end - start].view(bool))
+            lengths = np.diff(firsts, append=end - start)
+            positions = self.small[start:end].astype(np.uint16)
+            positions[exceptions] = self.exception_positions[low:high]
+            return lengths, positions
+        firsts, lengths = self._kept_runs(start, end, np.flatnonzero(kept))
+        entries = _runs(firsts, lengths)  # the kept providers' entries, ascending
+        positions = self.small[start:end][entries].astype(np.uint16)
+        if len(exceptions) and len(entries):
+            at = np.minimum(np.searchsorted(entries, exceptions), len(entries) - 1)
+            hit = entries[at] == exceptions
+            positions[at[hit]] = self.exception_positions[low:high][hit]
         return lengths, positions
+
+    def _kept_runs(self, start: int, end: int, ranks: np.ndarray) -> tuple:
+        """(first entry, number of entries) of the row's providers numbered `ranks` (their
+        order in the row, ascending), found from the flag bits by counting them per byte:
+        the row's bits are not all unpacked."""
+        head, tail = start // 8, (end + 7) // 8
+        flags = self.firsts[head:tail].copy()
+        flags[0] &= (0xFF << (start % 8)) & 0xFF  # the row's own bits only
+        if end % 8:
+            flags[-1] &= (1 << (end % 8)) - 1
+        counts = _BIT_COUNT.take(flags)
+        upto = np.cumsum(counts, dtype=np.int32)  # flags in this byte and those before
+
+        def entry(rank):
+            byte = np.searchsorted(upto, rank.astype(np.int32), side="right")
+            within = rank - (upto[byte] - counts[byte])
+            return (byte + head) * 8 + _NTH_BIT[flags[byte], within] - start
+
+        firsts = entry(ranks)
+        following = ranks + 1
+        last = following == int(upto[-1])
+        following[last] = 0
+        ends = entry(following)
+        ends[last] = end - start
+        return firsts, ends - firsts
 
     @property
     def nbytes(self) -> int:
@@ -350,6 +407,29 @@ class WordPositions:
                 self.exception_positions,
             )
         )
+
+
+#: Set bits of each byte value; the position of each byte value's n-th set bit (0-based).
+_BIT_COUNT = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint8)
+_NTH_BIT = np.zeros((256, 8), dtype=np.int64)
+for _value in range(256):
+    _set = [bit for bit in range(8) if _value >> bit & 1]
+    _NTH_BIT[_value, : len(_set)] = _set
+
+
+def _runs(firsts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Every index of the runs `firsts[i] .. firsts[i] + lengths[i] - 1`, in order (the
+    runs ascending and apart): a cumulative sum of steps of 1 that jump at each run."""
+    # int32 (a row holds far fewer than 2**31 entries): half the memory traffic of int64
+    firsts, lengths = firsts.astype(np.int32), lengths.astype(np.int32)
+    total = int(lengths.sum())
+    steps = np.ones(total, dtype=np.int32)
+    if not total:
+        return steps
+    begins = np.cumsum(lengths, dtype=np.int32) - lengths
+    steps[0] = firsts[0]
+    steps[begins[1:]] = firsts[1:] - (firsts[:-1] + lengths[:-1] - 1)
+    return np.cumsum(steps, dtype=np.int32)
 
 
 class PostingsBuilder:
@@ -482,9 +562,6 @@ def _read_postings(connection, sql: str, id_to_position: np.ndarray, size: int) 
     return (builder or PostingsBuilder(size, words=False)).finish()
 
 
-_ONE = np.ones(4, dtype=np.int32)
-
-
 @dataclass
 class TextIndex:
     size: int
@@ -530,7 +607,7 @@ class TextIndex:
         """
         common = np.zeros(self.size, dtype=np.int32)
         for trigram in query_trigrams:
-            self.trigrams.add_values(trigram, _ONE, common)
+            self.trigrams.add_ones(trigram, common)
         union = self.trigram_counts + np.int32(len(query_trigrams)) - common
         similarity = np.zeros(self.size, dtype=np.float32)
         np.divide(
@@ -602,13 +679,38 @@ def document_points(node: Node | None, document: dict) -> int:
 def rank_order(
     candidates: np.ndarray, points: np.ndarray, similarity: np.ndarray, names: np.ndarray
 ) -> np.ndarray:
-    """Positions of `candidates` by points, then name similarity, then name (`names`: each
-    position's key in the name order)."""
-    return candidates[
-        np.lexsort(
-            (names[candidates], -similarity[candidates], -points[candidates].astype(np.int64))
-        )
-    ]
+    """Positions of `candidates` (ascending) by points, then name similarity, then name
+    (`names`: each position's key in the name order, all distinct).
+
+    The same order as one `np.lexsort` of the three keys, in a fraction of its time
+    (a broad query ranks 80,000 providers): positions are in name order as the index
+    is built, so the name order is usually there already; points take a stable radix
+    sort (16-bit keys); the few providers whose names are like the query (similarity
+    above 0) are sorted apart and go first among those with their points.
+    """
+    if not len(candidates):
+        return candidates
+    keys = names[candidates]
+    if (keys[1:] > keys[:-1]).all():
+        by_name = candidates
+    else:  # providers changed since the build have moved in the name order
+        by_name = candidates[np.argsort(keys, kind="stable")]
+    scored = points[by_name]
+    best = int(scored.max())
+    if best - int(scored.min()) >= 1 << 15:
+        return candidates[
+            np.lexsort((keys, -similarity[candidates], -points[candidates].astype(np.int64)))
+        ]
+    # Ascending: most points first (a radix sort takes one pass over 8 bits, two over 16).
+    rank = (best - scored).astype(np.uint8 if best - int(scored.min()) < 256 else np.int16)
+    similar = similarity[by_name]
+    alike = np.flatnonzero(similar > 0)
+    if not len(alike):
+        return by_name[np.argsort(rank, kind="stable")]
+    # By points, then similarity (descending), then name (their place in by_name).
+    alike = alike[np.lexsort((alike, -similar[alike], rank[alike]))]
+    joined = np.concatenate((alike, np.flatnonzero(~(similar > 0))))
+    return by_name[joined[np.argsort(rank[joined], kind="stable")]]
 
 
 def rank_sql(lexemes) -> tuple[str, list]:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from buyers.search.phrases import MAX_POSITION
+from buyers.search.phrases import MAX_POSITION, _chain
 from buyers.search.postings import (
     WEIGHT_POINTS,
     Node,
@@ -132,6 +132,36 @@ def test_one_document_and_the_whole_index_answer_like_postgresql(seed):
             assert points[di] == document_points(node, document)
             phrase_matches += expected and node.has_phrase
     assert phrase_matches > 100  # the made-up queries are not all empty
+
+
+def made_up_chain(rng: random.Random, words: int) -> str:
+    """A phrase of lexemes alone, as `websearch_to_tsquery` makes them, grouped either way."""
+    if words == 1:
+        return rng.choice(LEXEMES)
+    distance = rng.choice(["<->", "<->", "<0>", "<2>", "<3>", "<16382>", "<16383>", "<16384>"])
+    left = rng.randint(1, words - 1)
+    return f"( {made_up_chain(rng, left)} {distance} {made_up_chain(rng, words - left)} )"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_phrases_of_lexemes_alone_answer_like_postgresql(seed):
+    """The shorter way for phrases of lexemes (`_chain_matches`): repeated lexemes, `<0>`,
+    distances up to and past the last position, lexemes kept without positions."""
+    rng = random.Random(100 + seed)
+    documents = [made_up_document(rng) for _ in range(80)]
+    queries = [made_up_chain(rng, rng.randint(2, 4)) for _ in range(150)]
+    printed, answers = postgresql_answers([tsvector_text(d) for d in documents], queries)
+    index = text_index(documents)
+    matched = 0
+    for qi, text in enumerate(printed):
+        node = parse_tsquery(text)
+        assert _chain(node, 0) is not None, text
+        found = index.matches(node)
+        for di, document in enumerate(documents):
+            assert bool(found[di]) == answers[qi, di], (text, document)
+            assert node_matches_document(node, document) == answers[qi, di], (text, document)
+        matched += int(found.sum())
+    assert matched > 100
 
 
 def test_phrase_semantics_worth_naming():
