@@ -26,6 +26,7 @@ from buyers.search.filters import PARAMETERS
 from impactdir.languages import codes
 from impactdir.mail import reader_languages, send_templated_mail
 from providers.models import Membership, Provider
+from providers.services.recipients import members_emails
 
 from .inquiries.answers import answer_clean, answer_record
 from .inquiries.claim_links import LINK_DAYS, claim_link_create
@@ -636,7 +637,7 @@ def inquiry_send(
             code="own_listing",
         )
     _check_rate(user=buyer, new_threads=len(targets))
-    staff = _staff_emails(targets)
+    staff = members_emails(targets)
     # An unclaimed listing is written to in its language: all their languages in one query.
     prefetch_related_objects([p for p in targets if p.pk not in staff], "listing_languages")
     now = timezone.now()
@@ -694,19 +695,6 @@ def inquiry_send(
                 readers=readers,
             )
     return inquiries
-
-
-def _staff_emails(providers: list[Provider]) -> dict[int, list[str]]:
-    """The addresses of each listing's active members, by its id; an unclaimed listing is absent."""
-    emails = defaultdict(list)
-    rows = (
-        Membership.objects.filter(provider__in=[p.pk for p in providers], user__is_active=True)
-        .order_by("user__email")
-        .values_list("provider_id", "user__email")
-    )
-    for provider_id, email in rows:
-        emails[provider_id].append(email)
-    return dict(emails)
 
 
 def listing_language(provider: Provider) -> str | None:
