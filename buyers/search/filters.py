@@ -40,7 +40,8 @@ from buyers.search import text
 from buyers.search.current import search_index
 from buyers.search.facets import FILTERS, FLAG, OPTIONS, THRESHOLD
 from buyers.search.index import index_order_by
-from buyers.search.postings import bound_negations, rank_sql
+from buyers.search.postings import rank_sql
+from buyers.search.tsquery import bound_negations
 from providers.models import Provider
 
 #: Longest text query kept; the rest is cut off (and the buyer told so).

@@ -12,10 +12,9 @@ A query is parsed by PostgreSQL itself (`websearch_to_tsquery`, so stemming and
 stop words are exactly the database's), then evaluated here over the posting
 lists with numpy: AND, OR and NOT of lexemes, and phrases (`"data entry"`, and
 hyphenated words, which PostgreSQL turns into phrases) over the word positions
-with PostgreSQL's phrase semantics (phrases.py). Before any of this the search
-shortens chains of `-` too long for PostgreSQL's parser, keeping their meaning
-(`bound_negations`). `node_matches_document` and `document_points` answer the
-same for one document held outside the index.
+with PostgreSQL's phrase semantics (phrases.py); reading the database's parse
+and bounding the query text beforehand are tsquery.py's. `node_matches_document`
+and `document_points` answer the same for one document held outside the index.
 
 Relevance: each positive query word scores the best field it appears in
 (`WEIGHT_POINTS`: name, then tagline and services, then description and case
@@ -24,173 +23,19 @@ like the query (pg_trgm similarity, which also lets a typo in a name match),
 then name order. `rank_sql` gives the same order to the database, for exports.
 """
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from buyers.search.growing import GrowingArray
 from buyers.search.phrases import document_matches, phrase_matches
+from buyers.search.tsquery import Node
+from buyers.search.word_positions import WordPositions
 
 #: Points a query word scores, by the best field of the search vector it is in
 #: (A: name; B: tagline and services; C: description and case studies; D: unused).
 WEIGHT_POINTS = {"A": 10, "B": 4, "C": 2, "D": 1}
 _CODE_POINTS = np.array([WEIGHT_POINTS[w] for w in "DCBA"], dtype=np.int32)
-
-_TOKEN = re.compile(r"\s*(?:'((?:[^'\\]|''|\\.)*)'(?::\*?[A-Da-d]*)?|(<->|<\d+>)|([&|!()]))")
-
-# --------------------------------------------------------------------------
-# web-style query text -> text PostgreSQL can always parse
-# --------------------------------------------------------------------------
-
-#: Most `-` (NOT) operators kept in a row. PostgreSQL's tsquery parser keeps the
-#: operators it has not applied yet on a stack of 32 (STACKDEPTH in tsquery.c);
-#: in `websearch_to_tsquery` only a chain of NOTs can pile up there (besides one
-#: pending OR and one pending AND), so 31 or more `-` in a row fail the whole
-#: query with "tsquery stack too small".
-MAX_NEGATIONS_IN_A_ROW = 30
-
-#: Characters PostgreSQL skips while it waits for the operand of a `-`: a chain of
-#: NOTs can run through all of them (measured over every Unicode character).
-_NEGATION_RUN = re.compile(r"[-\s!&|()<]*-[-\s!&|()<]*")
-
-
-def bound_negations(text: str) -> str:
-    """`text` with no chain of more than MAX_NEGATIONS_IN_A_ROW `-` operators.
-
-    Every chain of NOTs lies inside a run of `-`, spaces and `!&|()<`; where such
-    a run holds too many `-`, pairs of them are dropped. A pair of NOTs cancels
-    out, so the query means what it meant; every other query is left as it is.
-    """
-
-    def shorten(match):
-        run = match.group()
-        excess = run.count("-") - MAX_NEGATIONS_IN_A_ROW
-        if excess <= 0:
-            return run
-        drop = excess + excess % 2
-        kept = []
-        for char in reversed(run):
-            if char == "-" and drop:
-                drop -= 1
-                continue
-            kept.append(char)
-        return "".join(reversed(kept))
-
-    return _NEGATION_RUN.sub(shorten, text)
-
-
-# --------------------------------------------------------------------------
-# tsquery text -> tree
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Node:
-    """A parsed tsquery: op is "lexeme", "not", "and", "or" or "phrase".
-
-    A lexeme's value is the lexeme; a phrase's is its operator as PostgreSQL
-    prints it, `<->` or `<N>` (N the distance from the left part to the right).
-    """
-
-    op: str
-    value: str = ""
-    children: tuple = ()
-
-    def lexemes(self, *, positive=True) -> set:
-        """Lexemes of the query (only those not under a NOT, by default)."""
-        if self.op == "lexeme":
-            return {self.value}
-        if self.op == "not" and positive:
-            return set()
-        found = set()
-        for child in self.children:
-            found |= child.lexemes(positive=positive)
-        return found
-
-    @property
-    def has_phrase(self) -> bool:
-        return self.op == "phrase" or any(child.has_phrase for child in self.children)
-
-
-def _tokens(text: str) -> list:
-    tokens = []
-    at = 0
-    text = text.rstrip()
-    while at < len(text):
-        match = _TOKEN.match(text, at)
-        if not match or match.end() == at:
-            raise ValueError(f"Unexpected tsquery text at {at}: {text[at : at + 20]!r}")
-        lexeme, phrase, op = match.groups()
-        if lexeme is not None:
-            tokens.append(("lexeme", re.sub(r"\\(.)", r"\1", lexeme.replace("''", "'"))))
-        elif phrase is not None:
-            tokens.append(("phrase", phrase))
-        else:
-            tokens.append((op, op))
-        at = match.end()
-    return tokens
-
-
-def parse_tsquery(text: str) -> Node | None:
-    """Parse PostgreSQL's text form of a tsquery; None for an empty query.
-
-    Precedence, tightest first: `!`, `<->` (phrase), `&`, `|`.
-    """
-    tokens = _tokens(text)
-    if not tokens:
-        return None
-    at = 0
-
-    def peek():
-        return tokens[at][0] if at < len(tokens) else None
-
-    def take():
-        nonlocal at
-        if at >= len(tokens):
-            raise ValueError("Unexpected end of tsquery")
-        at += 1
-        return tokens[at - 1]
-
-    def primary():
-        kind, value = take()
-        if kind == "lexeme":
-            return Node("lexeme", value)
-        if kind == "!":
-            return Node("not", children=(primary(),))
-        if kind == "(":
-            node = disjunction()
-            if take()[0] != ")":
-                raise ValueError("Unbalanced parentheses in tsquery")
-            return node
-        raise ValueError(f"Unexpected {value!r} in tsquery")
-
-    def phrase():
-        node = primary()
-        while peek() == "phrase":
-            operator = take()[1]
-            node = Node("phrase", operator, children=(node, primary()))
-        return node
-
-    def conjunction():
-        node = phrase()
-        while peek() == "&":
-            take()
-            node = Node("and", children=(node, phrase()))
-        return node
-
-    def disjunction():
-        node = conjunction()
-        while peek() == "|":
-            take()
-            node = Node("or", children=(node, conjunction()))
-        return node
-
-    node = disjunction()
-    if at != len(tokens):
-        raise ValueError("Trailing tokens in tsquery")
-    return node
-
 
 # --------------------------------------------------------------------------
 # The index
@@ -326,110 +171,6 @@ class Postings:
         dense = sum(packed.nbytes for packed in self.dense.values())
         words = self.words.nbytes if self.words is not None else 0
         return dense + self.starts.nbytes + self.positions.nbytes + self.codes.nbytes + words
-
-
-@dataclass
-class WordPositions:
-    """Word positions of each (lexeme, provider) posting, about 1.1 bytes per position.
-
-    Row by row (a row per lexeme), the providers in the order of `Postings.holders`,
-    each provider's positions of the lexeme ascending: one byte per position, a
-    bit flagging each provider's first one (so no per-posting offsets), and the
-    rare position above 255 (about 0.2% of them) kept as an exception. A lexeme a
-    vector keeps without positions has one entry, position 0.
-    """
-
-    starts: np.ndarray  # row -> first entry; rows + 1 entries (int64)
-    small: np.ndarray  # entry -> position if 1..255, else 0 (uint8)
-    firsts: np.ndarray  # packed bits (little): entry starts a provider's run
-    exceptions: np.ndarray  # entries whose position is 0 or above 255, ascending (int64)
-    exception_positions: np.ndarray  # their positions (uint16)
-
-    def of_row(self, row: int, kept: np.ndarray | None = None) -> tuple:
-        """(how many positions each provider of the row has, all the positions as uint16).
-
-        With `kept` (a boolean per provider of the row) only those providers' are read.
-        """
-        start, end = int(self.starts[row]), int(self.starts[row + 1])
-        low, high = np.searchsorted(self.exceptions, [start, end])
-        exceptions = self.exceptions[low:high] - start
-        if kept is None:
-            bits = np.unpackbits(self.firsts[start // 8 : (end + 7) // 8], bitorder="little")
-            # (flatnonzero is several times faster on booleans than on bytes)
-            firsts = np.flatnonzero(bits[start % 8 : start % 8 + end - start].view(bool))
-            lengths = np.diff(firsts, append=end - start)
-            positions = self.small[start:end].astype(np.uint16)
-            positions[exceptions] = self.exception_positions[low:high]
-            return lengths, positions
-        firsts, lengths = self._kept_runs(start, end, np.flatnonzero(kept))
-        entries = _runs(firsts, lengths)  # the kept providers' entries, ascending
-        positions = self.small[start:end][entries].astype(np.uint16)
-        if len(exceptions) and len(entries):
-            at = np.minimum(np.searchsorted(entries, exceptions), len(entries) - 1)
-            hit = entries[at] == exceptions
-            positions[at[hit]] = self.exception_positions[low:high][hit]
-        return lengths, positions
-
-    def _kept_runs(self, start: int, end: int, ranks: np.ndarray) -> tuple:
-        """(first entry, number of entries) of the row's providers numbered `ranks` (their
-        order in the row, ascending), found from the flag bits by counting them per byte:
-        the row's bits are not all unpacked."""
-        head, tail = start // 8, (end + 7) // 8
-        flags = self.firsts[head:tail].copy()
-        flags[0] &= (0xFF << (start % 8)) & 0xFF  # the row's own bits only
-        if end % 8:
-            flags[-1] &= (1 << (end % 8)) - 1
-        counts = _BIT_COUNT.take(flags)
-        upto = np.cumsum(counts, dtype=np.int32)  # flags in this byte and those before
-
-        def entry(rank):
-            byte = np.searchsorted(upto, rank.astype(np.int32), side="right")
-            within = rank - (upto[byte] - counts[byte])
-            return (byte + head) * 8 + _NTH_BIT[flags[byte], within] - start
-
-        firsts = entry(ranks)
-        following = ranks + 1
-        last = following == int(upto[-1])
-        following[last] = 0
-        ends = entry(following)
-        ends[last] = end - start
-        return firsts, ends - firsts
-
-    @property
-    def nbytes(self) -> int:
-        return sum(
-            part.nbytes
-            for part in (
-                self.starts,
-                self.small,
-                self.firsts,
-                self.exceptions,
-                self.exception_positions,
-            )
-        )
-
-
-#: Set bits of each byte value; the position of each byte value's n-th set bit (0-based).
-_BIT_COUNT = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint8)
-_NTH_BIT = np.zeros((256, 8), dtype=np.int64)
-for _value in range(256):
-    _set = [bit for bit in range(8) if _value >> bit & 1]
-    _NTH_BIT[_value, : len(_set)] = _set
-
-
-def _runs(firsts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Every index of the runs `firsts[i] .. firsts[i] + lengths[i] - 1`, in order (the
-    runs ascending and apart): a cumulative sum of steps of 1 that jump at each run."""
-    # int32 (a row holds far fewer than 2**31 entries): half the memory traffic of int64
-    firsts, lengths = firsts.astype(np.int32), lengths.astype(np.int32)
-    total = int(lengths.sum())
-    steps = np.ones(total, dtype=np.int32)
-    if not total:
-        return steps
-    begins = np.cumsum(lengths, dtype=np.int32) - lengths
-    steps[0] = firsts[0]
-    steps[begins[1:]] = firsts[1:] - (firsts[:-1] + lengths[:-1] - 1)
-    return np.cumsum(steps, dtype=np.int32)
 
 
 class PostingsBuilder:

@@ -22,8 +22,9 @@ from buyers.search.bits import bits_to_bool, bool_to_bits
 from buyers.search.concepts import concept_bits, concept_condition
 from buyers.search.current import search_index
 from buyers.search.index import SearchIndex
-from buyers.search.postings import parse_tsquery, rank_order, rank_sql
+from buyers.search.postings import rank_order, rank_sql
 from buyers.search.query import wanted_terms
+from buyers.search.tsquery import parse_tsquery
 from providers.models import Provider
 
 #: pg_trgm's default for `%` (used when the database has no other setting).

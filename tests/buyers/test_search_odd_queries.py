@@ -14,7 +14,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from buyers.search.parameters import MAX_QUERY_LENGTH, clean_query, parse_search_params
-from buyers.search.postings import MAX_NEGATIONS_IN_A_ROW, parse_tsquery
+from buyers.search.tsquery import MAX_NEGATIONS_IN_A_ROW, parse_tsquery
 from tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db

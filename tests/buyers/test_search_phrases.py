@@ -17,13 +17,12 @@ from django.db import connection
 from buyers.search.phrases import MAX_POSITION, _chain
 from buyers.search.postings import (
     WEIGHT_POINTS,
-    Node,
     PostingsBuilder,
     TextIndex,
     document_points,
     node_matches_document,
-    parse_tsquery,
 )
+from buyers.search.tsquery import Node, parse_tsquery
 
 pytestmark = [
     pytest.mark.django_db,

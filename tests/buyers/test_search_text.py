@@ -12,10 +12,10 @@ from buyers.search.bits import bits_to_bool, bool_to_bits
 from buyers.search.concepts import concept_condition
 from buyers.search.current import search_index
 from buyers.search.parameters import parse_search_params
-from buyers.search.postings import Node, parse_tsquery
 from buyers.search.selector import provider_search, search_queryset
 from buyers.search.sqlite_text import similarity as sqlite_similarity
 from buyers.search.text import forget_matches, similarity_text, text_match
+from buyers.search.tsquery import Node, parse_tsquery
 from providers.models import Provider
 
 on_postgresql = pytest.mark.skipif(

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from buyers.search.current import search_index
 from buyers.search.parameters import parse_search_params
-from buyers.search.postings import parse_tsquery
 from buyers.search.selector import provider_search, search_queryset
 from buyers.search.text import forget_matches, text_match
+from buyers.search.tsquery import parse_tsquery
 from tests.buyers.test_search_text import database_matches
 
 pytestmark = [
