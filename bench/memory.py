@@ -15,6 +15,10 @@ second half of the run (after the caches filled), which is the number to watch:
 a worker that keeps growing by a few hundred kilobytes per write is a leak, one
 that levels off is not. Memory only, and counts: the machine may be shared, so
 its timings mean little.
+
+With --rebuilds N it then replaces the search token N times (every worker needs a
+full build) and prints each worker's peak while it rebuilds, and that of the build
+processes the workers start (SEARCH_INDEX_BUILDS = "process").
 """
 
 import argparse
@@ -40,6 +44,17 @@ from bench.run import fetch, fetch_body  # noqa: E402
 def worker_pids(master_pid: int) -> list:
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     return sorted(int(pid) for pid in children)
+
+
+def children_of(pid: int) -> list:
+    """The processes `pid`'s threads started (a thread's children are listed under it)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:  # the thread ended
+            continue
+    return found
 
 
 def memory_of(pid: int) -> dict:
@@ -93,6 +108,37 @@ def wait_until_warm(port: int, master: int, workers: int, paths: list) -> None:
             fetch(port, path)
 
 
+def watch_rebuild(number: int, pids: list, seconds: float) -> None:
+    """Replace the search token (every worker builds afresh) and watch for `seconds`: the
+    workers' memory, and that of any process a worker starts meanwhile (the build process
+    of SEARCH_INDEX_BUILDS = "process")."""
+    from django.db import connection
+
+    from buyers.search.current import search_data_changed
+
+    search_data_changed()
+    connection.close()
+    builders: dict = {}
+    peak = dict.fromkeys(pids, 0.0)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for pid in pids:
+            peak[pid] = max(peak[pid], memory_of(pid)["rss"])
+            for child in children_of(pid):
+                try:
+                    rss = memory_of(child)["rss"]
+                except (FileNotFoundError, ProcessLookupError):
+                    continue
+                builders[child] = max(builders.get(child, 0.0), rss)
+        time.sleep(0.1)
+    row = "  ".join(
+        f"{pid}: RSS {memory_of(pid)['rss']:6.1f} (peak while rebuilding {peak[pid]:6.1f})"
+        for pid in pids
+    )
+    built = ", ".join(f"{rss:.1f}" for rss in builders.values()) or "none"
+    print(f"rebuild {number}  {row}  build processes' peak RSS: {built} MB", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8775)
@@ -102,6 +148,15 @@ def main():
     parser.add_argument("--every", type=int, default=20, help="Writes between two samples.")
     parser.add_argument("--no-search", action="store_true", help="Write without searching.")
     parser.add_argument("--config", default="python:impactdir.gunicorn_conf")
+    parser.add_argument(
+        "--rebuilds",
+        type=int,
+        default=0,
+        help="Full rebuilds to make after the writes (a new search token each), still searching.",
+    )
+    parser.add_argument(
+        "--rebuild-seconds", type=float, default=30.0, help="Seconds to watch each rebuild."
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -184,6 +239,8 @@ def main():
                     for pid, m in samples[-1][1].items()
                 )
                 print(f"{n:5d} writes  {row}", flush=True)
+        for rebuild in range(1, args.rebuilds + 1):
+            watch_rebuild(rebuild, pids, args.rebuild_seconds)
         stop.set()
         if searching.is_alive():
             searching.join(timeout=30)

@@ -392,6 +392,20 @@ CASE_STUDY_PAGE_SIZE = 10
 SEARCH_INDEX_REBUILD = os.environ.get("SEARCH_INDEX_REBUILD", "background")
 if SEARCH_INDEX_REBUILD not in {"background", "inline"}:
     raise ImproperlyConfigured("SEARCH_INDEX_REBUILD must be 'background' or 'inline'.")
+# Where a full build of the search index runs: "process" — in a process of its own
+# (`manage.py build_search_index`), once per machine for all its workers, each of which
+# then swaps the file it wrote for the index it served, so that a worker never holds
+# two (buyers/search/handover.py); "thread" — in the process that needs it, beside the
+# index it serves. The default: "process" on PostgreSQL, "thread" on SQLite (a small
+# directory served by one process).
+SEARCH_INDEX_BUILDS = os.environ.get(
+    "SEARCH_INDEX_BUILDS",
+    "process" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "thread",
+)
+if SEARCH_INDEX_BUILDS not in {"process", "thread"}:
+    raise ImproperlyConfigured("SEARCH_INDEX_BUILDS must be 'process' or 'thread'.")
+# The directory of those files (this user's alone); empty: one in the temporary directory.
+SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
 
 # The JSON API (/api/v1/): results per page by default and at most, and the rate limit:
 # each client (an IPv4 address or IPv6 /64, see TRUSTED_PROXY_COUNT) may make

@@ -27,5 +27,8 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # A test that writes and then searches expects the search to see the write at once.
 SEARCH_INDEX_REBUILD = "inline"
+# Tests' writes are in a transaction no other process sees: builds run in the test's own
+# process (tests/buyers/test_search_handover.py runs the other way, on committed data).
+SEARCH_INDEX_BUILDS = os.environ.get("SEARCH_INDEX_BUILDS", "thread")
 # Tests make many API requests from one address; the rate-limit test sets its own limit.
 API_RATE_LIMIT = 1_000_000

@@ -26,7 +26,9 @@ from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
-from buyers.search.build import build_in_snapshot, build_index, release_free_memory, snapshot
+from buyers.search import handover
+from buyers.search.build import BUILD_LOCK, build_index, release_free_memory, snapshot
+from buyers.search.changes import RebuildNeeded
 from buyers.search.index import TOKEN_TABLE, SearchIndex
 
 logger = logging.getLogger(__name__)
@@ -108,36 +110,38 @@ def search_index() -> SearchIndex:
     background = settings.SEARCH_INDEX_REBUILD == "background"
     if index is not None and index.base_token == version[0]:
         # In place: a few providers changed, or the day did.
-        if _lock.acquire(blocking=not background):
-            try:
-                _current = index = _updated(_current)
-            except Exception:
-                if not background:
-                    raise
-                logger.exception("Updating the search index failed; rebuilding it.")
+        if not _lock.acquire(blocking=not background):
+            return index  # another thread is bringing it up to date
+        try:
+            _current = index = _updated(_current)
+            return index
+        except Exception as failure:
+            if background:
+                logger.info("Rebuilding the search index: %s", failure, exc_info=True)
                 _rebuild_in_background()
-            finally:
-                _lock.release()
-        return index
-    if index is not None and background:
+                return index
+            if not isinstance(failure, RebuildNeeded):
+                raise
+        finally:
+            _lock.release()
+        # Inline, and the change cannot be applied in place: a full build, below.
+    elif index is not None and background:
         _rebuild_in_background()
         return index
     if index is None:
         wait_for_rebuild()  # a build started by `warm_search_index` is the one to wait for
-        index = _current
-        if _is_current(index, _read_version(), today):
-            return index
-    with _lock:
-        index = _current
-        if not _is_current(index, _read_version(), today):
-            index = build_index(today)
-            _current = index
-            release_free_memory()
-    return index
+        if _current is not None:
+            return search_index()  # brought up to date like any other
+    _full_build(today, unless_current=True)
+    return _current
 
 
 def _updated(index: SearchIndex) -> SearchIndex:
-    """`index` brought up to date in place where it can be, in one snapshot (else rebuilt)."""
+    """`index` brought up to date in place, in one snapshot (with _lock held).
+
+    Raises RebuildNeeded when it cannot be: the token changed, or the change cannot
+    be applied in place (changes.py).
+    """
     from buyers.search import changes
 
     today = timezone.localdate()
@@ -145,18 +149,67 @@ def _updated(index: SearchIndex) -> SearchIndex:
         cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
         if row is None or row[0] != index.base_token:
-            return build_in_snapshot(today)
-        try:
-            if index.day != today:
-                index = changes.refresh_certifications(cursor, index, today)
-            changed, seq, xmin, recent = changes.read_changes(cursor, index)
-            if changed:
-                index = changes.apply_changes(cursor, index, changed)
-        except changes.RebuildNeeded as reason:
-            logger.info("Rebuilding the search index: %s", reason)
-            return build_in_snapshot(today)
+            raise RebuildNeeded("the data's token changed")
+        if index.day != today:
+            index = changes.refresh_certifications(cursor, index, today)
+        changed, seq, xmin, recent = changes.read_changes(cursor, index)
+        if changed:
+            index = changes.apply_changes(cursor, index, changed)
     index.seq, index.xmin, index.recent = seq, xmin, recent
     return index
+
+
+#: One full build at a time in a process (searches in "inline" mode, the builder thread).
+_full_builds = threading.Lock()
+
+#: Set while the index served is being replaced by one built elsewhere (handover.py).
+_handing_over = False
+
+
+def _full_build(today: datetime.date, *, force: bool = False, unless_current: bool = False) -> None:
+    """Replace this process's index with a full build of the current data.
+
+    With settings.SEARCH_INDEX_BUILDS = "thread" it is built here, beside the index
+    served, which searches use until the new one is ready. With "process" it is built
+    by a process of its own (or by another worker's, handover.py) while this one goes
+    on serving; the index served is then let go before the new one is loaded, so the
+    process never holds two (`force`: not another worker's file, a new build).
+    """
+    global _current, _handing_over
+    with _full_builds:
+        if unless_current and _is_current(_current, _read_version(), today):
+            return
+        if settings.SEARCH_INDEX_BUILDS != "process":
+            index = build_index(today)
+            with _lock:
+                _current = index
+            del index
+            release_free_memory()  # the build's scratch and, once unused, the old index
+            return
+        with handover.built_file(force=force) as stream, BUILD_LOCK, _lock:
+            _handing_over = True
+            try:
+                _let_go_of_current()
+                _current = handover.load_index(stream)
+            finally:
+                _handing_over = False
+
+
+def _let_go_of_current() -> None:
+    """Drop the index served (with _lock held) and wait, briefly, until the searches
+    running on it are done with it, so that its memory is free before the next is loaded.
+    Searches that start meanwhile wait for the next (search_index)."""
+    global _current
+    if _current is None:
+        return
+    replaced = weakref.ref(_current)
+    _current = None
+    deadline = time.monotonic() + 1.0
+    while replaced() is not None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    if replaced() is not None:  # held by a cycle
+        gc.collect()
+    release_free_memory()
 
 
 _builder: threading.Thread | None = None
@@ -184,6 +237,7 @@ def _rebuild_in_background() -> None:
 def _rebuild_until_current() -> None:
     """Build until the index matches the data (writes may land during a build)."""
     global _current, _last_failure
+    force = False
     try:
         for _attempt in range(5):
             today = timezone.localdate()
@@ -192,14 +246,16 @@ def _rebuild_until_current() -> None:
             if _is_current(index, version, today):
                 return
             if index is not None and index.base_token == version[0]:
-                with _lock:
-                    _current = _updated(_current)
-                continue
-            index = build_index(today)
-            with _lock:
-                _current = index
+                try:
+                    with _lock:
+                        _current = _updated(_current)
+                    continue
+                except RebuildNeeded as reason:
+                    logger.info("Rebuilding the search index: %s", reason)
+                    # The build it came from could not be brought up to date: a new one.
+                    force = True
             del index
-            release_free_memory()  # the build's scratch and, once unused, the old index
+            _full_build(today, force=force)
     except Exception:
         _last_failure = time.monotonic()
         logger.exception("Rebuilding the search index failed; serving the previous one.")
@@ -279,8 +335,12 @@ def _poll() -> None:
                 if index.base_token != version[0]:
                     _rebuild_in_background()
                 else:
-                    with _lock:
-                        _current = _updated(_current)
+                    try:
+                        with _lock:
+                            _current = _updated(_current)
+                    except RebuildNeeded as reason:
+                        logger.info("Rebuilding the search index: %s", reason)
+                        _rebuild_in_background()
             _last_poll = time.monotonic()
             if _current is not index:
                 replaced = weakref.ref(index)
@@ -308,7 +368,7 @@ def _builder_running() -> bool:
 
 def search_index_ready() -> bool:
     """Whether this process has an index to answer searches from (impactdir.health)."""
-    return _current is not None
+    return _current is not None or _handing_over
 
 
 def warm_search_index() -> None:

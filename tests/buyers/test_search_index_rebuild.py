@@ -112,15 +112,19 @@ def test_inline_rebuilds_make_the_next_search_see_the_change(fresh_process, sett
 
 
 def test_a_gunicorn_worker_starts_building_its_index_when_it_starts(fresh_process):
+    from buyers.search import index as index_module
     from impactdir.gunicorn_conf import post_worker_init
 
     provider = ProviderFactory(name="Alpha Works")
+    before = next(index_module._builds)
     post_worker_init(worker=None)
     try:
         assert search_data._builder is not None
         index = search_index()  # waits for that build rather than starting another
         assert index.ids.tolist() == [provider.pk]
-        assert search_data._builder.is_alive() is False
+        search_data._builder.join(timeout=30)
+        assert index.build == before + 1 and next(index_module._builds) == before + 2
+        assert search_index() is index
         assert search_data._poller is not None and search_data._poller.is_alive()
     finally:
         search_data.stop_polling()
