@@ -5,18 +5,23 @@
   appears once its URL exists); `providers` lists every published profile with its
   last change, 50,000 to a file, reading only slug and update time.
 - `robots_txt`: lets crawlers read public pages, keeps them out of private areas
-  and off search URLs with a query string (endless facet permutations; every
-  profile is in the sitemap instead), and names the sitemap.
+  and off combinations of search facets (they combine without end; every
+  profile is in the sitemap instead), and names the sitemap. A text search
+  alone or narrowed by one more parameter (`/providers/?q=…`,
+  `/providers/?q=…&page=2`) is let in, as is a comparison of named providers
+  (`/compare/?p=…`); the rules rely on the longest match winning (RFC 9309).
 - `absolute_url(url)`: a path on the public address, for link previews.
-- `canonical_url(request)`: the address a public page is known by: the site's
-  public address (`SITE_URL`) and the path, without the query string. A search
-  with filters therefore names the plain search page as its canonical address:
-  filtered views are presentations of the same directory whose results change
-  with the listings, and crawlers are kept off them anyway. Each language's page
-  is its own canonical address (`/fr/providers/`).
-- `page_alternates(request)`: the same page in every language (hreflang), plus
-  x-default (English), for the public pages crawlers may index: none for the
-  private areas robots.txt keeps them out of, nor for pages outside the
+- `canonical_url(request, query)`: the address a public page is known by: the
+  site's public address (`SITE_URL`) and the path, then the query string the
+  view names as part of the page's identity (`canonical_query` in the template
+  context), none by default. A search names its text and page (filters and sort
+  are presentations of that search whose results change with the listings); a
+  comparison names its providers. Each language's page is its own canonical
+  address (`/fr/providers/`).
+- `page_alternates(request, query)`: the same page in every language (hreflang),
+  plus x-default (English), for the public pages crawlers may index: none for
+  the private areas robots.txt keeps them out of (unless the query is what
+  makes the page public, as for a comparison), nor for pages outside the
   language prefixes (API, files).
 
 Every section of the sitemap exists once per language (`pages`, `pages-fr`, …,
@@ -63,8 +68,15 @@ PRIVATE_PREFIXES = (
 )
 #: The private prefixes that are not under a language prefix (impactdir/urls.py).
 UNPREFIXED_PRIVATE = ("/admin/", "/evidence/")
-#: Faceted pages whose query strings combine without end.
+#: Private prefixes whose page is public when its query string starts by naming
+#: what it shows: `/compare/?p=<slug>…` compares the providers named, the same for
+#: everyone; `/compare/` alone is the visitor's own selection.
+PUBLIC_QUERIES = {"/compare/": "p"}
+#: Faceted pages whose query strings combine without end. Crawlers may read a text
+#: search (`?q=` first, as the search form and the search's own links write it)
+#: alone or with one more parameter, not an empty text nor two parameters after it.
 FACETED_PAGES = ("search",)
+TEXT_PARAM = "q"
 
 #: Public pages without a model behind them, by URL name. A name that is not
 #: routed is skipped.
@@ -90,25 +102,38 @@ def site_parts() -> tuple[str, str]:
     return parts.scheme or "https", parts.netloc
 
 
-def canonical_url(request) -> str:
-    """The public address of the page `request` asks for, without its query string."""
-    return settings.SITE_URL + escape_uri_path(request.path)
+def canonical_url(request, query: str = "") -> str:
+    """The public address of the page `request` asks for, with `query` (encoded) if any."""
+    address = settings.SITE_URL + escape_uri_path(request.path)
+    return f"{address}?{query}" if query else address
 
 
-def alternates_of(path: str, base: str) -> tuple[tuple[str, str], ...]:
+def alternates_of(path: str, base: str, query: str = "") -> tuple[tuple[str, str], ...]:
     """(hreflang, address) of the unprefixed `path` in every language, then x-default."""
-    links = tuple((code, base + languages.localized_path(path, code)) for code in languages.codes())
-    return (*links, ("x-default", base + path))
+    suffix = f"?{query}" if query else ""
+    links = tuple(
+        (code, base + languages.localized_path(path, code) + suffix) for code in languages.codes()
+    )
+    return (*links, ("x-default", base + path + suffix))
 
 
-def page_alternates(request) -> tuple[tuple[str, str], ...]:
-    """The page `request` asks for in every language, if it is a page crawlers may index."""
+def _public_query(path: str, query: str) -> bool:
+    """Whether `query` makes the page at the private `path` a public one."""
+    param = PUBLIC_QUERIES.get(path)
+    return param is not None and query.startswith(f"{param}=")
+
+
+def page_alternates(request, query: str = "") -> tuple[tuple[str, str], ...]:
+    """The page `request` asks for in every language, if it is a page crawlers may index.
+
+    `query` is the page's canonical query string, kept in every language.
+    """
     if not languages.is_translated_route(request):
         return ()
     path = languages.unprefixed_path(request.path)
-    if path.startswith(PRIVATE_PREFIXES):
+    if path.startswith(PRIVATE_PREFIXES) and not _public_query(path, query):
         return ()
-    return alternates_of(escape_uri_path(path), settings.SITE_URL)
+    return alternates_of(escape_uri_path(path), settings.SITE_URL, query)
 
 
 def absolute_url(url: str) -> str:
@@ -349,21 +374,46 @@ def sitemap_section(request, section):
     return _sitemap_response(render_urlset(entries), latest)
 
 
+def _private_rules(prefix: str, localized: str) -> list[str]:
+    rules = [f"Disallow: {localized}"]
+    if prefix in PUBLIC_QUERIES:
+        rules.append(f"Allow: {localized}?{PUBLIC_QUERIES[prefix]}=")
+    return rules
+
+
+def _faceted_rules(page: str) -> list[str]:
+    """Off the page's query strings but a text search alone or with one more parameter.
+
+    Crawlers follow the longest matching rule (RFC 9309; an Allow wins a tie), so
+    `?q=x` and `?q=x&page=2` are allowed by the Allow, while the longer Disallows
+    catch an empty text (`?q=`, `?q=&sort=name`) and a second `&` after it.
+    """
+    text = f"{page}?{TEXT_PARAM}="
+    return [
+        f"Disallow: {page}?",
+        f"Allow: {text}",
+        f"Disallow: {text}$",
+        f"Disallow: {text}&",
+        f"Disallow: {text}*&*&",
+    ]
+
+
 def robots_lines() -> list[str]:
     lines = ["User-agent: *", "Allow: /"]
-    lines += [f"Disallow: {prefix}" for prefix in PRIVATE_PREFIXES]
-    lines += [f"Disallow: {reverse(name)}?" for name in FACETED_PAGES]
+    for prefix in PRIVATE_PREFIXES:
+        lines += _private_rules(prefix, prefix)
+    for name in FACETED_PAGES:
+        lines += _faceted_rules(reverse(name))
     # The same areas and faceted pages under each other language's prefix.
     for code in languages.codes():
         if code == settings.LANGUAGE_CODE:
             continue
-        lines += [
-            f"Disallow: {languages.localized_path(prefix, code)}"
-            for prefix in PRIVATE_PREFIXES
-            if prefix not in UNPREFIXED_PRIVATE
-        ]
+        for prefix in PRIVATE_PREFIXES:
+            if prefix not in UNPREFIXED_PRIVATE:
+                lines += _private_rules(prefix, languages.localized_path(prefix, code))
         with translation.override(code):
-            lines += [f"Disallow: {reverse(name)}?" for name in FACETED_PAGES]
+            for name in FACETED_PAGES:
+                lines += _faceted_rules(reverse(name))
     protocol, domain = site_parts()
     lines += ["", f"Sitemap: {protocol}://{domain}{reverse('sitemap_index')}"]
     return lines

@@ -88,6 +88,22 @@ class SearchParams:
     def urlencode(self) -> str:
         return self.to_querydict().urlencode()
 
+    def canonical_query(self, page: int = 1) -> str:
+        """The query string of the address these results are known by: the text, and `page`.
+
+        A text search is a page of its own (robots.txt lets crawlers read it); filters
+        and the sort are presentations of it, so its address leaves them out, and with
+        no text the plain search page is the address. `page` is the page shown (one past
+        the last asks for the last).
+        """
+        if not self.q:
+            return ""
+        query = QueryDict(mutable=True)
+        query["q"] = self.q
+        if page > 1:
+            query["page"] = str(page)
+        return query.urlencode()
+
     def without(self, param: str, value: str | None = None) -> "SearchParams":
         """These parameters with one facet value (or the whole parameter) removed."""
         if param == "q":

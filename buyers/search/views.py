@@ -21,9 +21,13 @@ def search(request):
         template += "#results"
     # What the "Filters (n)" control counts: every chip but the text query's.
     active_filters = len(result.chips) - (1 if params.q else 0)
-    return render(
-        request, template, {"result": result, "params": params, "active_filters": active_filters}
-    )
+    context = {
+        "result": result,
+        "params": params,
+        "active_filters": active_filters,
+        "canonical_query": params.canonical_query(result.page),
+    }
+    return render(request, template, context)
 
 
 @require_safe

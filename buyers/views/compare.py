@@ -11,7 +11,7 @@ from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -60,6 +60,11 @@ def compare(request):
         "share_points": selectors.SHARE_POINTS,
         "founded_years": selectors.FOUNDED_YEARS,
         "here": request.get_full_path(),
+        # Named providers are a public page known by their slugs (robots.txt lets
+        # crawlers in); the visitor's own selection is known by the bare path.
+        "canonical_query": ""
+        if from_selection
+        else urlencode([("p", provider.slug) for provider in comparison.providers]),
     }
     response = render(request, "buyers/compare.html", context)
     if from_selection and comparison.providers:

@@ -1,6 +1,7 @@
 """The public addresses pages name in their <head> (see providers.findability).
 
-- `{% canonical_url %}`: the address the page is known by.
+- `{% canonical_url %}`: the address the page is known by, with the view's
+  `canonical_query` (a search's text, a comparison's providers) if it names one.
 - `{% language_alternates %}`: its addresses in every language (hreflang), public pages only.
 - `{% absolute_url url %}`: a path (a logo's URL) on the public address.
 - `{% absolute_static "img/share.png" %}`: a static file on the public address.
@@ -19,7 +20,9 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
     request = context.get("request")
-    return findability.canonical_url(request) if request is not None else ""
+    if request is None:
+        return ""
+    return findability.canonical_url(request, context.get("canonical_query", ""))
 
 
 @register.simple_tag(takes_context=True)
@@ -30,7 +33,7 @@ def language_alternates(context):
     return format_html_join(
         "\n  ",
         '<link rel="alternate" hreflang="{}" href="{}">',
-        findability.page_alternates(request),
+        findability.page_alternates(request, context.get("canonical_query", "")),
     )
 
 

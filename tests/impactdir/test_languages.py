@@ -1,6 +1,7 @@
 """Language prefixes, the switcher, the first visit, hreflang and the sitemap's alternates."""
 
 import re
+from html import unescape
 from xml.etree import ElementTree
 
 import pytest
@@ -37,11 +38,13 @@ def html_lang(response) -> tuple[str, str]:
 
 def alternates(response) -> dict[str, str]:
     html = response.content.decode()
-    return dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', html))
+    links = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', html)
+    return {language: unescape(href) for language, href in links}
 
 
 def canonical(response) -> list[str]:
-    return re.findall(r'<link rel="canonical" href="([^"]+)">', response.content.decode())
+    html = response.content.decode()
+    return [unescape(href) for href in re.findall(r'<link rel="canonical" href="([^"]+)">', html)]
 
 
 # ---------------------------------------------------------------- prefixes
@@ -475,7 +478,10 @@ def test_private_pages_are_private_in_every_language(client):
     [
         ("/", "/"),
         ("/fr/", "/"),
-        ("/providers/?q=data&country=KE", "/providers/"),
+        ("/providers/?country=KE", "/providers/"),
+        ("/providers/?q=data&country=KE", "/providers/?q=data"),
+        ("/es/providers/?q=data&page=1", "/providers/?q=data"),
+        ("/fr/compare/?p=public-one&p=public-two&diff=1", "/compare/?p=public-one&p=public-two"),
         ("/ar/providers/public-one/", "/providers/public-one/"),
         ("/es/stats/", "/stats/"),
         ("/pt/about/", "/about/"),
@@ -483,7 +489,8 @@ def test_private_pages_are_private_in_every_language(client):
     ],
 )
 def test_public_pages_name_themselves_in_every_language(client, path, english):
-    ProviderFactory(slug="public-one")
+    ProviderFactory(slug="public-one", name="Public one data")
+    ProviderFactory(slug="public-two", name="Public two data")
     response = client.get(path)
 
     assert response.status_code == 200
@@ -495,8 +502,10 @@ def test_public_pages_name_themselves_in_every_language(client, path, english):
         "ar": f"{SITE}/ar{english}",
         "x-default": f"{SITE}{english}",
     }
-    # Each language's canonical address is its own.
-    assert canonical(response) == [f"{SITE}{path.split('?')[0]}"]
+    # Each language's canonical address is its own, with the query that names the page.
+    own_path = path.split("?")[0]
+    query = english.partition("?")[2]
+    assert canonical(response) == [f"{SITE}{own_path}{'?' + query if query else ''}"]
 
 
 def test_private_pages_not_found_and_machines_pages_have_no_alternates(client):
@@ -562,6 +571,8 @@ def test_robots_keeps_crawlers_out_of_private_areas_in_every_language(client):
         assert f"Disallow: /{code}/dashboard/" in lines
         assert f"Disallow: /{code}/accounts/" in lines
         assert f"Disallow: /{code}/compare/" in lines
+        assert f"Allow: /{code}/compare/?p=" in lines
         assert f"Disallow: /{code}/providers/?" in lines
+        assert f"Allow: /{code}/providers/?q=" in lines
         assert f"Disallow: /{code}/admin/" not in lines
         assert f"Disallow: /{code}/providers/" not in lines

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from html import unescape
 from xml.etree import ElementTree
 
 import pytest
@@ -26,6 +27,76 @@ def locations(xml):
     return re.findall(r"<loc>([^<]+)</loc>", xml)
 
 
+def rule_matches(pattern: str, path: str) -> bool:
+    """RFC 9309 matching: `*` is any run of characters, a final `$` ends the path."""
+    anchored = pattern.endswith("$")
+    body = pattern[:-1] if anchored else pattern
+    regex = ".*".join(re.escape(part) for part in body.split("*"))
+    return re.match(regex + (r"\Z" if anchored else ""), path) is not None
+
+
+def crawlable(robots: str, path: str) -> bool:
+    """Whether robots.txt (one group, for every crawler) lets crawlers read `path`.
+
+    The longest matching rule decides and an Allow wins a tie (RFC 9309 section
+    2.2.2), as Lighthouse's parser and search engines read it; Python's
+    urllib.robotparser takes the first match instead, so it cannot check these rules.
+    """
+    best = None
+    for line in robots.splitlines():
+        field, _, value = line.partition(":")
+        field, value = field.strip().lower(), value.strip()
+        if field not in ("allow", "disallow") or not value or not rule_matches(value, path):
+            continue
+        if best is None or (len(value), field == "allow") > (len(best[1]), best[0]):
+            best = (field == "allow", value)
+    return best is None or best[0]
+
+
+#: Paths without a language prefix, whatever the language: crawlers may read these...
+CRAWLABLE = [
+    "/",
+    "/providers/",
+    "/providers/listed/",
+    "/providers/?q=call+centre",
+    "/providers/?q=call+centre&page=2",
+    "/providers/?q=call+centre&country=KE",
+    "/providers/?q=call+centre&sort=name",
+    "/providers/?q=a%26b&page=2",
+    "/case-studies/",
+    "/stats/",
+    "/data/",
+    "/compare/?p=one&p=two",
+    "/compare/?p=one&p=two&diff=1",
+]
+#: ... and not these: the visitor's own pages and facet combinations.
+NOT_CRAWLABLE = [
+    "/providers/?country=KE",
+    "/providers/?page=2",
+    "/providers/?sort=name&q=call",
+    "/providers/?q=",
+    "/providers/?q=&country=KE",
+    "/providers/?q=&sort=name",
+    "/providers/?q=call&country=KE&page=2",
+    "/providers/?q=call&country=KE&country=IN",
+    "/providers/?q=call&sort=name&page=3",
+    "/compare/",
+    "/compare/?diff=1&p=one",
+    "/compare/?p",
+    "/compare/add/",
+    "/compare/export.csv?p=one",
+    "/shortlists/",
+    "/shortlists/4/",
+    "/searches/",
+    "/exports/",
+    "/inquiries/",
+    "/dashboard/",
+    "/dashboard/listings/3/",
+    "/accounts/login/",
+    "/workspace/",
+]
+
+
 def test_robots_txt_keeps_crawlers_out_of_private_areas_and_facets(client):
     response = client.get("/robots.txt")
     lines = response.content.decode().splitlines()
@@ -46,9 +117,43 @@ def test_robots_txt_keeps_crawlers_out_of_private_areas_and_facets(client):
     ]:
         assert f"Disallow: {prefix}" in lines
     assert "Disallow: /providers/?" in lines
+    assert "Allow: /providers/?q=" in lines
+    assert "Allow: /compare/?p=" in lines
     assert "Disallow: /providers/" not in lines
     assert "Disallow: /data/" not in lines
     assert lines[-1] == f"Sitemap: {SITE}/sitemap.xml"
+
+
+@pytest.mark.parametrize("language", ["", "/fr", "/es", "/pt", "/ar"])
+def test_robots_txt_lets_crawlers_read_text_searches_and_named_comparisons(client, language):
+    robots = client.get("/robots.txt").content.decode()
+
+    assert [path for path in CRAWLABLE if not crawlable(robots, language + path)] == []
+    assert [path for path in NOT_CRAWLABLE if crawlable(robots, language + path)] == []
+
+
+def test_robots_txt_keeps_crawlers_out_of_the_unprefixed_private_files(client):
+    robots = client.get("/robots.txt").content.decode()
+
+    for path in ("/admin/", "/admin/login/", "/evidence/1/report.pdf"):
+        assert not crawlable(robots, path), path
+
+
+def test_the_search_page_and_its_links_put_the_text_first(client):
+    """robots.txt lets crawlers in only when `q` comes first: the search's own links write it so."""
+    f.ProviderFactory(slug="listed", name="Listed call centre")
+
+    html = client.get("/providers/", {"country": "KE", "q": "call", "sort": "name"}).content
+    html = html.decode()
+
+    # The form's first field is the text (a GET form sends its fields in order).
+    form = html[html.index('id="search-form"') :]
+    assert form.index('name="q"') < min(
+        form.index(marker) for marker in ('name="country"', 'name="sort"') if marker in form
+    )
+    # Every link to the search with a query string names the text first.
+    for link in re.findall(r'href="(\?[^"]*q=[^"]*)"', html):
+        assert link.startswith("?q="), link
 
 
 def test_the_sitemap_index_names_every_section(client, django_assert_max_num_queries):
@@ -164,7 +269,7 @@ def test_a_full_providers_file_stays_within_the_sitemap_protocols_limits():
 
 
 def canonical_links(html):
-    return re.findall(r'<link rel="canonical" href="([^"]+)">', html)
+    return [unescape(href) for href in re.findall(r'<link rel="canonical" href="([^"]+)">', html)]
 
 
 @pytest.mark.parametrize(
@@ -173,6 +278,11 @@ def canonical_links(html):
         ("/", "/"),
         ("/providers/", "/providers/"),
         ("/providers/?country=KE&sort=name&page=2", "/providers/"),
+        ("/providers/?q=call&country=KE&sort=name", "/providers/?q=call"),
+        ("/providers/?sort=name&q=call+centre", "/providers/?q=call+centre"),
+        ("/compare/?p=listed&p=other&diff=1", "/compare/?p=listed&p=other"),
+        ("/compare/?p=other&p=listed", "/compare/?p=other&p=listed"),
+        ("/compare/", "/compare/"),
         ("/providers/listed/?utm_source=mail", "/providers/listed/"),
         ("/how-results-are-ordered/", "/how-results-are-ordered/"),
         ("/how-figures-are-protected/", "/how-figures-are-protected/"),
@@ -182,12 +292,29 @@ def canonical_links(html):
     ],
 )
 def test_every_public_page_names_its_canonical_address(client, url, canonical):
-    f.ProviderFactory(slug="listed")
+    f.ProviderFactory(slug="listed", name="Listed call centre")
+    f.ProviderFactory(slug="other", name="Other call centre")
 
     response = client.get(url)
 
     assert response.status_code == 200
     assert canonical_links(response.content.decode()) == [SITE + canonical]
+    assert 'name="robots"' not in response.content.decode()
+    assert "X-Robots-Tag" not in response
+
+
+def test_a_later_page_of_a_text_search_is_its_own_address(client, settings):
+    settings.SEARCH_PAGE_SIZE = 1
+    for slug in ("one", "two", "three"):
+        f.ProviderFactory(slug=slug, name=f"Call centre {slug}")
+
+    second = client.get("/providers/", {"q": "call centre", "page": "2", "sort": "name"})
+    past_the_end = client.get("/fr/providers/", {"q": "call centre", "page": "9"})
+
+    assert canonical_links(second.content.decode()) == [f"{SITE}/providers/?q=call+centre&page=2"]
+    assert canonical_links(past_the_end.content.decode()) == [
+        f"{SITE}/fr/providers/?q=call+centre&page=3"
+    ]
 
 
 def test_the_footer_links_to_the_open_data(client):
