@@ -29,6 +29,12 @@ def fresh_process(monkeypatch, settings):
     from providers.stats.data import wait_for_refresh
 
     wait_for_refresh(timeout=60)
+    # And its case-study library (gunicorn_conf's post_worker_init starts that build too).
+    from buyers.case_studies import index as library
+
+    builder = library._builder
+    if builder is not None:
+        builder.join(timeout=60)
 
 
 def total(query=""):
