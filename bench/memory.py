@@ -42,8 +42,7 @@ from bench.run import fetch, fetch_body  # noqa: E402
 
 
 def worker_pids(master_pid: int) -> list:
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    return sorted(int(pid) for pid in children)
+    return sorted(children_of(master_pid))
 
 
 def children_of(pid: int) -> list:

@@ -24,11 +24,11 @@ from buyers.search.index import (
     CHANGE_TABLE,
     CHUNK,
     ORDINAL_STEP,
-    TOKEN_TABLE,
     FacetOption,
     SearchIndex,
     _aware,
     _to_bits,
+    read_token,
 )
 from buyers.search.postings import build_text_index
 from buyers.search.sqlite_text import read_vocabulary
@@ -243,9 +243,7 @@ def dated_facets() -> tuple:
 
 def build_in_snapshot(today: datetime.date) -> SearchIndex:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")  # noqa: S608
-        row = cursor.fetchone()
-        token = row[0] if row else ""
+        token = read_token(cursor)
         seq, xmin = _log_position(cursor)
     columns = _provider_columns(today)
     size = len(columns["id"])

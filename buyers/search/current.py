@@ -29,7 +29,7 @@ from django.utils import timezone
 from buyers.search import handover
 from buyers.search.build import BUILD_LOCK, build_index, release_free_memory, snapshot
 from buyers.search.changes import RebuildNeeded
-from buyers.search.index import TOKEN_TABLE, SearchIndex
+from buyers.search.index import TOKEN_TABLE, SearchIndex, read_token
 
 logger = logging.getLogger(__name__)
 
@@ -146,9 +146,7 @@ def _updated(index: SearchIndex) -> SearchIndex:
 
     today = timezone.localdate()
     with snapshot(), connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")  # noqa: S608
-        row = cursor.fetchone()
-        if row is None or row[0] != index.base_token:
+        if read_token(cursor) != index.base_token:
             raise RebuildNeeded("the data's token changed")
         if index.day != today:
             index = changes.refresh_certifications(cursor, index, today)

@@ -45,7 +45,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from buyers.search import index as index_module
-from buyers.search.index import SearchIndex
+from buyers.search.index import SearchIndex, read_token
 
 logger = logging.getLogger(__name__)
 
@@ -172,12 +172,8 @@ def _build_lock(path: Path):
 
 
 def _token() -> str:
-    from buyers.search.index import TOKEN_TABLE
-
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")  # noqa: S608
-        row = cursor.fetchone()
-    return row[0] if row else ""
+        return read_token(cursor)
 
 
 def _reusable(header: Header | None, token: str) -> bool:

@@ -31,6 +31,15 @@ from providers.models import SIZE_BAND_BOUNDS
 #: The data's version: the token (replaced when everything must be built afresh) and the
 #: change log's last sequence number (migrations 0003_search and 0011_search_changes).
 TOKEN_TABLE = "providers_search_data_token"  # noqa: S105 (a table name)
+
+
+def read_token(cursor) -> str:
+    """The data's token (replaced when everything must be built afresh), or "" if none."""
+    cursor.execute(f"SELECT token FROM {TOKEN_TABLE} WHERE id = 1")  # noqa: S608
+    row = cursor.fetchone()
+    return row[0] if row else ""
+
+
 CHANGE_TABLE = "providers_search_change"
 
 #: Positions per chunk of a sort order; a page is found by skipping whole chunks.
